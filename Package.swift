@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Jestry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "jestry", targets: ["jestry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, imported through module maps and shim headers.
+        .systemLibrary(name: "CWebSockets", path: "Sources/CWebSockets", pkgConfig: "libwebsockets",
+                       providers: [.apt(["libwebsockets-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+
+        // The pure core: no I/O, no clock, no sockets.
+        .target(name: "Interview"),
+        .target(name: "Audio"),
+        .target(name: "Prompts", dependencies: [
+            "Interview", "Security",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        .target(name: "Security", dependencies: ["COpenSSL"]),
+        .target(name: "Store", dependencies: [
+            "Interview", "Security",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "EngineClient", dependencies: ["CWebSockets"]),
+        .target(name: "Server", dependencies: [
+            "Interview", "Prompts", "Audio", "Store", "Security", "CWebSockets",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Bot", dependencies: [
+            "Audio", "EngineClient",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "jestry", dependencies: [
+            "Server", "Bot", "Store", "Prompts",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "InterviewTests", dependencies: ["Interview"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview"]),
+    ]
+)

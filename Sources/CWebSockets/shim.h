@@ -1,0 +1,18 @@
+#ifndef JESTRY_CWEBSOCKETS_SHIM_H
+#define JESTRY_CWEBSOCKETS_SHIM_H
+// What Swift cannot import from libwebsockets directly: function-like macros and composite flags.
+#include <libwebsockets.h>
+
+/// Bytes every lws_write buffer must have free in front of the data.
+static inline size_t jestry_lws_pre(void) { return LWS_PRE; }
+
+/// Option flags as the unsigned type `info.options` takes.
+static inline uint64_t jestry_option_validate_utf8(void) { return LWS_SERVER_OPTION_VALIDATE_UTF8; }
+static inline uint64_t jestry_option_ssl_global_init(void) { return LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; }
+static inline uint64_t jestry_option_disable_ipv6(void) { return LWS_SERVER_OPTION_DISABLE_IPV6; }
+
+/// Client connection flags.
+static inline int jestry_client_use_ssl(void) { return LCCSCF_USE_SSL; }
+static inline int jestry_client_allow_self_signed(void) { return LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK; }
+
+#endif

@@ -1,0 +1,62 @@
+/// What the engine measured in one answer. Follow-up conditions and coaching read these fields.
+public struct AnswerAnalysis: Sendable, Equatable, Codable {
+    public enum StarPart: String, Sendable, Codable, CaseIterable, Comparable {
+        case situation, task, action, result
+        public static func < (lhs: Self, rhs: Self) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+
+    public var wordCount: Int
+    public var fillers: [String: Int]
+    /// Numbers, percentages, money or durations ("40%", "3 weeks", "twice").
+    public var mentionsNumbers: Bool
+    public var starParts: Set<StarPart>
+    public var firstPersonSingular: Int
+    public var firstPersonPlural: Int
+    public var durationMs: Int64
+
+    public init(wordCount: Int = 0, fillers: [String: Int] = [:], mentionsNumbers: Bool = false,
+                starParts: Set<StarPart> = [], firstPersonSingular: Int = 0, firstPersonPlural: Int = 0,
+                durationMs: Int64 = 0) {
+        self.wordCount = wordCount
+        self.fillers = fillers
+        self.mentionsNumbers = mentionsNumbers
+        self.starParts = starParts
+        self.firstPersonSingular = firstPersonSingular
+        self.firstPersonPlural = firstPersonPlural
+        self.durationMs = durationMs
+    }
+
+    public var fillerCount: Int { fillers.values.reduce(0, +) }
+
+    public var fillersPer100Words: Double {
+        wordCount == 0 ? 0 : (Double(fillerCount) * 100 / Double(wordCount) * 10).rounded() / 10
+    }
+
+    /// Words per minute, once at least `AnswerAnalysis.minimumPaceSampleMs` of answering gives a fair sample.
+    public var wordsPerMinute: Int? {
+        guard durationMs >= Self.minimumPaceSampleMs, wordCount > 0 else { return nil }
+        return Int((Double(wordCount) * 60_000 / Double(durationMs)).rounded())
+    }
+
+    public static let minimumPaceSampleMs: Int64 = 5_000
+
+    public var isEmpty: Bool { wordCount == 0 }
+
+    /// "we" used, but never "I": the candidate's own part is unclear.
+    public var weWithoutI: Bool { firstPersonPlural > 0 && firstPersonSingular == 0 }
+}
+
+/// The pace bands from the coaching rules: good about 140–160 words per minute, flagged under 110 or over 190.
+public enum PaceBands {
+    public static let slowBelow = 110
+    public static let fastAbove = 190
+
+    public static func pace(wordsPerMinute: Int?) -> LiveFeedback.Pace {
+        guard let wpm = wordsPerMinute else { return .unknown }
+        if wpm < slowBelow { return .slow }
+        if wpm > fastAbove { return .fast }
+        return .good
+    }
+}

@@ -1,0 +1,128 @@
+/// Measures an answer's text: words, filler words, numbers, STAR parts and "I" against "we".
+///
+/// Pure and deterministic, so coaching and follow-up choices are reproducible in tests.
+public enum AnswerAnalyzer {
+    public static func analyze(_ text: String, durationMs: Int64 = 0) -> AnswerAnalysis {
+        let tokens = tokenize(text)
+        let words = tokens.map(\.word)
+        var analysis = AnswerAnalysis(durationMs: durationMs)
+        analysis.wordCount = words.count
+        analysis.fillers = fillers(in: tokens)
+        analysis.mentionsNumbers = tokens.contains { isNumeric($0.word) }
+        analysis.firstPersonSingular = words.filter { ["i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"].contains($0) }.count
+        analysis.firstPersonPlural = words.filter { ["we", "we're", "we've", "we'd", "we'll", "us", "our", "ourselves"].contains($0) }.count
+        analysis.starParts = starParts(in: " " + words.joined(separator: " ") + " ")
+        return analysis
+    }
+
+    /// A word with what stood right after it: punctuation sets a filler off.
+    struct Token: Equatable {
+        var word: String
+        /// The word is followed by a comma, dash, full stop or other break.
+        var breakAfter: Bool
+    }
+
+    static func tokenize(_ text: String) -> [Token] {
+        var tokens: [Token] = []
+        var current = ""
+        func flush(breakAfter: Bool) {
+            if !current.isEmpty {
+                tokens.append(Token(word: current, breakAfter: breakAfter))
+                current = ""
+            } else if breakAfter, !tokens.isEmpty {
+                tokens[tokens.count - 1].breakAfter = true
+            }
+        }
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber || character == "'" || character == "’" || character == "%"
+                || character == "$" || character == "€" || character == "£"
+                || ((character == "." || character == ",") && current.last?.isNumber == true) {
+                current.append(character == "’" ? "'" : character)
+            } else if character.isWhitespace {
+                flush(breakAfter: false)
+            } else {
+                flush(breakAfter: true)
+            }
+        }
+        flush(breakAfter: true)
+        // A trailing "." or "," that was glued to a number ("3.") belongs to the sentence, not the number.
+        return tokens.map { token in
+            var token = token
+            while let last = token.word.last, last == "." || last == "," {
+                token.word.removeLast()
+                token.breakAfter = true
+            }
+            return token
+        }.filter { !$0.word.isEmpty }
+    }
+
+    /// Sounds that are fillers wherever they appear.
+    static let alwaysFillers: Set<String> = ["um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "basically", "literally"]
+
+    static func fillers(in tokens: [Token]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        var index = 0
+        func setOffBefore(_ position: Int) -> Bool {
+            position == 0 || tokens[position - 1].breakAfter || alwaysFillers.contains(tokens[position - 1].word)
+        }
+        func fillerFollows(_ position: Int) -> Bool {
+            position < tokens.count && alwaysFillers.contains(tokens[position].word)
+        }
+        while index < tokens.count {
+            let token = tokens[index]
+            let next = index + 1 < tokens.count ? tokens[index + 1] : nil
+            if alwaysFillers.contains(token.word) {
+                counts[token.word, default: 0] += 1
+            } else if token.word == "like" {
+                // "like" is a verb or preposition ("I like", "looks like a") unless set off as a filler:
+                // "it was, like, huge", "um like", "like, we".
+                if token.breakAfter || (setOffBefore(index) && index > 0) || fillerFollows(index + 1) {
+                    counts["like", default: 0] += 1
+                }
+            } else if token.word == "so" {
+                if token.breakAfter || fillerFollows(index + 1) {
+                    counts["so", default: 0] += 1
+                }
+            } else if let next, (token.word, next.word) == ("you", "know") || (token.word, next.word) == ("i", "mean") {
+                // "you know, …", "…, I mean, …"; not "do you know the answer" or "what I mean is".
+                if next.breakAfter || (setOffBefore(index) && (index + 2 >= tokens.count || next.breakAfter)) {
+                    counts["\(token.word) \(next.word)", default: 0] += 1
+                    index += 1
+                }
+            }
+            index += 1
+        }
+        return counts
+    }
+
+    static let numberWords: Set<String> = [
+        "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
+        "twenty", "thirty", "forty", "fifty", "hundred", "hundreds", "thousand", "thousands", "million", "millions",
+        "billion", "dozen", "dozens", "twice", "half", "double", "doubled", "tripled", "percent", "halved",
+    ]
+
+    static func isNumeric(_ word: String) -> Bool {
+        word.contains(where: \.isNumber) || numberWords.contains(word)
+    }
+
+    static let starCues: [AnswerAnalysis.StarPart: [String]] = [
+        .situation: [" when i was ", " at my ", " at the time ", " situation ", " context ", " we had ", " there was ",
+                     " in my previous ", " in my last ", " at my last ", " our team ", " the team was ", " the company "],
+        .task: [" my goal ", " my task ", " i was responsible ", " i needed to ", " i had to ", " my job was ",
+                " i was asked ", " the goal was ", " responsible for ", " my role ", " our goal "],
+        .action: [" i decided ", " i built ", " i led ", " i wrote ", " i created ", " i organized ", " i organised ",
+                  " i set up ", " i talked ", " i proposed ", " i implemented ", " i designed ", " i started ",
+                  " i worked ", " i scheduled ", " i changed ", " i introduced ", " i met ", " i spoke ", " so i "],
+        .result: [" as a result ", " resulted ", " the result ", " outcome ", " reduced ", " increased ", " improved ",
+                  " saved ", " grew ", " cut ", " shipped ", " launched ", " in the end ", " eventually ",
+                  " we delivered ", " i learned ", " i learnt "],
+    ]
+
+    static func starParts(in paddedText: String) -> Set<AnswerAnalysis.StarPart> {
+        var parts = Set<AnswerAnalysis.StarPart>()
+        for (part, cues) in starCues where cues.contains(where: paddedText.contains) {
+            parts.insert(part)
+        }
+        return parts
+    }
+}

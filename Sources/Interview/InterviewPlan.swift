@@ -1,0 +1,48 @@
+/// A question the interviewer is about to ask, with the template that produced it.
+public struct PlannedQuestion: Sendable, Equatable {
+    public var text: String
+    public var kind: QuestionKind
+    public var template: TemplateRef
+    /// The topic of the main question, e.g. "conflict"; follow-ups inherit it.
+    public var topic: String
+
+    public init(text: String, kind: QuestionKind, template: TemplateRef, topic: String) {
+        self.text = text
+        self.kind = kind
+        self.template = template
+        self.topic = topic
+    }
+}
+
+/// What the follow-up selector knows when the candidate has finished an answer.
+public struct FollowUpContext: Sendable {
+    public var mainQuestion: PlannedQuestion
+    public var answerText: String
+    public var answer: AnswerAnalysis
+    /// Follow-ups already asked about this main question.
+    public var followUpsAsked: Int
+    /// Ids of every follow-up template already used in this session; a template is never repeated.
+    public var usedTemplates: Set<String>
+
+    public init(mainQuestion: PlannedQuestion, answerText: String, answer: AnswerAnalysis, followUpsAsked: Int,
+                usedTemplates: Set<String>) {
+        self.mainQuestion = mainQuestion
+        self.answerText = answerText
+        self.answer = answer
+        self.followUpsAsked = followUpsAsked
+        self.usedTemplates = usedTemplates
+    }
+}
+
+/// The interview a track describes, as the state machine sees it. The Prompts module builds one from the
+/// templates; tests build their own. Implementations are pure: same input, same question.
+public protocol InterviewPlan: Sendable {
+    var trackID: String { get }
+    var trackTitle: String { get }
+    var mainQuestionCount: Int { get }
+    /// How long an answer should take; live feedback measures against it.
+    var targetAnswerSeconds: Int { get }
+    func mainQuestion(at index: Int) -> PlannedQuestion
+    /// The follow-up to ask after this answer, or nil to move on.
+    func followUp(for context: FollowUpContext) -> PlannedQuestion?
+}

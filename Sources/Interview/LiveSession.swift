@@ -1,0 +1,185 @@
+import Foundation
+
+/// The answer being given to the open question.
+struct AnswerInProgress: Sendable {
+    var typed: [String] = []
+    var finals: [String] = []
+    var partial = ""
+    var audioBytes: Int64 = 0
+    var sampleRate = SessionStartRequest.defaultSampleRate
+    /// When the candidate first typed, spoke or sent a transcript.
+    var startedAt: ClockReading?
+
+    var text: String {
+        (typed + finals + [partial]).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    var audioMs: Int64 { audioBytes / 2 * 1000 / Int64(sampleRate) }
+
+    var hasContent: Bool { !text.isEmpty || audioBytes > 0 }
+
+    mutating func markStarted(at now: ClockReading) {
+        if startedAt == nil { startedAt = now }
+    }
+}
+
+/// Everything the `live` state needs; only `InterviewStateMachine` mutates it.
+struct LiveSession: Sendable {
+    let sessionID: String
+    let plan: any InterviewPlan
+    let mode: InterviewMode
+    let sampleRate: Int
+    let startedAt: ClockReading
+    var balanceMs: Int64
+    var warned = false
+    var meter = UsageMeter()
+
+    var mainIndex = 0
+    var mainQuestion: PlannedQuestion
+    var followUpsForMain = 0
+    var usedTemplates: Set<String> = []
+    var questionNumber = 0
+    var current: QuestionAsked?
+    var currentAskedAt: ClockReading?
+    var answer = AnswerInProgress()
+    var lastFeedbackAt: Int64?
+    var feedbackPending = false
+
+    // Running totals for the summary.
+    var answersGiven = 0
+    var followUpsAsked = 0
+    var totalWords = 0
+    var totalFillers = 0
+    var speakingMsForPace: Int64 = 0
+    var wordsForPace = 0
+
+    init(sessionID: String, plan: any InterviewPlan, mode: InterviewMode, sampleRate: Int, balanceMs: Int64,
+         mainQuestion: PlannedQuestion, startedAt: ClockReading) {
+        self.sessionID = sessionID
+        self.plan = plan
+        self.mode = mode
+        self.sampleRate = sampleRate
+        self.balanceMs = balanceMs
+        self.mainQuestion = mainQuestion
+        self.startedAt = startedAt
+    }
+
+    mutating func ask(_ planned: PlannedQuestion, at now: ClockReading) -> [InterviewAction] {
+        questionNumber += 1
+        let asked = QuestionAsked(questionID: "q\(questionNumber)", number: questionNumber, kind: planned.kind,
+                                  text: planned.text, template: planned.template, mainNumber: mainIndex + 1,
+                                  targetSeconds: plan.targetAnswerSeconds)
+        current = asked
+        currentAskedAt = now
+        answer = AnswerInProgress(sampleRate: sampleRate)
+        lastFeedbackAt = now.monotonicMs
+        feedbackPending = false
+        return [.record(.questionAsked(sessionID: sessionID, question: asked, at: now.wall)), .send(.question(asked))]
+    }
+
+    func analysis(at now: ClockReading) -> AnswerAnalysis {
+        let speakingMs = answer.startedAt.map { now.monotonicMs - $0.monotonicMs } ?? 0
+        return AnswerAnalyzer.analyze(answer.text, durationMs: speakingMs)
+    }
+
+    /// Live feedback now if it is due: input arrived and the minimum interval passed, or the heartbeat is due.
+    mutating func feedbackIfDue(at now: ClockReading, settings: InterviewStateMachine.Settings) -> [InterviewAction] {
+        guard let current, let askedAt = currentAskedAt else { return [] }
+        let sinceLast = now.monotonicMs - (lastFeedbackAt ?? askedAt.monotonicMs)
+        let inputArrived = answer.startedAt != nil
+        feedbackPending = feedbackPending || inputArrived
+        let due = (feedbackPending && sinceLast >= settings.feedbackMinIntervalMs)
+            || sinceLast >= settings.feedbackHeartbeatMs
+        guard due else { return [] }
+        lastFeedbackAt = now.monotonicMs
+        feedbackPending = false
+        let measured = analysis(at: now)
+        let feedback = LiveFeedback(questionID: current.questionID, elapsedMs: now.monotonicMs - askedAt.monotonicMs,
+                                    targetMs: Int64(plan.targetAnswerSeconds) * 1000, wordCount: measured.wordCount,
+                                    wordsPerMinute: measured.wordsPerMinute,
+                                    pace: PaceBands.pace(wordsPerMinute: measured.wordsPerMinute),
+                                    fillerCount: measured.fillerCount, fillersPer100Words: measured.fillersPer100Words,
+                                    fillers: measured.fillers, audioMs: answer.audioMs)
+        return [.send(.feedbackLive(feedback))]
+    }
+
+    /// Records the answer to the open question and counts it in the totals.
+    mutating func recordAnswer(at now: ClockReading, complete: Bool) -> (record: InterviewAction, analysis: AnswerAnalysis, text: String) {
+        let text = answer.text
+        let measured = analysis(at: now)
+        let started = answer.startedAt ?? now
+        if !measured.isEmpty { answersGiven += 1 }
+        totalWords += measured.wordCount
+        totalFillers += measured.fillerCount
+        if measured.wordsPerMinute != nil {
+            speakingMsForPace += measured.durationMs
+            wordsForPace += measured.wordCount
+        }
+        let record = InterviewAction.record(.answerGiven(sessionID: sessionID, questionID: current?.questionID ?? "",
+                                                         text: text, analysis: measured, audioMs: answer.audioMs,
+                                                         startedAt: started.wall, endedAt: now.wall, complete: complete))
+        answer = AnswerInProgress(sampleRate: sampleRate)
+        return (record, measured, text)
+    }
+
+    /// Closes the open answer and asks what comes next; `finished` is true when the interview is complete.
+    mutating func finishAnswer(at now: ClockReading) -> (actions: [InterviewAction], finished: Bool) {
+        let (record, measured, text) = recordAnswer(at: now, complete: true)
+        var actions = [record]
+        if !measured.isEmpty {
+            let context = FollowUpContext(mainQuestion: mainQuestion, answerText: text, answer: measured,
+                                          followUpsAsked: followUpsForMain, usedTemplates: usedTemplates)
+            if let followUp = plan.followUp(for: context) {
+                followUpsForMain += 1
+                followUpsAsked += 1
+                usedTemplates.insert(followUp.template.id)
+                actions += ask(followUp, at: now)
+                return (actions, false)
+            }
+        }
+        guard mainIndex + 1 < plan.mainQuestionCount else {
+            current = nil
+            currentAskedAt = nil
+            return (actions, true)
+        }
+        mainIndex += 1
+        followUpsForMain = 0
+        mainQuestion = plan.mainQuestion(at: mainIndex)
+        actions += ask(mainQuestion, at: now)
+        return (actions, false)
+    }
+
+    func summary() -> SessionSummary {
+        let averageWPM = speakingMsForPace > 0 ? Int((Double(wordsForPace) * 60_000 / Double(speakingMsForPace)).rounded()) : nil
+        var summary = SessionSummary(questionsAsked: questionNumber, answersGiven: answersGiven, followUpsAsked: followUpsAsked,
+                                     totalWords: totalWords, averageWordsPerMinute: averageWPM, fillerCount: totalFillers,
+                                     usedMs: meter.settledMs)
+        summary.text = SummaryWriter.text(for: summary)
+        return summary
+    }
+}
+
+/// The one-paragraph summary a candidate reads at the end.
+enum SummaryWriter {
+    static func text(for summary: SessionSummary) -> String {
+        var parts = ["You answered \(summary.answersGiven) of \(summary.questionsAsked) questions"]
+        if summary.followUpsAsked > 0 {
+            parts[0] += " (\(summary.followUpsAsked) follow-up\(summary.followUpsAsked == 1 ? "" : "s"))"
+        }
+        parts[0] += " in \(duration(summary.usedMs))."
+        if summary.totalWords > 0 {
+            var words = "\(summary.totalWords) words"
+            if let wpm = summary.averageWordsPerMinute { words += " at \(wpm) words per minute" }
+            let per100 = (Double(summary.fillerCount) * 1000 / Double(summary.totalWords)).rounded() / 10
+            words += ", \(per100) filler words per 100 words."
+            parts.append(words)
+        }
+        return parts.joined(separator: " ")
+    }
+
+    static func duration(_ ms: Int64) -> String {
+        let seconds = Int((Double(ms) / 1000).rounded())
+        return seconds >= 60 ? "\(seconds / 60) min \(seconds % 60) s" : "\(seconds) s"
+    }
+}

@@ -1,0 +1,34 @@
+/// A problem with what the client sent, reported to it as an `error` event.
+///
+/// `code` values are part of the public protocol (docs/PROTOCOL.md); never rename one.
+public struct ProtocolError: Error, Equatable, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
+        case invalidJSON = "invalid_json"
+        case unknownType = "unknown_type"
+        case invalidMessage = "invalid_message"
+        case unsupportedProtocolVersion = "unsupported_protocol_version"
+        case wrongState = "wrong_state"
+        case sessionAlreadyStarted = "session_already_started"
+        case unknownTrack = "unknown_track"
+        case insufficientBalance = "insufficient_balance"
+        case unsupportedSampleRate = "unsupported_sample_rate"
+        case audioOddLength = "audio_odd_length"
+        case audioNotExpected = "audio_not_expected"
+        case messageTooLarge = "message_too_large"
+        case internalError = "internal_error"
+    }
+
+    public var code: Code
+    public var message: String
+    /// True when the server closes the connection after sending the error.
+    public var fatal: Bool
+    /// The client's `id` of the message that caused it, echoed back.
+    public var requestID: String?
+
+    public init(_ code: Code, _ message: String, fatal: Bool = false, requestID: String? = nil) {
+        self.code = code
+        self.message = message
+        self.fatal = fatal
+        self.requestID = requestID
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+/// Where a question came from: the template's id and the hash of its content when it produced the question.
+public struct TemplateRef: Sendable, Equatable, Codable, Hashable {
+    public var id: String
+    public var version: String
+    public init(id: String, version: String) {
+        self.id = id
+        self.version = version
+    }
+}
+
+public enum QuestionKind: String, Sendable, Equatable, Codable {
+    case main
+    case followUp = "follow_up"
+}
+
+/// Why a session ended; values are part of the public protocol.
+public enum SessionEndReason: String, Sendable, Equatable, Codable {
+    case completed
+    case balanceExhausted = "balance_exhausted"
+    case clientEnded = "client_ended"
+    /// The connection went away mid-interview.
+    case disconnected
+    case idle
+    case error
+}
+
+public struct SessionStarted: Sendable, Equatable, Codable {
+    public var sessionID: String
+    public var protocolVersion: Int
+    public var trackID: String
+    public var trackTitle: String
+    public var mode: InterviewMode
+    public var sampleRate: Int
+    public var mainQuestionCount: Int
+    public var balanceMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", protocolVersion = "protocol", trackID = "track", trackTitle = "track_title"
+        case mode, sampleRate = "sample_rate", mainQuestionCount = "question_count", balanceMs = "balance_ms"
+    }
+}
+
+public struct QuestionAsked: Sendable, Equatable, Codable {
+    public var questionID: String
+    public var number: Int
+    public var kind: QuestionKind
+    public var text: String
+    public var template: TemplateRef
+    /// 1-based position of the main question this belongs to.
+    public var mainNumber: Int
+    public var targetSeconds: Int
+
+    enum CodingKeys: String, CodingKey {
+        case questionID = "question_id", number, kind, text, template, mainNumber = "main_number"
+        case targetSeconds = "target_seconds"
+    }
+}
+
+public struct LiveFeedback: Sendable, Equatable, Codable {
+    public enum Pace: String, Sendable, Equatable, Codable {
+        case unknown, slow, good, fast
+    }
+    public var questionID: String
+    public var elapsedMs: Int64
+    public var targetMs: Int64
+    public var wordCount: Int
+    /// Nil until enough has been said to measure a pace.
+    public var wordsPerMinute: Int?
+    public var pace: Pace
+    public var fillerCount: Int
+    public var fillersPer100Words: Double
+    public var fillers: [String: Int]
+    public var audioMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case questionID = "question_id", elapsedMs = "elapsed_ms", targetMs = "target_ms", wordCount = "word_count"
+        case wordsPerMinute = "words_per_minute", pace, fillerCount = "filler_count"
+        case fillersPer100Words = "fillers_per_100_words", fillers, audioMs = "audio_ms"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(questionID, forKey: .questionID)
+        try container.encode(elapsedMs, forKey: .elapsedMs)
+        try container.encode(targetMs, forKey: .targetMs)
+        try container.encode(wordCount, forKey: .wordCount)
+        try container.encode(wordsPerMinute, forKey: .wordsPerMinute)  // explicit null, so clients see the field
+        try container.encode(pace, forKey: .pace)
+        try container.encode(fillerCount, forKey: .fillerCount)
+        try container.encode(fillersPer100Words, forKey: .fillersPer100Words)
+        try container.encode(fillers, forKey: .fillers)
+        try container.encode(audioMs, forKey: .audioMs)
+    }
+}
+
+public struct BillingUpdate: Sendable, Equatable, Codable {
+    public var balanceMs: Int64
+    /// Milliseconds of this session metered so far.
+    public var sessionUsedMs: Int64
+    enum CodingKeys: String, CodingKey {
+        case balanceMs = "balance_ms", sessionUsedMs = "session_used_ms"
+    }
+}
+
+/// The short summary sent with `session.ended` and stored with the session.
+public struct SessionSummary: Sendable, Equatable, Codable {
+    public var questionsAsked: Int
+    public var answersGiven: Int
+    public var followUpsAsked: Int
+    public var totalWords: Int
+    public var averageWordsPerMinute: Int?
+    public var fillerCount: Int
+    public var usedMs: Int64
+    public var text: String
+
+    public init(questionsAsked: Int = 0, answersGiven: Int = 0, followUpsAsked: Int = 0, totalWords: Int = 0,
+                averageWordsPerMinute: Int? = nil, fillerCount: Int = 0, usedMs: Int64 = 0, text: String = "") {
+        self.questionsAsked = questionsAsked
+        self.answersGiven = answersGiven
+        self.followUpsAsked = followUpsAsked
+        self.totalWords = totalWords
+        self.averageWordsPerMinute = averageWordsPerMinute
+        self.fillerCount = fillerCount
+        self.usedMs = usedMs
+        self.text = text
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case questionsAsked = "questions_asked", answersGiven = "answers_given", followUpsAsked = "follow_ups_asked"
+        case totalWords = "total_words", averageWordsPerMinute = "average_words_per_minute"
+        case fillerCount = "filler_count", usedMs = "used_ms", text
+    }
+}
+
+public struct SessionEnded: Sendable, Equatable, Codable {
+    public var reason: SessionEndReason
+    public var summary: SessionSummary
+}
+
+/// One event the server sends as a text frame. The wire `type` is `ServerMessage.type`.
+public enum ServerMessage: Sendable, Equatable {
+    case sessionStarted(SessionStarted, replyTo: String?)
+    case question(QuestionAsked)
+    case feedbackLive(LiveFeedback)
+    case billingUpdated(BillingUpdate)
+    case billingWarning(remainingMs: Int64)
+    case sessionEnded(SessionEnded)
+    case error(ProtocolError)
+
+    public var type: String {
+        switch self {
+        case .sessionStarted: "session.started"
+        case .question: "question"
+        case .feedbackLive: "feedback.live"
+        case .billingUpdated: "billing.updated"
+        case .billingWarning: "billing.warning"
+        case .sessionEnded: "session.ended"
+        case .error: "error"
+        }
+    }
+
+    /// The JSON text frame for this event: a flat object with `type` first-level beside the payload fields.
+    public func encoded() -> Data {
+        var object: [String: Any]
+        switch self {
+        case .sessionStarted(let payload, let replyTo):
+            object = Self.fields(of: payload)
+            if let replyTo { object["id"] = replyTo }
+        case .question(let payload): object = Self.fields(of: payload)
+        case .feedbackLive(let payload): object = Self.fields(of: payload)
+        case .billingUpdated(let payload): object = Self.fields(of: payload)
+        case .billingWarning(let remaining): object = ["remaining_ms": remaining]
+        case .sessionEnded(let payload): object = Self.fields(of: payload)
+        case .error(let error):
+            object = ["code": error.code.rawValue, "message": error.message, "fatal": error.fatal]
+            if let id = error.requestID { object["id"] = id }
+        }
+        object["type"] = type
+        // Every payload is built from Codable values and strings, so serialisation cannot fail.
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    }
+
+    private static func fields(of value: some Encodable) -> [String: Any] {
+        guard let data = try? JSONEncoder().encode(value),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object
+    }
+}

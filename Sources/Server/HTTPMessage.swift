@@ -1,0 +1,79 @@
+import Foundation
+
+/// An HTTP request as the API handlers see it: everything copied out of libwebsockets, safe to use on any thread.
+struct HTTPRequest: Sendable {
+    var method: String
+    var path: String
+    var authorization: String?
+    var cookie: String?
+    var body = Data()
+
+    /// The bearer token from `Authorization: Bearer …` or the session cookie.
+    var bearerToken: String? { Credentials.token(authorization: authorization, cookie: cookie) }
+
+    /// The body as a JSON object, or a 400 response saying what is wrong with it.
+    func jsonObject() -> Result<[String: Any], HTTPResponse> {
+        guard !body.isEmpty else {
+            return .failure(.error(400, "empty_body", "The request needs a JSON object body."))
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: body) else {
+            return .failure(.error(400, "invalid_json", "The request body is not valid JSON."))
+        }
+        guard let fields = object as? [String: Any] else {
+            return .failure(.error(400, "invalid_json", "The request body must be a JSON object."))
+        }
+        return .success(fields)
+    }
+}
+
+/// An HTTP response; bodies are JSON unless it is a static file.
+struct HTTPResponse: Sendable, Error {
+    var status: UInt32
+    var contentType = "application/json"
+    var body: Data
+    var headers: [(name: String, value: String)] = []
+    /// Close the connection after this response (the request body was not read).
+    var closeConnection = false
+
+    static func json(_ status: UInt32, _ value: some Encodable) -> HTTPResponse {
+        HTTPResponse(status: status, body: (try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8))
+    }
+
+    /// The error shape every endpoint uses: `{"error": {"code": "…", "message": "…"}}`.
+    static func error(_ status: UInt32, _ code: String, _ message: String) -> HTTPResponse {
+        json(status, ["error": ["code": code, "message": message]])
+    }
+}
+
+enum JSONCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+}
+
+/// Where a client's token comes from.
+enum Credentials {
+    static let cookieName = "jestry_session"
+
+    static func token(authorization: String?, cookie: String?) -> String? {
+        if let authorization {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                let token = parts[1].trimmingCharacters(in: .whitespaces)
+                return token.isEmpty ? nil : token
+            }
+        }
+        guard let cookie else { return nil }
+        for pair in cookie.split(separator: ";") {
+            let item = pair.trimmingCharacters(in: .whitespaces)
+            if item.hasPrefix(cookieName + "=") {
+                let token = String(item.dropFirst(cookieName.count + 1))
+                return token.isEmpty ? nil : token
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,453 @@
+import CWebSockets
+import Dispatch
+import Foundation
+import Interview
+import Logging
+import Security
+import Store
+
+/// The libwebsockets context and everything that lives on its service thread: HTTP exchanges, interview
+/// connections and the minute settlement.
+///
+/// Threading invariant: every property except `completions` and the queues is touched only on the service thread.
+/// Other threads hand results back through `completions`.
+final class ServiceLoop: @unchecked Sendable {
+    let configuration: ServerConfiguration
+    let store: any EngineStore
+    let prompts: PromptsProvider
+    let logger: Logger
+    let routes: APIRoutes
+    let staticFiles: StaticFiles
+    let completions = CompletionQueue()
+    /// All database writes, in order: records of a session never overtake each other or its settlements.
+    let storeWriter = DispatchQueue(label: "jestry.store-writer")
+    /// API handlers that may block (password hashing, reads).
+    let workers = DispatchQueue(label: "jestry.api-workers", attributes: .concurrent)
+    let machineSettings = InterviewStateMachine.Settings()
+
+    private(set) var context: OpaquePointer?
+    private let protocolName = strdup("jestry-interview")!
+    private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
+
+    private var exchanges: [OpaquePointer: HTTPExchange] = [:]
+    private var pendingUpgrades: [OpaquePointer: String] = [:]
+    private var interviews: [OpaquePointer: InterviewConnection] = [:]
+    private var nextExchangeID: UInt64 = 1
+    private var lastSettlementMs: Int64 = 0
+    private var settlementInFlight = false
+    /// Charges a failed settlement could not write; retried with the next batch. Store-writer queue only.
+    private var unsettledCharges: [UsageCharge] = []
+
+    private let stopLock = NSLock()
+    private var stopRequested = false
+
+    init(configuration: ServerConfiguration, store: any EngineStore, prompts: PromptsProvider, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.prompts = prompts
+        self.logger = logger
+        routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger)
+        staticFiles = StaticFiles(root: configuration.staticDirectory)
+        protocols.initialize(repeating: lws_protocols(), count: 2)
+        protocols[0].name = UnsafePointer(protocolName)
+        protocols[0].callback = jestryServiceCallback
+        protocols[0].rx_buffer_size = 16 * 1024
+    }
+
+    deinit {
+        protocols.deallocate()
+        free(protocolName)
+    }
+
+    /// Creates the context and returns the port it listens on.
+    func createContext() throws -> Int {
+        LWSLogBridge.install()
+        var info = lws_context_creation_info()
+        info.port = Int32(configuration.port)
+        info.protocols = UnsafePointer(protocols)
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        info.options = jestry_option_validate_utf8()
+        // lws sizes its tables from `ulimit -n`; an "unlimited" limit silently caps it near 2,560 connections.
+        info.fd_limit_per_thread = 8192
+        let host = configuration.host.map { strdup($0) }
+        defer { host.map { free($0) } }
+        info.iface = host.map { UnsafePointer($0!) } ?? nil
+        guard let context = lws_create_context(&info) else {
+            throw ServerError.cannotListen(port: configuration.port)
+        }
+        self.context = context
+        completions.context = context
+        guard let vhost = lws_get_vhost_by_name(context, "default") else { throw ServerError.cannotListen(port: configuration.port) }
+        return Int(lws_get_vhost_listen_port(vhost))
+    }
+
+    /// Services the context until `requestStop`, then tears it down and flushes every pending write.
+    func serve() {
+        while !isStopRequested {
+            if lws_service(context, 0) < 0 { break }
+        }
+        lws_context_destroy(context)
+        context = nil
+        completions.context = nil
+        storeWriter.sync {}
+        completions.drain()
+    }
+
+    func requestStop() {
+        stopLock.withLock { stopRequested = true }
+        completions.post {}
+    }
+
+    private var isStopRequested: Bool { stopLock.withLock { stopRequested } }
+
+    // MARK: The callback
+
+    func handle(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+                _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        switch reason {
+        case LWS_CALLBACK_HTTP:
+            return httpRequestStarted(wsi, path: input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "/")
+        case LWS_CALLBACK_HTTP_BODY:
+            if let exchange = exchanges[wsi], exchange.response == nil, let input {
+                exchange.request.body.append(input.assumingMemoryBound(to: UInt8.self), count: length)
+                if exchange.request.body.count > configuration.maxHTTPBodyBytes { return -1 }  // lied about its length
+            }
+            return 0
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            if let exchange = exchanges[wsi], exchange.response == nil { dispatch(exchange) }
+            return 0
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return httpWriteable(wsi)
+        case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+            return confirmUpgrade(wsi)
+        case LWS_CALLBACK_ESTABLISHED:
+            return interviewOpened(wsi)
+        case LWS_CALLBACK_RECEIVE:
+            return interviewReceived(wsi, input, length)
+        case LWS_CALLBACK_SERVER_WRITEABLE:
+            return interviewWriteable(wsi)
+        case LWS_CALLBACK_TIMER:
+            timerFired(wsi)
+            return 0
+        case LWS_CALLBACK_CLOSED:
+            interviewClosed(wsi)
+            return 0
+        case LWS_CALLBACK_WSI_DESTROY:
+            exchanges[wsi] = nil
+            pendingUpgrades[wsi] = nil
+            if interviews[wsi] != nil { interviewClosed(wsi) }
+            return 0
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+            completions.drain()
+            return 0
+        default:
+            return lws_callback_http_dummy(wsi, reason, user, input, length)
+        }
+    }
+
+    // MARK: HTTP
+
+    private func httpRequestStarted(_ wsi: OpaquePointer, path: String) -> Int32 {
+        let method = LWS.method(wsi)
+        if path != "/v1" && !path.hasPrefix("/v1/") {
+            return serveStatic(wsi, method: method, path: path)
+        }
+        let request = HTTPRequest(method: method, path: path,
+                                  authorization: LWS.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
+                                  cookie: LWS.header(wsi, WSI_TOKEN_HTTP_COOKIE))
+        let exchange = HTTPExchange(id: nextExchangeID, request: request)
+        nextExchangeID += 1
+        exchanges[wsi] = exchange
+        let declaredLength = Int(LWS.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) ?? "0") ?? 0
+        if declaredLength > configuration.maxHTTPBodyBytes {
+            var response = HTTPResponse.error(413, "body_too_large",
+                                              "The request body is \(declaredLength) bytes; the limit is \(configuration.maxHTTPBodyBytes).")
+            response.closeConnection = true
+            respond(exchange, wsi, response)
+        } else if declaredLength == 0 || method == "GET" || method == "HEAD" {
+            dispatch(exchange)
+        }
+        // Otherwise the body arrives in LWS_CALLBACK_HTTP_BODY and is dispatched at BODY_COMPLETION.
+        return 0
+    }
+
+    private func serveStatic(_ wsi: OpaquePointer, method: String, path: String) -> Int32 {
+        let exchange = HTTPExchange(id: nextExchangeID, request: HTTPRequest(method: method, path: path))
+        nextExchangeID += 1
+        guard method == "GET" || method == "HEAD" else {
+            exchanges[wsi] = exchange
+            respond(exchange, wsi, .error(405, "method_not_allowed", "Only GET reads static files."))
+            return 0
+        }
+        guard let file = staticFiles.file(for: path) else {
+            exchanges[wsi] = exchange
+            respond(exchange, wsi, .error(404, "not_found", "There is no page \(path)."))
+            return 0
+        }
+        let status = lws_serve_http_file(wsi, file.path, file.mimeType, nil, 0)
+        if status < 0 { return -1 }
+        if status > 0 && lws_http_transaction_completed(wsi) != 0 { return -1 }
+        return 0
+    }
+
+    /// Runs the API handler on a worker thread and brings the response back to the service thread.
+    private func dispatch(_ exchange: HTTPExchange) {
+        let request = exchange.request
+        let id = exchange.id
+        workers.async { [routes, completions] in
+            let response = routes.handle(request)
+            completions.post { [weak self] in self?.deliver(response, toExchange: id) }
+        }
+    }
+
+    private func deliver(_ response: HTTPResponse, toExchange id: UInt64) {
+        // The client may have gone while the handler ran; then there is no one to answer.
+        guard let (wsi, exchange) = exchanges.first(where: { $0.value.id == id }) else { return }
+        respond(exchange, wsi, response)
+    }
+
+    private func respond(_ exchange: HTTPExchange, _ wsi: OpaquePointer, _ response: HTTPResponse) {
+        exchange.response = response
+        lws_callback_on_writable(wsi)
+    }
+
+    private func httpWriteable(_ wsi: OpaquePointer) -> Int32 {
+        guard let exchange = exchanges[wsi], let response = exchange.response else { return 0 }
+        if !exchange.headersSent {
+            guard LWS.writeHeaders(wsi, response) else { return -1 }
+            exchange.headersSent = true
+            lws_callback_on_writable(wsi)
+            return 0
+        }
+        guard LWS.writeBody(wsi, exchange.request.method == "HEAD" ? Data() : response.body) else { return -1 }
+        exchanges[wsi] = nil
+        if response.closeConnection { return -1 }
+        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+    }
+
+    // MARK: Interview WebSocket
+
+    /// Runs before the upgrade is accepted: only `/v1/interview` with a valid token becomes a WebSocket.
+    private func confirmUpgrade(_ wsi: OpaquePointer) -> Int32 {
+        let path = LWS.header(wsi, WSI_TOKEN_GET_URI) ?? ""
+        guard path == "/v1/interview" else {
+            return refuseUpgrade(wsi, .error(404, "not_found", "The interview WebSocket is at /v1/interview."))
+        }
+        let token = Credentials.token(authorization: LWS.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
+                                      cookie: LWS.header(wsi, WSI_TOKEN_HTTP_COOKIE))
+        // A single primary-key read; WAL readers never wait for the writer, so this does not stall the loop.
+        guard let token, let accountID = try? store.accountID(forToken: token, at: Date()) else {
+            return refuseUpgrade(wsi, .error(401, "unauthorized",
+                                             "Sign in first and send the token as \"Authorization: Bearer …\" or the session cookie."))
+        }
+        pendingUpgrades[wsi] = accountID
+        return 0
+    }
+
+    /// Answers the upgrade request with a plain HTTP error instead of switching protocols.
+    private func refuseUpgrade(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Int32 {
+        guard LWS.writeHeaders(wsi, response), LWS.writeBody(wsi, response.body) else { return -1 }
+        return 1
+    }
+
+    private func interviewOpened(_ wsi: OpaquePointer) -> Int32 {
+        guard let accountID = pendingUpgrades.removeValue(forKey: wsi) else {
+            LWS.setCloseReason(wsi, code: 1008, reason: "not authenticated")
+            return -1
+        }
+        interviews[wsi] = InterviewConnection(wsi: wsi, accountID: accountID, settings: machineSettings)
+        lws_set_timer_usecs(wsi, lws_usec_t(configuration.tickIntervalMs * 1000))
+        return 0
+    }
+
+    private func interviewReceived(_ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        guard let connection = interviews[wsi] else { return -1 }
+        if !connection.assembling {
+            connection.assembling = true
+            connection.incoming.removeAll(keepingCapacity: true)
+            connection.incomingIsBinary = lws_frame_is_binary(wsi) != 0
+        }
+        if let input, length > 0 {
+            connection.incoming.append(input.assumingMemoryBound(to: UInt8.self), count: length)
+        }
+        let limit = connection.incomingIsBinary ? configuration.maxBinaryMessageBytes : configuration.maxTextMessageBytes
+        if connection.incoming.count > limit {
+            LWS.setCloseReason(wsi, code: 1009,
+                               reason: "\(connection.incomingIsBinary ? "binary" : "text") message larger than \(limit) bytes")
+            return -1
+        }
+        guard lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 else { return 0 }
+        connection.assembling = false
+        let message = connection.incoming
+        let now = MonotonicClock.now()
+        if connection.incomingIsBinary {
+            run(connection.machine.audioReceived(byteCount: message.count, at: now), on: connection)
+        } else {
+            switch ClientMessageDecoder.decode(message) {
+            case .failure(let error):
+                run(connection.machine.invalidMessageReceived(error), on: connection)
+            case .success(let envelope):
+                run(messageReceived(envelope, on: connection, at: now), on: connection)
+            }
+        }
+        return 0
+    }
+
+    private func messageReceived(_ envelope: ClientEnvelope, on connection: InterviewConnection,
+                                 at now: ClockReading) -> [InterviewAction] {
+        switch envelope.message {
+        case .sessionStart(let request):
+            let plan = prompts.current.plan(forTrack: request.trackID)
+            // A primary-key read, like the token check; settlement keeps it current within a second.
+            let balance = (try? store.balance(accountID: connection.accountID)) ?? 0
+            return connection.machine.start(request, requestID: envelope.id, sessionID: SecureRandom.identifier(),
+                                            plan: plan, balanceMs: balance, at: now)
+        case .answerText(let text):
+            return connection.machine.answerTextReceived(text, requestID: envelope.id, at: now)
+        case .transcriptPartial(let text):
+            return connection.machine.transcriptReceived(text, isFinal: false, requestID: envelope.id, at: now)
+        case .transcriptFinal(let text):
+            return connection.machine.transcriptReceived(text, isFinal: true, requestID: envelope.id, at: now)
+        case .answerDone:
+            return connection.machine.answerDone(requestID: envelope.id, at: now)
+        case .sessionEnd:
+            return connection.machine.endSession(requestID: envelope.id, at: now)
+        }
+    }
+
+    private func interviewWriteable(_ wsi: OpaquePointer) -> Int32 {
+        guard let connection = interviews[wsi] else { return 0 }
+        if let frame = connection.dequeue() {
+            guard LWS.write(wsi, frame, LWS_WRITE_TEXT) else { return -1 }
+            if connection.hasPendingOutput { lws_callback_on_writable(wsi) }
+            return 0
+        }
+        if let close = connection.closeAfterFlush {
+            LWS.setCloseReason(wsi, code: close.code, reason: close.reason)
+            return -1
+        }
+        return 0
+    }
+
+    private func timerFired(_ wsi: OpaquePointer) {
+        guard let connection = interviews[wsi] else { return }
+        let now = MonotonicClock.now()
+        run(connection.machine.timerFired(at: now), on: connection)
+        settleIfDue(at: now)
+        if connection.machine.endReason == nil {
+            lws_set_timer_usecs(wsi, lws_usec_t(configuration.tickIntervalMs * 1000))
+        }
+    }
+
+    private func interviewClosed(_ wsi: OpaquePointer) {
+        guard let connection = interviews.removeValue(forKey: wsi) else { return }
+        run(connection.machine.clientClosed(at: MonotonicClock.now()), on: connection)
+    }
+
+    /// Carries out what the state machine asked for, in order.
+    private func run(_ actions: [InterviewAction], on connection: InterviewConnection) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                connection.enqueue(message.encoded())
+                lws_callback_on_writable(connection.wsi)
+            case .record(let record):
+                log(record)
+                let accountID = connection.accountID
+                storeWriter.async { [store, logger] in
+                    do {
+                        try store.apply(record, accountID: accountID)
+                    } catch {
+                        logger.error("could not store a session record", metadata: ["error": "\(error)"])
+                    }
+                }
+            case .settleUsage(let sessionID, let ms):
+                let charge = UsageCharge(sessionID: sessionID, accountID: connection.accountID, ms: ms)
+                storeWriter.async { [weak self] in self?.writeCharges([charge]) }
+            case .close(let code, let reason):
+                connection.closeAfterFlush = (code, reason)
+                lws_callback_on_writable(connection.wsi)
+            }
+        }
+    }
+
+    private func log(_ record: SessionRecord) {
+        switch record {
+        case .sessionStarted(let sessionID, let trackID, let mode, _, _):
+            logger.info("session started", metadata: ["session.id": "\(sessionID)", "track": "\(trackID)", "mode": "\(mode.rawValue)"])
+        case .questionAsked(let sessionID, let question, _):
+            logger.debug("question asked", metadata: ["session.id": "\(sessionID)", "template": "\(question.template.id)",
+                                                       "template.version": "\(question.template.version)"])
+        case .answerGiven:
+            break
+        case .sessionEnded(let sessionID, let reason, let summary, _):
+            logger.info("session ended", metadata: ["session.id": "\(sessionID)", "reason": "\(reason.rawValue)",
+                                                     "used_ms": "\(summary.usedMs)"])
+        }
+    }
+
+    // MARK: Minutes
+
+    /// About once a second: charge every live session's metered time in one transaction, then tell each session
+    /// its account's new balance.
+    private func settleIfDue(at now: ClockReading) {
+        guard !settlementInFlight, now.monotonicMs - lastSettlementMs >= configuration.settlementIntervalMs else { return }
+        lastSettlementMs = now.monotonicMs
+        var charges: [UsageCharge] = []
+        for connection in interviews.values {
+            guard let sessionID = connection.machine.sessionID else { continue }
+            let ms = connection.machine.usageToSettle(at: now)
+            if ms > 0 { charges.append(UsageCharge(sessionID: sessionID, accountID: connection.accountID, ms: ms)) }
+        }
+        guard !charges.isEmpty else { return }
+        settlementInFlight = true
+        storeWriter.async { [weak self, charges] in
+            guard let self else { return }
+            let balances = writeCharges(charges)
+            completions.post { [weak self] in self?.balancesSettled(balances) }
+        }
+    }
+
+    /// Writes charges (and any left over from a failed attempt). Store-writer queue only.
+    @discardableResult
+    private func writeCharges(_ charges: [UsageCharge]) -> [String: Int64] {
+        let batch = unsettledCharges + charges
+        do {
+            let balances = try store.settle(batch, at: Date())
+            unsettledCharges = []
+            return balances
+        } catch {
+            unsettledCharges = batch
+            logger.error("could not settle usage; will retry", metadata: ["error": "\(error)", "charges": "\(batch.count)"])
+            return [:]
+        }
+    }
+
+    private func balancesSettled(_ balances: [String: Int64]) {
+        settlementInFlight = false
+        let now = MonotonicClock.now()
+        for connection in interviews.values {
+            guard let balance = balances[connection.accountID] else { continue }
+            run(connection.machine.balanceUpdated(balance, at: now), on: connection)
+        }
+    }
+}
+
+enum ServerError: Error, CustomStringConvertible {
+    case cannotListen(port: Int)
+
+    var description: String {
+        switch self {
+        case .cannotListen(let port): "cannot listen on port \(port): is another program using it?"
+        }
+    }
+}
+
+/// The C callback libwebsockets calls for protocol 0: finds the `ServiceLoop` through the context's user pointer.
+func jestryServiceCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+                           _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+    return Unmanaged<ServiceLoop>.fromOpaque(owner).takeUnretainedValue().handle(wsi, reason, user, input, length)
+}

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import Interview
+import Security
+
+/// The embedded store: SQLite in WAL mode through GRDB, one writer, readers alongside.
+///
+/// Invariant: `accounts.balance_ms` always equals the sum of the account's ledger entries and is never negative;
+/// both change in the same transaction.
+public final class SQLiteStore: EngineStore {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try StoreMigrations.migrator.migrate(pool)
+    }
+
+    // MARK: Accounts
+
+    public func createAccount(_ account: NewAccount, trialMs: Int64, at now: Date) throws -> Account {
+        let id = SecureRandom.identifier()
+        try immediate { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE email = ?", arguments: [account.email]) == true {
+                throw StoreError.emailTaken
+            }
+            try db.execute(sql: """
+                INSERT INTO accounts (id, name, email, password_hash, birth_date, balance_ms, created_at)
+                VALUES (?, ?, ?, ?, ?, 0, ?)
+                """, arguments: [id, account.name, account.email, account.passwordHash, account.birthDate, now])
+            if trialMs > 0 {
+                _ = try Ledger.append(db, accountID: id, kind: .trial, amountMs: trialMs, reason: "trial minutes", at: now)
+            }
+        }
+        guard let created = try self.account(id: id) else { throw StoreError.accountNotFound(id) }
+        return created
+    }
+
+    public func account(id: String) throws -> Account? {
+        try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [id]).map(Self.account) }
+    }
+
+    public func credentials(email: String) throws -> (account: Account, passwordHash: String)? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE email = ?",
+                                             arguments: [email.trimmingCharacters(in: .whitespaces).lowercased()]) else { return nil }
+            return (Self.account(row), row["password_hash"])
+        }
+    }
+
+    public func updatePasswordHash(accountID: String, hash: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE accounts SET password_hash = ? WHERE id = ?", arguments: [hash, accountID])
+        }
+    }
+
+    static func account(_ row: Row) -> Account {
+        Account(id: row["id"], name: row["name"], email: row["email"], birthDate: row["birth_date"],
+                balanceMs: row["balance_ms"], createdAt: row["created_at"])
+    }
+
+    // MARK: Tokens
+
+    public func issueToken(accountID: String, at now: Date, lifetime: TimeInterval) throws -> String {
+        let token = SecureRandom.token()
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO auth_tokens (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [Self.tokenHash(token), accountID, now, now.addingTimeInterval(lifetime)])
+        }
+        return token
+    }
+
+    public func accountID(forToken token: String, at now: Date) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT account_id FROM auth_tokens WHERE token_hash = ? AND expires_at > ?",
+                                arguments: [Self.tokenHash(token), now])
+        }
+    }
+
+    /// Tokens are stored only as SHA-256: a leaked database does not hand out sessions.
+    static func tokenHash(_ token: String) -> Data { Digest.sha256(Data(token.utf8)) }
+
+    // MARK: Ledger
+
+    public func balance(accountID: String) throws -> Int64 {
+        try pool.read { db in
+            guard let balance = try Int64.fetchOne(db, sql: "SELECT balance_ms FROM accounts WHERE id = ?", arguments: [accountID]) else {
+                throw StoreError.accountNotFound(accountID)
+            }
+            return balance
+        }
+    }
+
+    public func addEntry(accountID: String, kind: LedgerEntry.Kind, amountMs: Int64, reason: String, at now: Date) throws -> Int64 {
+        try immediate { db in
+            try Ledger.append(db, accountID: accountID, kind: kind, amountMs: amountMs, reason: reason, at: now)
+        }
+    }
+
+    public func ledger(accountID: String) throws -> [LedgerEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries WHERE account_id = ? ORDER BY seq", arguments: [accountID]).map { row in
+                LedgerEntry(entryID: row["entry_id"], kind: LedgerEntry.Kind(rawValue: row["kind"]) ?? .correction,
+                            amountMs: row["amount_ms"], reason: row["reason"], sessionID: row["session_id"],
+                            createdAt: row["created_at"])
+            }
+        }
+    }
+
+    public func settle(_ charges: [UsageCharge], at now: Date) throws -> [String: Int64] {
+        guard !charges.isEmpty else { return [:] }
+        return try immediate { db in
+            var balances: [String: Int64] = [:]
+            for charge in charges {
+                balances[charge.accountID] = try Ledger.charge(db, charge, at: now)
+            }
+            return balances
+        }
+    }
+
+    // MARK: Sessions
+
+    public func apply(_ record: SessionRecord, accountID: String) throws {
+        try pool.write { db in try SessionWriter.apply(record, accountID: accountID, db: db) }
+    }
+
+    public func closeAbandonedSessions(at now: Date) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL",
+                           arguments: [now, SessionEndReason.error.rawValue])
+            return db.changesCount
+        }
+    }
+
+    public func sessions(accountID: String) throws -> [SessionListing] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS question_count
+                FROM sessions s WHERE s.account_id = ? ORDER BY s.started_at DESC, s.id
+                """, arguments: [accountID]).map(SessionWriter.listing)
+        }
+    }
+
+    public func session(id: String, accountID: String) throws -> SessionDetail? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS question_count
+                FROM sessions s WHERE s.id = ? AND s.account_id = ?
+                """, arguments: [id, accountID]) else { return nil }
+            let turns = try Row.fetchAll(db, sql: "SELECT * FROM turns WHERE session_id = ? ORDER BY number",
+                                         arguments: [id]).map(SessionWriter.turn)
+            let summary = (row["summary_json"] as String?).flatMap { try? JSONDecoder().decode(SessionSummary.self, from: Data($0.utf8)) }
+            return SessionDetail(session: SessionWriter.listing(row), summary: summary, turns: turns)
+        }
+    }
+
+    /// Read-then-write work under `BEGIN IMMEDIATE`, so two writers never both read a stale balance.
+    func immediate<T>(_ work: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try work(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+import Interview
+
+/// Maps session records to rows and rows back to what the API returns.
+enum SessionWriter {
+    static func apply(_ record: SessionRecord, accountID: String, db: Database) throws {
+        switch record {
+        case .sessionStarted(let sessionID, let trackID, let mode, let sampleRate, let at):
+            try db.execute(sql: """
+                INSERT INTO sessions (id, account_id, track_id, mode, sample_rate, started_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [sessionID, accountID, trackID, mode.rawValue, sampleRate, at])
+        case .questionAsked(let sessionID, let question, let at):
+            try db.execute(sql: """
+                INSERT INTO turns (session_id, question_id, number, kind, text, template_id, template_version, main_number, asked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [sessionID, question.questionID, question.number, question.kind.rawValue, question.text,
+                                 question.template.id, question.template.version, question.mainNumber, at])
+        case .answerGiven(let sessionID, let questionID, let text, let analysis, let audioMs, let startedAt, let endedAt, let complete):
+            let json = String(decoding: try JSONEncoder().encode(analysis), as: UTF8.self)
+            try db.execute(sql: """
+                UPDATE turns SET answer_text = ?, analysis_json = ?, audio_ms = ?, answer_started_at = ?, answer_ended_at = ?,
+                answer_complete = ? WHERE session_id = ? AND question_id = ?
+                """, arguments: [text, json, audioMs, startedAt, endedAt, complete, sessionID, questionID])
+        case .sessionEnded(let sessionID, let reason, let summary, let at):
+            let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+            try db.execute(sql: "UPDATE sessions SET ended_at = ?, end_reason = ?, summary_json = ? WHERE id = ?",
+                           arguments: [at, reason.rawValue, json, sessionID])
+        }
+    }
+
+    static func listing(_ row: Row) -> SessionListing {
+        SessionListing(id: row["id"], trackID: row["track_id"], mode: row["mode"], startedAt: row["started_at"],
+                       endedAt: row["ended_at"], endReason: row["end_reason"], billedMs: row["billed_ms"],
+                       questionCount: row["question_count"] ?? 0)
+    }
+
+    static func turn(_ row: Row) -> TurnRecord {
+        let analysis = (row["analysis_json"] as String?).flatMap { try? JSONDecoder().decode(AnswerAnalysis.self, from: Data($0.utf8)) }
+        return TurnRecord(questionID: row["question_id"], number: row["number"], kind: row["kind"], text: row["text"],
+                          templateID: row["template_id"], templateVersion: row["template_version"], askedAt: row["asked_at"],
+                          answerText: row["answer_text"], answerStartedAt: row["answer_started_at"],
+                          answerEndedAt: row["answer_ended_at"], answerComplete: row["answer_complete"],
+                          audioMs: row["audio_ms"], analysis: analysis)
+    }
+}

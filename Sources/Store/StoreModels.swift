@@ -1,0 +1,115 @@
+import Foundation
+import Interview
+
+/// A person's account as the API shows it (never the password hash).
+public struct Account: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var email: String
+    public var birthDate: String
+    public var balanceMs: Int64
+    public var createdAt: Date
+}
+
+/// What a signup asks for, already validated by `SignupRules`.
+public struct NewAccount: Sendable, Equatable {
+    public var name: String
+    public var email: String
+    public var passwordHash: String
+    public var birthDate: String
+
+    public init(name: String, email: String, passwordHash: String, birthDate: String) {
+        self.name = name
+        self.email = email
+        self.passwordHash = passwordHash
+        self.birthDate = birthDate
+    }
+}
+
+/// Metered time of one live session to charge to its account.
+public struct UsageCharge: Sendable, Equatable {
+    public var sessionID: String
+    public var accountID: String
+    public var ms: Int64
+
+    public init(sessionID: String, accountID: String, ms: Int64) {
+        self.sessionID = sessionID
+        self.accountID = accountID
+        self.ms = ms
+    }
+}
+
+/// A past or running session, as listed to its owner.
+public struct SessionListing: Sendable, Equatable, Codable {
+    public var id: String
+    public var trackID: String
+    public var mode: String
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var endReason: String?
+    public var billedMs: Int64
+    public var questionCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, trackID = "track", mode, startedAt = "started_at", endedAt = "ended_at", endReason = "end_reason"
+        case billedMs = "billed_ms", questionCount = "question_count"
+    }
+}
+
+/// One question and the answer to it.
+public struct TurnRecord: Sendable, Equatable, Codable {
+    public var questionID: String
+    public var number: Int
+    public var kind: String
+    public var text: String
+    public var templateID: String
+    public var templateVersion: String
+    public var askedAt: Date
+    public var answerText: String?
+    public var answerStartedAt: Date?
+    public var answerEndedAt: Date?
+    public var answerComplete: Bool?
+    public var audioMs: Int64?
+    public var analysis: AnswerAnalysis?
+
+    enum CodingKeys: String, CodingKey {
+        case questionID = "question_id", number, kind, text, templateID = "template_id"
+        case templateVersion = "template_version", askedAt = "asked_at", answerText = "answer_text"
+        case answerStartedAt = "answer_started_at", answerEndedAt = "answer_ended_at"
+        case answerComplete = "answer_complete", audioMs = "audio_ms", analysis
+    }
+}
+
+/// A session with every turn, for its owner.
+public struct SessionDetail: Sendable, Equatable, Codable {
+    public var session: SessionListing
+    public var summary: SessionSummary?
+    public var turns: [TurnRecord]
+}
+
+/// One line of the minute ledger.
+public struct LedgerEntry: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case trial, grant, purchase, usage, refund, correction
+    }
+    public var entryID: String
+    public var kind: Kind
+    public var amountMs: Int64
+    public var reason: String
+    public var sessionID: String?
+    public var createdAt: Date
+}
+
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case emailTaken
+    case accountNotFound(String)
+    case invalidAmount(String)
+
+    public var description: String {
+        switch self {
+        case .emailTaken: "an account with this email already exists"
+        case .accountNotFound(let who): "no account \(who)"
+        case .invalidAmount(let why): why
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Prompts
+import Server
+import Store
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the engine: web page, HTTP API and interview WebSocket.")
+
+    @Option(help: "TCP port; 0 picks a free one and prints it. [env: JESTRY_PORT, default 8080]")
+    var port: Int?
+    @Option(help: "Interface to listen on. [env: JESTRY_HOST, default all]")
+    var host: String?
+    @Option(help: "Folder for the SQLite database. [env: JESTRY_DATA, default ./data]")
+    var data: String?
+    @Option(help: "Folder of prompt templates. [env: JESTRY_PROMPTS, default ./Prompts]")
+    var prompts: String?
+    @Option(name: .customLong("static"), help: "Folder of the browser client. [env: JESTRY_STATIC, default ./web-static]")
+    var staticFolder: String?
+    @Option(help: "Minutes each new account starts with; fractions allowed. [env: JESTRY_TRIAL_MINUTES, default 10]")
+    var trialMinutes: Double?
+    @Option(help: "trace, debug, info, notice, warning, error or critical. [env: JESTRY_LOG_LEVEL]")
+    var logLevel: String?
+
+    func run() throws {
+        try Environment.bootstrapLogging(level: logLevel ?? Environment.value("JESTRY_LOG_LEVEL") ?? "info")
+        let logger = Logger(label: "jestry")
+        var configuration = ServerConfiguration(
+            dataDirectory: Environment.directory(data, "JESTRY_DATA", default: "data"),
+            promptsDirectory: Environment.directory(prompts, "JESTRY_PROMPTS", default: "Prompts"),
+            staticDirectory: Environment.directory(staticFolder, "JESTRY_STATIC", default: "web-static"))
+        configuration.port = try port ?? Environment.value("JESTRY_PORT").map {
+            guard let number = Int($0) else { throw ValidationError("JESTRY_PORT must be a number, not \"\($0)\"") }
+            return number
+        } ?? 8080
+        configuration.host = host ?? Environment.value("JESTRY_HOST")
+        configuration.trialMinutes = try trialMinutes ?? Environment.value("JESTRY_TRIAL_MINUTES").map {
+            guard let number = Double($0) else { throw ValidationError("JESTRY_TRIAL_MINUTES must be a number, not \"\($0)\"") }
+            return number
+        } ?? 10
+        guard (0...65535).contains(configuration.port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard configuration.trialMinutes >= 0 else { throw ValidationError("--trial-minutes cannot be negative") }
+
+        let library: PromptLibrary
+        switch PromptLibrary.load(directory: configuration.promptsDirectory) {
+        case .success(let loaded): library = loaded
+        case .failure(let failure):
+            FileHandle.standardError.write(Data("Prompts in \(configuration.promptsDirectory.path) have problems:\n\(failure)\n".utf8))
+            throw ExitCode.failure
+        }
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: configuration.databasePath)
+        let abandoned = try store.closeAbandonedSessions(at: Date())
+        if abandoned > 0 { logger.warning("closed sessions left open by an earlier stop", metadata: ["count": "\(abandoned)"]) }
+
+        let server = EngineServer(configuration: configuration, store: store, prompts: PromptsProvider(library), logger: logger)
+        try server.start()
+        logger.info("prompts loaded", metadata: ["version": "\(library.version)", "tracks": "\(library.tracks.count)"])
+        Console.line("Jestry listening on http://localhost:\(server.port)")
+
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler {
+                logger.info("stopping")
+                server.stop()
+            }
+            source.resume()
+            return source
+        }
+        server.waitUntilStopped()
+        signals.forEach { $0.cancel() }
+    }
+}
