@@ -88,6 +88,8 @@ public struct BotRunner {
     }
 
     private func give(_ answer: BotScript.Answer, on client: WebSocketClient, record: (Line) -> Void) throws {
+        var answer = answer
+        answer.text = answer.text?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let pause = answer.pause, pause > 0 { Thread.sleep(forTimeInterval: pause) }
         if let audio = answer.audio {
             let wav = try WAVFile(contentsOf: scriptFolder.appendingPathComponent(audio))

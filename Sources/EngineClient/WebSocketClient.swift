@@ -69,6 +69,8 @@ public final class WebSocketClient: @unchecked Sendable {
 
         let port = url.port ?? (scheme == "wss" ? 443 : 80)
         let path = (url.path.isEmpty ? "/" : url.path) + (url.query.map { "?" + $0 } ?? "")
+        // Errors and warnings only: libwebsockets' notices would clutter a bot's transcript.
+        lws_set_log_level(Int32(LLL_ERR | LLL_WARN), nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             var info = lws_context_creation_info()

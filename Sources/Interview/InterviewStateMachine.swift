@@ -94,7 +94,7 @@ public struct InterviewStateMachine: Sendable {
     public mutating func answerTextReceived(_ text: String, requestID: String?, at now: ClockReading) -> [InterviewAction] {
         withLiveSession(requestID: requestID, what: "answer.text") { [settings] session in
             session.answer.typed.append(text)
-            session.answer.markStarted(at: now)
+            session.inputArrived(at: now)
             return session.feedbackIfDue(at: now, settings: settings)
         }
     }
@@ -108,7 +108,7 @@ public struct InterviewStateMachine: Sendable {
             } else {
                 session.answer.partial = text
             }
-            session.answer.markStarted(at: now)
+            session.inputArrived(at: now)
             return session.feedbackIfDue(at: now, settings: settings)
         }
     }
@@ -126,7 +126,7 @@ public struct InterviewStateMachine: Sendable {
             }
             session.answer.audioBytes += Int64(byteCount)
             session.answer.sampleRate = session.sampleRate
-            session.answer.markStarted(at: now)
+            session.inputArrived(at: now)
             return session.feedbackIfDue(at: now, settings: settings)
         }
     }

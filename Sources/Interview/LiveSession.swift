@@ -44,6 +44,7 @@ struct LiveSession: Sendable {
     var currentAskedAt: ClockReading?
     var answer = AnswerInProgress()
     var lastFeedbackAt: Int64?
+    /// Input arrived since the last feedback event.
     var feedbackPending = false
 
     // Running totals for the summary.
@@ -78,6 +79,12 @@ struct LiveSession: Sendable {
         return [.record(.questionAsked(sessionID: sessionID, question: asked, at: now.wall)), .send(.question(asked))]
     }
 
+    /// The candidate typed, spoke or sent a transcript: the answer has started and feedback has news to tell.
+    mutating func inputArrived(at now: ClockReading) {
+        answer.markStarted(at: now)
+        feedbackPending = true
+    }
+
     func analysis(at now: ClockReading) -> AnswerAnalysis {
         let speakingMs = answer.startedAt.map { now.monotonicMs - $0.monotonicMs } ?? 0
         return AnswerAnalyzer.analyze(answer.text, durationMs: speakingMs)
@@ -87,8 +94,6 @@ struct LiveSession: Sendable {
     mutating func feedbackIfDue(at now: ClockReading, settings: InterviewStateMachine.Settings) -> [InterviewAction] {
         guard let current, let askedAt = currentAskedAt else { return [] }
         let sinceLast = now.monotonicMs - (lastFeedbackAt ?? askedAt.monotonicMs)
-        let inputArrived = answer.startedAt != nil
-        feedbackPending = feedbackPending || inputArrived
         let due = (feedbackPending && sinceLast >= settings.feedbackMinIntervalMs)
             || sinceLast >= settings.feedbackHeartbeatMs
         guard due else { return [] }

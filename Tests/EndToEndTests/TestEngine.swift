@@ -1,0 +1,112 @@
+import EngineClient
+import Foundation
+import Logging
+import Prompts
+import Server
+import Store
+import Testing
+
+/// A real engine on an ephemeral port with its own temporary data folder, for one test.
+final class TestEngine {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    let server: EngineServer
+    let store: SQLiteStore
+    let dataDirectory: URL
+    let http: HTTPClient
+
+    init(trialMinutes: Double = 10, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        var configuration = ServerConfiguration(dataDirectory: dataDirectory,
+                                                promptsDirectory: Self.repository.appendingPathComponent("Prompts"),
+                                                staticDirectory: Self.repository.appendingPathComponent("web-static"))
+        configuration.port = 0
+        configuration.host = "127.0.0.1"
+        configuration.trialMinutes = trialMinutes
+        // Real PBKDF2, fewer rounds: the production count is tested in SecurityTests and would only slow this down.
+        configuration.passwordIterations = 1_000
+        configure(&configuration)
+        let library = try PromptLibrary.load(directory: configuration.promptsDirectory).get()
+        store = try SQLiteStore(path: configuration.databasePath)
+        var logger = Logger(label: "jestry.test")
+        logger.logLevel = .warning
+        server = EngineServer(configuration: configuration, store: store, prompts: PromptsProvider(library), logger: logger)
+        try server.start()
+        http = HTTPClient(baseURL: URL(string: "http://127.0.0.1:\(server.port)/")!)
+    }
+
+    deinit {
+        server.stop()
+        try? FileManager.default.removeItem(at: dataDirectory)
+    }
+
+    var interviewURL: URL { URL(string: "ws://127.0.0.1:\(server.port)/v1/interview")! }
+
+    /// Creates an account and signs in; returns the bearer token.
+    func signUp(_ email: String = "candidate-\(UUID().uuidString.prefix(8))@example.com") throws -> String {
+        let created = try http.send("POST", "v1/accounts", body: ["name": "Test Candidate", "email": email,
+                                                                  "password": "a long test password", "birth_date": "1995-06-15"])
+        #expect(created.status == 201)
+        return try #require(try http.login(email: email, password: "a long test password"))
+    }
+
+    func connect(token: String) throws -> WebSocketClient {
+        try WebSocketClient(url: interviewURL, headers: [("Authorization", "Bearer \(token)")])
+    }
+
+    /// Waits (bounded) until the stored session satisfies `condition`: records are written off the service thread.
+    func waitForSession(_ id: String, token: String, until condition: ([String: Any]) -> Bool) throws -> [String: Any] {
+        for _ in 0..<200 {
+            let response = try http.send("GET", "v1/sessions/\(id)", token: token)
+            if response.status == 200, condition(response.json) { return response.json }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("session \(id) never reached the expected state")
+        return [:]
+    }
+}
+
+extension WebSocketClient {
+    /// Sends one JSON message.
+    func send(json: [String: Any]) throws {
+        send(text: String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+    }
+
+    /// The next text event as a JSON object (fails the test on anything else).
+    func nextJSON(timeout: TimeInterval = 10) throws -> [String: Any] {
+        let event = try receive(timeout: timeout)
+        guard case .text(let text) = event else {
+            Issue.record("expected a text event, got \(event)")
+            return [:]
+        }
+        return try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    /// Skips events until one of `type` arrives, skipping at most `limit` others.
+    func next(_ type: String, limit: Int = 50, timeout: TimeInterval = 10) throws -> [String: Any] {
+        for _ in 0..<limit {
+            let message = try nextJSON(timeout: timeout)
+            if message["type"] as? String == type { return message }
+        }
+        Issue.record("no \(type) event arrived")
+        return [:]
+    }
+
+    /// Reads until the connection closes; returns the events seen and the close code.
+    func drainUntilClosed(timeout: TimeInterval = 15) throws -> (types: [String], code: UInt16?) {
+        var types: [String] = []
+        while true {
+            switch try receive(timeout: timeout) {
+            case .text(let text):
+                let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+                types.append(json?["type"] as? String ?? "?")
+            case .binary:
+                types.append("binary")
+            case .closed(let code, _):
+                return (types, code)
+            }
+        }
+    }
+}

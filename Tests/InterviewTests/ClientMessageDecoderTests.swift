@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import Interview
+
+@Suite struct ClientMessageDecoderTests {
+    func decode(_ text: String) -> Result<ClientEnvelope, ProtocolError> {
+        ClientMessageDecoder.decode(Data(text.utf8))
+    }
+
+    func errorCode(_ text: String) -> ProtocolError.Code? {
+        if case .failure(let error) = decode(text) { return error.code }
+        return nil
+    }
+
+    @Test func decodesEveryMessageType() throws {
+        #expect(try decode(#"{"type":"session.start","track":"behavioural","mode":"voice","sample_rate":48000,"protocol":1}"#).get()
+            == ClientEnvelope(.sessionStart(SessionStartRequest(trackID: "behavioural", mode: .voice, sampleRate: 48_000))))
+        #expect(try decode(#"{"type":"answer.text","text":"hi"}"#).get().message == .answerText("hi"))
+        #expect(try decode(#"{"type":"transcript.partial","text":"h"}"#).get().message == .transcriptPartial("h"))
+        #expect(try decode(#"{"type":"transcript.final","text":"hello"}"#).get().message == .transcriptFinal("hello"))
+        #expect(try decode(#"{"type":"answer.done"}"#).get().message == .answerDone)
+        #expect(try decode(#"{"type":"session.end"}"#).get().message == .sessionEnd)
+    }
+
+    @Test func sessionStartDefaultsToTextAt16kHz() throws {
+        let envelope = try decode(#"{"type":"session.start","track":"t"}"#).get()
+        #expect(envelope.message == .sessionStart(SessionStartRequest(trackID: "t", mode: .text, sampleRate: 16_000)))
+    }
+
+    @Test func echoesStringAndNumberIDs() throws {
+        #expect(try decode(#"{"type":"answer.done","id":"a1"}"#).get().id == "a1")
+        #expect(try decode(#"{"type":"answer.done","id":7}"#).get().id == "7")
+        if case .failure(let error) = decode(#"{"type":"nope","id":"x9"}"#) {
+            #expect(error.requestID == "x9")
+        } else {
+            Issue.record("an unknown type must fail")
+        }
+    }
+
+    @Test func rejectsMalformedInputWithSpecificCodes() {
+        #expect(errorCode("{not json") == .invalidJSON)
+        #expect(errorCode("[1,2]") == .invalidJSON)
+        #expect(errorCode("42") == .invalidJSON)
+        #expect(errorCode(#"{"text":"no type"}"#) == .invalidMessage)
+        #expect(errorCode(#"{"type":"answer.shout"}"#) == .unknownType)
+        #expect(errorCode(#"{"type":"answer.text"}"#) == .invalidMessage)
+        #expect(errorCode(#"{"type":"answer.text","text":5}"#) == .invalidMessage)
+        #expect(errorCode(#"{"type":"session.start"}"#) == .invalidMessage)
+        #expect(errorCode(#"{"type":"session.start","track":"t","mode":"video"}"#) == .invalidMessage)
+        #expect(errorCode(#"{"type":"session.start","track":"t","sample_rate":44100}"#) == .unsupportedSampleRate)
+        #expect(errorCode(#"{"type":"session.start","track":"t","sample_rate":"16000"}"#) == .invalidMessage)
+        #expect(errorCode(#"{"type":"session.start","track":"t","protocol":2}"#) == .unsupportedProtocolVersion)
+        #expect(errorCode(#"{"type":"answer.done","id":{"a":1}}"#) == .invalidMessage)
+    }
+
+    @Test func errorsAreNotFatal() {
+        if case .failure(let error) = decode("{") { #expect(!error.fatal) }
+    }
+}
