@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+/// Drives the real `jestry` executable: `serve`, `bot`, `minutes grant` and `prompts check`.
+@Suite struct CommandLineEndToEndTests {
+    /// The `jestry` binary built beside the test bundle.
+    static var executable: URL {
+        var folder = Bundle.main.bundleURL
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("jestry").path), folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("jestry")
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Starts `jestry serve --port 0` and reads the port it prints.
+    func startServer(data: URL, trialMinutes: String) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--port", "0", "--host", "127.0.0.1", "--data", data.path,
+                             "--prompts", TestEngine.repository.appendingPathComponent("Prompts").path,
+                             "--static", TestEngine.repository.appendingPathComponent("web-static").path]
+        process.environment = ProcessInfo.processInfo.environment.merging(["JESTRY_TRIAL_MINUTES": trialMinutes]) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var buffer = Data()
+        while !buffer.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        let line = String(decoding: buffer, as: UTF8.self)
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) },
+                                "serve printed \(line)")
+        return (process, port)
+    }
+
+    @Test func serveThenPlayABotThenGrantMinutes() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.executable.path))
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let (server, port) = try startServer(data: data, trialMinutes: "0.5")
+
+        let script = TestEngine.repository.appendingPathComponent("Tests/Bots/strong-candidate.yaml").path
+        let bot = try run(["bot", "--script", script, "--url", "ws://127.0.0.1:\(port)/v1/interview",
+                           "--email", "bot@example.com", "--signup"],
+                          environment: ["JESTRY_PASSWORD": "a bot's long password"])
+        #expect(bot.status == 0, "bot failed: \(bot.stderr)")
+        #expect(bot.stdout.contains("Interviewer [q1, main, behavioural.conflict]"))
+        #expect(bot.stdout.contains("Candidate: At my last job"))
+        #expect(bot.stdout.contains("session ended (completed)"))
+
+        let grant = try run(["minutes", "grant", "--email", "bot@example.com", "--minutes", "5", "--data", data.path])
+        #expect(grant.status == 0, "grant failed: \(grant.stderr)")
+        #expect(grant.stdout.contains("Granted 5.0 minutes to bot@example.com"))
+        let unknown = try run(["minutes", "grant", "--email", "nobody@example.com", "--minutes", "5", "--data", data.path])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("no account with email nobody@example.com"))
+
+        server.terminate()  // SIGTERM: a clean stop
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+    }
+
+    @Test func promptsCheckPassesOnTheRepositoryAndFailsWithPositions() throws {
+        let good = try run(["prompts", "check", TestEngine.repository.appendingPathComponent("Prompts").path])
+        #expect(good.status == 0)
+        #expect(good.stdout.hasPrefix("OK:"))
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-prompts-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "---\nid: broken\nkind: question\n---\nHello {{name}}\n".write(to: folder.appendingPathComponent("broken.prompt"),
+                                                                          atomically: true, encoding: .utf8)
+        let bad = try run(["prompts", "check", folder.path])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("broken.prompt:5:7: \"name\" is not a declared input"))
+    }
+}
