@@ -47,10 +47,11 @@ public struct WAVFile: Sendable, Equatable {
                 let format = Int(data.littleEndianUInt16(at: body))
                 let channels = Int(data.littleEndianUInt16(at: body + 2))
                 let bits = Int(data.littleEndianUInt16(at: body + 14))
-                guard format == 1 || format == 0xFFFE, channels == 1, bits == 16 else {
+                let sampleRate = Int(data.littleEndianUInt32(at: body + 4))
+                guard format == 1 || format == 0xFFFE, channels == 1, bits == 16, sampleRate > 0 else {
                     throw ReadError.unsupportedFormat(channels: channels, bitsPerSample: bits, format: format)
                 }
-                rate = Int(data.littleEndianUInt32(at: body + 4))
+                rate = sampleRate
             } else if id == Data("data".utf8), let rate {
                 // espeak-ng and sox write 0 or 0xFFFFFFFF as the size when streaming to a pipe: take what is there.
                 let end = size == 0 || body + size > data.count ? data.count : body + size

@@ -24,11 +24,12 @@ enum Ledger {
         return newBalance
     }
 
-    /// Charges usage, capped at the balance so it never goes negative. Returns the new balance.
-    static func charge(_ db: Database, _ charge: UsageCharge, at now: Date) throws -> Int64 {
+    /// Charges usage, capped at the balance so it never goes negative. Returns the new balance, or nil when the
+    /// account no longer exists.
+    static func chargeIfAccountExists(_ db: Database, _ charge: UsageCharge, at now: Date) throws -> Int64? {
         guard let balance = try Int64.fetchOne(db, sql: "SELECT balance_ms FROM accounts WHERE id = ?",
                                                arguments: [charge.accountID]) else {
-            throw StoreError.accountNotFound(charge.accountID)
+            return nil
         }
         let charged = min(max(0, charge.ms), balance)
         guard charged > 0 else { return balance }

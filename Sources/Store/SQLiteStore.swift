@@ -25,6 +25,9 @@ public final class SQLiteStore: EngineStore {
 
     public func createAccount(_ account: NewAccount, trialMs: Int64, at now: Date) throws -> Account {
         let id = SecureRandom.identifier()
+        // Emails are compared and stored lower-case, whoever calls, so an account can always sign in.
+        var account = account
+        account.email = account.email.trimmingCharacters(in: .whitespaces).lowercased()
         try immediate { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE email = ?", arguments: [account.email]) == true {
                 throw StoreError.emailTaken
@@ -117,7 +120,9 @@ public final class SQLiteStore: EngineStore {
         return try immediate { db in
             var balances: [String: Int64] = [:]
             for charge in charges {
-                balances[charge.accountID] = try Ledger.charge(db, charge, at: now)
+                // An account deleted mid-session has nothing left to charge; it must not fail everyone else's batch.
+                guard let balance = try Ledger.chargeIfAccountExists(db, charge, at: now) else { continue }
+                balances[charge.accountID] = balance
             }
             return balances
         }
@@ -140,7 +145,7 @@ public final class SQLiteStore: EngineStore {
     public func sessions(accountID: String) throws -> [SessionListing] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS question_count
+                SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS questions_asked
                 FROM sessions s WHERE s.account_id = ? ORDER BY s.started_at DESC, s.id
                 """, arguments: [accountID]).map(SessionWriter.listing)
         }
@@ -149,7 +154,7 @@ public final class SQLiteStore: EngineStore {
     public func session(id: String, accountID: String) throws -> SessionDetail? {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS question_count
+                SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS questions_asked
                 FROM sessions s WHERE s.id = ? AND s.account_id = ?
                 """, arguments: [id, accountID]) else { return nil }
             let turns = try Row.fetchAll(db, sql: "SELECT * FROM turns WHERE session_id = ? ORDER BY number",

@@ -32,7 +32,7 @@ enum SessionWriter {
     static func listing(_ row: Row) -> SessionListing {
         SessionListing(id: row["id"], trackID: row["track_id"], mode: row["mode"], startedAt: row["started_at"],
                        endedAt: row["ended_at"], endReason: row["end_reason"], billedMs: row["billed_ms"],
-                       questionCount: row["question_count"] ?? 0)
+                       questionsAsked: row["questions_asked"] ?? 0)
     }
 
     static func turn(_ row: Row) -> TurnRecord {

@@ -37,7 +37,8 @@ public enum SignupRules {
         guard let birth = parseDate(birthDate) else {
             throw .invalid(field: "birth_date", message: "Give the birth date as YYYY-MM-DD, e.g. 1994-05-17.")
         }
-        guard let age = age(born: birth, on: today), age >= 0, age < 130 else {
+        guard let birthDay = utcCalendar.date(from: birth), birthDay <= today,
+              let age = age(born: birth, on: today), age < 130 else {
             throw .invalid(field: "birth_date", message: "The birth date \(birthDate) is not plausible.")
         }
         guard age >= minimumAge else { throw .underMinimumAge }

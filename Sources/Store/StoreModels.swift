@@ -48,11 +48,12 @@ public struct SessionListing: Sendable, Equatable, Codable {
     public var endedAt: Date?
     public var endReason: String?
     public var billedMs: Int64
-    public var questionCount: Int
+    /// Questions asked in the session, follow-ups included.
+    public var questionsAsked: Int
 
     enum CodingKeys: String, CodingKey {
         case id, trackID = "track", mode, startedAt = "started_at", endedAt = "ended_at", endReason = "end_reason"
-        case billedMs = "billed_ms", questionCount = "question_count"
+        case billedMs = "billed_ms", questionsAsked = "questions_asked"
     }
 }
 
