@@ -12,7 +12,7 @@ public struct BotRunner {
         case feedback(wordCount: Int, fillerCount: Int)
         case billing(balanceMs: Int64)
         case billingWarning(remainingMs: Int64)
-        case ended(reason: String, summary: String)
+        case ended(reason: String, summary: String, closing: String?)
         case error(code: String, message: String, fatal: Bool)
         case closed(code: UInt16?)
     }
@@ -74,7 +74,7 @@ public struct BotRunner {
                 record(.billingWarning(remainingMs: (message["remaining_ms"] as? NSNumber)?.int64Value ?? 0))
             case "session.ended":
                 let summary = (message["summary"] as? [String: Any])?["text"] as? String ?? ""
-                record(.ended(reason: message["reason"] as? String ?? "", summary: summary))
+                record(.ended(reason: message["reason"] as? String ?? "", summary: summary, closing: message["closing"] as? String))
             case "error":
                 let fatal = message["fatal"] as? Bool ?? false
                 record(.error(code: message["code"] as? String ?? "", message: message["message"] as? String ?? "", fatal: fatal))
@@ -137,7 +137,8 @@ extension BotRunner.Line: CustomStringConvertible {
         case .feedback(let words, let fillers): "  · live feedback: \(words) words, \(fillers) fillers"
         case .billing(let balance): "  · balance: \(String(format: "%.2f", Double(balance) / 60_000)) min"
         case .billingWarning(let remaining): "  ! \(remaining / 1000) s of practice time left"
-        case .ended(let reason, let summary): "— session ended (\(reason)): \(summary)"
+        case .ended(let reason, let summary, let closing):
+            (closing.map { "Interviewer: \($0)\n" } ?? "") + "— session ended (\(reason)): \(summary)"
         case .error(let code, let message, let fatal): "  ! error \(code)\(fatal ? " (fatal)" : ""): \(message)"
         case .closed(let code): "— connection closed\(code.map { " (\($0))" } ?? "")"
         }

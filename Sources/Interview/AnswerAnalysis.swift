@@ -16,6 +16,12 @@ public struct AnswerAnalysis: Sendable, Equatable, Codable {
     public var firstPersonPlural: Int
     public var durationMs: Int64
 
+    enum CodingKeys: String, CodingKey {
+        case wordCount = "word_count", fillers, mentionsNumbers = "mentions_numbers", starParts = "star_parts"
+        case firstPersonSingular = "first_person_singular", firstPersonPlural = "first_person_plural"
+        case durationMs = "duration_ms"
+    }
+
     public init(wordCount: Int = 0, fillers: [String: Int] = [:], mentionsNumbers: Bool = false,
                 starParts: Set<StarPart> = [], firstPersonSingular: Int = 0, firstPersonPlural: Int = 0,
                 durationMs: Int64 = 0) {

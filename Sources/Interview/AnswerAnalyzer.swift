@@ -9,7 +9,8 @@ public enum AnswerAnalyzer {
         analysis.wordCount = words.count
         analysis.fillers = fillers(in: tokens)
         analysis.mentionsNumbers = tokens.contains { isNumeric($0.word) }
-        analysis.firstPersonSingular = words.filter { ["i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"].contains($0) }.count
+        // "my" is left out: "at my last job we…" still leaves the candidate's own part unsaid.
+        analysis.firstPersonSingular = words.filter { ["i", "i'm", "i've", "i'd", "i'll", "me", "myself"].contains($0) }.count
         analysis.firstPersonPlural = words.filter { ["we", "we're", "we've", "we'd", "we'll", "us", "our", "ourselves"].contains($0) }.count
         analysis.starParts = starParts(in: " " + words.joined(separator: " ") + " ")
         return analysis
@@ -99,6 +100,7 @@ public enum AnswerAnalyzer {
         "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
         "twenty", "thirty", "forty", "fifty", "hundred", "hundreds", "thousand", "thousands", "million", "millions",
         "billion", "dozen", "dozens", "twice", "half", "double", "doubled", "tripled", "percent", "halved",
+        "third", "thirds", "quarter", "quarters",
     ]
 
     static func isNumeric(_ word: String) -> Bool {
@@ -112,10 +114,13 @@ public enum AnswerAnalyzer {
                 " i was asked ", " the goal was ", " responsible for ", " my role ", " our goal "],
         .action: [" i decided ", " i built ", " i led ", " i wrote ", " i created ", " i organized ", " i organised ",
                   " i set up ", " i talked ", " i proposed ", " i implemented ", " i designed ", " i started ",
-                  " i worked ", " i scheduled ", " i changed ", " i introduced ", " i met ", " i spoke ", " so i "],
+                  " i worked ", " i scheduled ", " i changed ", " i introduced ", " i met ", " i spoke ", " so i ",
+                  " i made ", " i ran ", " i took ", " i wrote ", " i built ", " i set ", " i put ", " i brought ",
+                  " i reached out ", " i sat down ", " i went ", " i got ", " i gave ", " i found "],
         .result: [" as a result ", " resulted ", " the result ", " outcome ", " reduced ", " increased ", " improved ",
                   " saved ", " grew ", " cut ", " shipped ", " launched ", " in the end ", " eventually ",
-                  " we delivered ", " i learned ", " i learnt "],
+                  " we delivered ", " i learned ", " i learnt ", " dropped ", " fell ", " went from ", " went down ",
+                  " went up ", " rose ", " led to ", " which meant ", " ended up ", " turned out "],
     ]
 
     static func starParts(in paddedText: String) -> Set<AnswerAnalysis.StarPart> {
@@ -123,6 +128,18 @@ public enum AnswerAnalyzer {
         for (part, cues) in starCues where cues.contains(where: paddedText.contains) {
             parts.insert(part)
         }
+        if hasFirstPersonPastTenseVerb(paddedText) { parts.insert(.action) }
         return parts
+    }
+
+    /// Verbs of wanting or being describe a task or a situation, not an action.
+    static let nonActionVerbs: Set<String> = ["needed", "wanted", "used", "wondered", "hoped", "liked", "loved", "hated"]
+
+    /// "I fixed", "I added", "I migrated": the candidate saying what they did, in any regular past tense.
+    static func hasFirstPersonPastTenseVerb(_ paddedText: String) -> Bool {
+        let words = paddedText.split(separator: " ")
+        return zip(words, words.dropFirst()).contains { subject, verb in
+            subject == "i" && verb.count > 3 && verb.hasSuffix("ed") && !nonActionVerbs.contains(String(verb))
+        }
     }
 }

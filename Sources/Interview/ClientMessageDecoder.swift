@@ -1,6 +1,9 @@
 import Foundation
 
 /// Turns a text frame into a `ClientEnvelope`, or a specific `ProtocolError` saying what is wrong with it.
+///
+/// Fields are decoded with their JSON types checked strictly: `true` is not a number, `"16000"` is not a sample
+/// rate, and `null` counts as absent.
 public enum ClientMessageDecoder {
     /// The protocol version this engine speaks; `session.start` may name it in `protocol`.
     public static let protocolVersion = 1
@@ -9,63 +12,56 @@ public enum ClientMessageDecoder {
         guard let object = try? JSONSerialization.jsonObject(with: frame, options: [.fragmentsAllowed]) else {
             return .failure(ProtocolError(.invalidJSON, "The message is not valid JSON."))
         }
-        guard let fields = object as? [String: Any] else {
+        guard object is [String: Any] else {
             return .failure(ProtocolError(.invalidJSON, "A message must be a JSON object with a \"type\" field."))
         }
-        let id = fields["id"].flatMap(Self.idString)
-        if fields["id"] != nil && id == nil {
-            return .failure(ProtocolError(.invalidMessage, "\"id\" must be a string or a number."))
-        }
-        guard let type = fields["type"] as? String else {
-            return .failure(ProtocolError(.invalidMessage, "The message has no \"type\" string.", requestID: id))
-        }
+        let fields: MessageFields
         do {
-            return .success(ClientEnvelope(id: id, try message(type: type, fields: fields)))
-        } catch var error as ProtocolError {
-            error.requestID = id
+            fields = try JSONDecoder().decode(MessageFields.self, from: frame)
+        } catch let error as ProtocolError {
             return .failure(error)
         } catch {
-            return .failure(ProtocolError(.internalError, "\(error)", requestID: id))
+            return .failure(ProtocolError(.invalidMessage, "The message could not be read as a protocol message."))
+        }
+        do {
+            guard let type = try fields.type.get() else {
+                throw ProtocolError(.invalidMessage, "The message has no \"type\" string.")
+            }
+            return .success(ClientEnvelope(id: fields.id, try message(type: type, fields: fields)))
+        } catch var error as ProtocolError {
+            error.requestID = fields.id
+            return .failure(error)
+        } catch {
+            return .failure(ProtocolError(.invalidMessage, "\(error)", requestID: fields.id))
         }
     }
 
-    private static func message(type: String, fields: [String: Any]) throws -> ClientMessage {
+    private static func message(type: String, fields: MessageFields) throws -> ClientMessage {
         switch type {
         case "session.start":
-            if let version = fields["protocol"] {
-                guard let number = version as? Int, number == protocolVersion else {
-                    throw ProtocolError(.unsupportedProtocolVersion,
-                                        "This server speaks protocol version \(protocolVersion); \"protocol\" was \(version).")
-                }
+            if let version = try fields.protocolVersion.get(), version != protocolVersion {
+                throw ProtocolError(.unsupportedProtocolVersion,
+                                    "This server speaks protocol version \(protocolVersion); \"protocol\" was \(version).")
             }
-            let track = try string("track", in: fields)
-            let mode: InterviewMode
-            if let raw = fields["mode"] {
-                guard let text = raw as? String, let parsed = InterviewMode(rawValue: text) else {
-                    throw ProtocolError(.invalidMessage, "\"mode\" must be \"text\" or \"voice\".")
+            guard let track = try fields.track.get() else { throw missing("track", in: type) }
+            let mode = try fields.mode.get().map { text in
+                guard let mode = InterviewMode(rawValue: text) else {
+                    throw ProtocolError(.invalidMessage, "\"mode\" must be \"text\" or \"voice\", not \"\(text)\".")
                 }
-                mode = parsed
-            } else {
-                mode = .text
-            }
-            var rate = SessionStartRequest.defaultSampleRate
-            if let raw = fields["sample_rate"] {
-                guard let number = raw as? Int else {
-                    throw ProtocolError(.invalidMessage, "\"sample_rate\" must be a whole number of samples per second.")
-                }
-                guard SessionStartRequest.supportedSampleRates.contains(number) else {
-                    let rates = SessionStartRequest.supportedSampleRates.sorted().map(String.init).joined(separator: ", ")
-                    throw ProtocolError(.unsupportedSampleRate, "Sample rate \(number) is not supported; use one of \(rates).")
-                }
-                rate = number
+                return mode
+            } ?? .text
+            let rate = try fields.sampleRate.get() ?? SessionStartRequest.defaultSampleRate
+            guard SessionStartRequest.supportedSampleRates.contains(rate) else {
+                let rates = SessionStartRequest.supportedSampleRates.sorted().map(String.init).joined(separator: ", ")
+                throw ProtocolError(.unsupportedSampleRate, "Sample rate \(rate) is not supported; use one of \(rates).")
             }
             return .sessionStart(SessionStartRequest(trackID: track, mode: mode, sampleRate: rate))
         case "answer.text":
-            return .answerText(try string("text", in: fields))
+            return .answerText(try text(of: fields, in: type))
         case "transcript.partial":
-            return .transcriptPartial(try string("text", in: fields))
+            return .transcriptPartial(try text(of: fields, in: type))
         case "transcript.final":
-            return .transcriptFinal(try string("text", in: fields))
+            return .transcriptFinal(try text(of: fields, in: type))
         case "answer.done":
             return .answerDone
         case "session.end":
@@ -75,19 +71,53 @@ public enum ClientMessageDecoder {
         }
     }
 
-    private static func string(_ name: String, in fields: [String: Any]) throws -> String {
-        guard let value = fields[name] else {
-            throw ProtocolError(.invalidMessage, "\"\(fields["type"] ?? "")\" needs a \"\(name)\" field.")
-        }
-        guard let text = value as? String else {
-            throw ProtocolError(.invalidMessage, "\"\(name)\" must be a string.")
-        }
+    private static func text(of fields: MessageFields, in type: String) throws -> String {
+        guard let text = try fields.text.get() else { throw missing("text", in: type) }
         return text
     }
 
-    private static func idString(_ value: Any) -> String? {
-        if let text = value as? String { return text }
-        if let number = value as? NSNumber, !(value is Bool) { return number.stringValue }
-        return nil
+    private static func missing(_ field: String, in type: String) -> ProtocolError {
+        ProtocolError(.invalidMessage, "\"\(type)\" needs a \"\(field)\" field.")
+    }
+}
+
+/// Every field a client message may carry, each decoded with its exact JSON type. A field of the wrong type is an
+/// error only for a message that uses it, so clients may send extra fields.
+private struct MessageFields: Decodable {
+    var id: String?
+    var type: Result<String?, ProtocolError>
+    var track: Result<String?, ProtocolError>
+    var mode: Result<String?, ProtocolError>
+    var sampleRate: Result<Int?, ProtocolError>
+    var protocolVersion: Result<Int?, ProtocolError>
+    var text: Result<String?, ProtocolError>
+
+    enum CodingKeys: String, CodingKey {
+        case type, id, track, mode, sampleRate = "sample_rate", protocolVersion = "protocol", text
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // The id first, so every error about the other fields can echo it.
+        if let text = try? container.decodeIfPresent(String.self, forKey: .id) {
+            id = text
+        } else if let number = try? container.decodeIfPresent(Int.self, forKey: .id) {
+            id = String(number)
+        } else if container.contains(.id), try !container.decodeNil(forKey: .id) {
+            throw ProtocolError(.invalidMessage, "\"id\" must be a string or a whole number.")
+        }
+        func field<T: Decodable>(_ key: CodingKeys, _ what: String) -> Result<T?, ProtocolError> {
+            do {
+                return .success(try container.decodeIfPresent(T.self, forKey: key))
+            } catch {
+                return .failure(ProtocolError(.invalidMessage, "\"\(key.stringValue)\" must be \(what)."))
+            }
+        }
+        type = field(.type, "a string")
+        track = field(.track, "a string")
+        mode = field(.mode, "\"text\" or \"voice\"")
+        sampleRate = field(.sampleRate, "a whole number of samples per second")
+        protocolVersion = field(.protocolVersion, "a whole number")
+        text = field(.text, "a string")
     }
 }

@@ -23,14 +23,17 @@ public struct FollowUpContext: Sendable {
     public var followUpsAsked: Int
     /// Ids of every follow-up template already used in this session; a template is never repeated.
     public var usedTemplates: Set<String>
+    /// How long an answer should take on this track.
+    public var targetAnswerSeconds: Int
 
     public init(mainQuestion: PlannedQuestion, answerText: String, answer: AnswerAnalysis, followUpsAsked: Int,
-                usedTemplates: Set<String>) {
+                usedTemplates: Set<String>, targetAnswerSeconds: Int = 120) {
         self.mainQuestion = mainQuestion
         self.answerText = answerText
         self.answer = answer
         self.followUpsAsked = followUpsAsked
         self.usedTemplates = usedTemplates
+        self.targetAnswerSeconds = targetAnswerSeconds
     }
 }
 
@@ -45,4 +48,10 @@ public protocol InterviewPlan: Sendable {
     func mainQuestion(at index: Int) -> PlannedQuestion
     /// The follow-up to ask after this answer, or nil to move on.
     func followUp(for context: FollowUpContext) -> PlannedQuestion?
+    /// What the interviewer says when the interview is over, if anything.
+    func closingRemarks(for summary: SessionSummary) -> String?
+}
+
+extension InterviewPlan {
+    public func closingRemarks(for summary: SessionSummary) -> String? { nil }
 }

@@ -38,6 +38,12 @@ public struct InterviewStateMachine: Sendable {
         }
     }
 
+    /// True until a session has started: only then does `session.start` need a plan and a balance.
+    public var isAwaitingStart: Bool {
+        if case .awaitingStart = state { return true }
+        return false
+    }
+
     public var isLive: Bool {
         if case .live = state { return true }
         return false
@@ -87,6 +93,10 @@ public struct InterviewStateMachine: Sendable {
         // Metering starts with the first question, not with the connection.
         session.meter.start(at: now.monotonicMs)
         actions.append(.send(.billingUpdated(BillingUpdate(balanceMs: balanceMs, sessionUsedMs: 0))))
+        if balanceMs <= settings.billingWarningMs {
+            session.warned = true
+            actions.append(.send(.billingWarning(remainingMs: balanceMs)))
+        }
         state = .live(session)
         return actions
     }
@@ -230,7 +240,8 @@ public struct InterviewStateMachine: Sendable {
         let summary = session.summary()
         actions.append(.record(.sessionEnded(sessionID: session.sessionID, reason: reason, summary: summary, at: now.wall)))
         if reason != .disconnected {
-            actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary))))
+            let closing = reason == .completed ? session.plan.closingRemarks(for: summary) : nil
+            actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing))))
             actions.append(.close(code: 1000, reason: reason.rawValue))
         }
         state = .ended(reason)

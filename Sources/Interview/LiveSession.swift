@@ -134,7 +134,8 @@ struct LiveSession: Sendable {
         var actions = [record]
         if !measured.isEmpty {
             let context = FollowUpContext(mainQuestion: mainQuestion, answerText: text, answer: measured,
-                                          followUpsAsked: followUpsForMain, usedTemplates: usedTemplates)
+                                          followUpsAsked: followUpsForMain, usedTemplates: usedTemplates,
+                                          targetAnswerSeconds: plan.targetAnswerSeconds)
             if let followUp = plan.followUp(for: context) {
                 followUpsForMain += 1
                 followUpsAsked += 1

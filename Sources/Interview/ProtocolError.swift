@@ -14,7 +14,6 @@ public struct ProtocolError: Error, Equatable, Sendable {
         case unsupportedSampleRate = "unsupported_sample_rate"
         case audioOddLength = "audio_odd_length"
         case audioNotExpected = "audio_not_expected"
-        case messageTooLarge = "message_too_large"
         case internalError = "internal_error"
     }
 

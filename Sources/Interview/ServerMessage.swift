@@ -132,11 +132,31 @@ public struct SessionSummary: Sendable, Equatable, Codable {
         case totalWords = "total_words", averageWordsPerMinute = "average_words_per_minute"
         case fillerCount = "filler_count", usedMs = "used_ms", text
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(questionsAsked, forKey: .questionsAsked)
+        try container.encode(answersGiven, forKey: .answersGiven)
+        try container.encode(followUpsAsked, forKey: .followUpsAsked)
+        try container.encode(totalWords, forKey: .totalWords)
+        try container.encode(averageWordsPerMinute, forKey: .averageWordsPerMinute)  // null when unknown, as in feedback
+        try container.encode(fillerCount, forKey: .fillerCount)
+        try container.encode(usedMs, forKey: .usedMs)
+        try container.encode(text, forKey: .text)
+    }
 }
 
 public struct SessionEnded: Sendable, Equatable, Codable {
     public var reason: SessionEndReason
     public var summary: SessionSummary
+    /// The interviewer's closing words (from the track's closing template), when the interview ran its course.
+    public var closing: String?
+
+    public init(reason: SessionEndReason, summary: SessionSummary, closing: String? = nil) {
+        self.reason = reason
+        self.summary = summary
+        self.closing = closing
+    }
 }
 
 /// One event the server sends as a text frame. The wire `type` is `ServerMessage.type`.
@@ -179,7 +199,7 @@ public enum ServerMessage: Sendable, Equatable {
         }
         object["type"] = type
         // Every payload is built from Codable values and strings, so serialisation cannot fail.
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
     private static func fields(of value: some Encodable) -> [String: Any] {

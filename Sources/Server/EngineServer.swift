@@ -6,9 +6,10 @@ import Store
 /// interview WebSocket.
 public final class EngineServer: @unchecked Sendable {
     private let loop: ServiceLoop
-    private let finished = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
+    /// Guards `running` and `finished`; broadcast when the service thread has finished.
+    private let condition = NSCondition()
     private var running = false
+    private var finished = false
     /// The port the server listens on (the real one when the configuration asked for 0).
     public private(set) var port = 0
 
@@ -20,42 +21,50 @@ public final class EngineServer: @unchecked Sendable {
     public func start() throws {
         let ready = DispatchSemaphore(value: 0)
         let outcome = StartOutcome()
-        let thread = Thread { [loop, finished] in
+        let thread = Thread { [loop, self] in
             // lws requires the context to be created and serviced on the same thread.
             do {
                 outcome.result = .success(try loop.createContext())
             } catch {
                 outcome.result = .failure(error)
                 ready.signal()
-                finished.signal()
+                markFinished()
                 return
             }
             ready.signal()
             loop.serve()
-            finished.signal()
+            markFinished()
         }
         thread.name = "jestry-service"
         thread.start()
         ready.wait()
         port = try outcome.result.get()
-        lock.withLock { running = true }
+        condition.withLock { running = true }
     }
 
     /// Stops serving: open interviews are closed and stored, pending writes are flushed. Safe to call twice.
     public func stop() {
-        let wasRunning = lock.withLock {
+        let wasRunning = condition.withLock {
             defer { running = false }
             return running
         }
-        guard wasRunning else { return }
+        guard wasRunning else { return }  // never started, or already stopped
         loop.requestStop()
-        finished.wait()
+        waitUntilStopped()
     }
 
-    /// Blocks until `stop()` is called from another thread.
+    /// Blocks until the server has stopped (after `stop()` from another thread). Any number of threads may wait.
     public func waitUntilStopped() {
-        finished.wait()
-        finished.signal()
+        condition.lock()
+        defer { condition.unlock() }
+        while !finished { condition.wait() }
+    }
+
+    private func markFinished() {
+        condition.withLock {
+            finished = true
+            condition.broadcast()
+        }
     }
 }
 

@@ -28,6 +28,9 @@ final class ServiceLoop: @unchecked Sendable {
     private(set) var context: OpaquePointer?
     private let protocolName = strdup("jestry-interview")!
     private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
+    /// Ping after 20 s without traffic, hang up after 50 s: a vanished client stops being metered within a minute
+    /// even when its TCP connection never reports the loss. lws keeps this by reference, so it lives as long as we do.
+    private let livenessPolicy = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
 
     private var exchanges: [OpaquePointer: HTTPExchange] = [:]
     private var pendingUpgrades: [OpaquePointer: String] = [:]
@@ -52,10 +55,14 @@ final class ServiceLoop: @unchecked Sendable {
         protocols[0].name = UnsafePointer(protocolName)
         protocols[0].callback = jestryServiceCallback
         protocols[0].rx_buffer_size = 16 * 1024
+        livenessPolicy.initialize(to: lws_retry_bo_t())
+        livenessPolicy.pointee.secs_since_valid_ping = 20
+        livenessPolicy.pointee.secs_since_valid_hangup = 50
     }
 
     deinit {
         protocols.deallocate()
+        livenessPolicy.deallocate()
         free(protocolName)
     }
 
@@ -67,6 +74,7 @@ final class ServiceLoop: @unchecked Sendable {
         info.protocols = UnsafePointer(protocols)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.options = jestry_option_validate_utf8()
+        info.retry_and_idle_policy = UnsafePointer(livenessPolicy)
         // lws sizes its tables from `ulimit -n`; an "unlimited" limit silently caps it near 2,560 connections.
         info.fd_limit_per_thread = 8192
         let host = configuration.host.map { strdup($0) }
@@ -262,6 +270,7 @@ final class ServiceLoop: @unchecked Sendable {
 
     private func interviewReceived(_ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
         guard let connection = interviews[wsi] else { return -1 }
+        lws_validity_confirmed(wsi)  // the client's own messages prove it is alive, as a pong would
         if !connection.assembling {
             connection.assembling = true
             connection.incoming.removeAll(keepingCapacity: true)
@@ -296,11 +305,23 @@ final class ServiceLoop: @unchecked Sendable {
     private func messageReceived(_ envelope: ClientEnvelope, on connection: InterviewConnection,
                                  at now: ClockReading) -> [InterviewAction] {
         switch envelope.message {
+        case .sessionStart(let request) where !connection.machine.isAwaitingStart:
+            // Already started or ended: the machine answers without needing a plan or a balance.
+            return connection.machine.start(request, requestID: envelope.id, sessionID: "", plan: nil, balanceMs: 0, at: now)
         case .sessionStart(let request):
-            let plan = prompts.current.plan(forTrack: request.trackID)
+            let sessionID = SecureRandom.identifier()
+            // The plan is a value: the session keeps this version of the prompts even if they are edited meanwhile.
+            let plan = prompts.current.plan(forTrack: request.trackID, seed: UInt64(sessionID.prefix(16), radix: 16) ?? 0)
             // A primary-key read, like the token check; settlement keeps it current within a second.
-            let balance = (try? store.balance(accountID: connection.accountID)) ?? 0
-            return connection.machine.start(request, requestID: envelope.id, sessionID: SecureRandom.identifier(),
+            let balance: Int64
+            do {
+                balance = try store.balance(accountID: connection.accountID)
+            } catch {
+                logger.error("could not read a balance", metadata: ["error": "\(error)"])
+                return connection.machine.invalidMessageReceived(ProtocolError(
+                    .internalError, "Your minute balance could not be read; please try again.", requestID: envelope.id))
+            }
+            return connection.machine.start(request, requestID: envelope.id, sessionID: sessionID,
                                             plan: plan, balanceMs: balance, at: now)
         case .answerText(let text):
             return connection.machine.answerTextReceived(text, requestID: envelope.id, at: now)

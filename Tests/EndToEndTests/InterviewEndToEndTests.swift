@@ -19,7 +19,7 @@ import Testing
         #expect(questions.count > 5)
         #expect(questions.contains { $0.1 == "follow_up" })
         #expect(lines.last == .closed(code: 1000))
-        let ended = lines.compactMap { if case .ended(let reason, _) = $0 { reason } else { nil } }
+        let ended = lines.compactMap { if case .ended(let reason, _, _) = $0 { reason } else { nil } }
         #expect(ended == ["completed"])
         guard case .started(let sessionID) = lines.first else {
             Issue.record("the session never started")

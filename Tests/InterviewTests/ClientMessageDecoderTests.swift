@@ -57,3 +57,42 @@ import Testing
         if case .failure(let error) = decode("{") { #expect(!error.fatal) }
     }
 }
+
+@Suite struct ClientMessageDecoderStrictnessTests {
+    func decode(_ text: String) -> Result<ClientEnvelope, ProtocolError> {
+        ClientMessageDecoder.decode(Data(text.utf8))
+    }
+
+    @Test func nullCountsAsAbsent() throws {
+        let envelope = try decode(#"{"type":"session.start","track":"t","mode":null,"sample_rate":null,"protocol":null,"id":null}"#).get()
+        #expect(envelope == ClientEnvelope(.sessionStart(SessionStartRequest(trackID: "t"))))
+    }
+
+    @Test func numericIDsZeroAndOneAreIDsNotBooleans() throws {
+        #expect(try decode(#"{"type":"answer.done","id":0}"#).get().id == "0")
+        #expect(try decode(#"{"type":"answer.done","id":1}"#).get().id == "1")
+        if case .failure(let error) = decode(#"{"type":"answer.done","id":true}"#) {
+            #expect(error.code == .invalidMessage)
+        } else {
+            Issue.record("a boolean id must be refused")
+        }
+    }
+
+    @Test func wrongTypesAreRefusedAndKeepTheID() {
+        for frame in [#"{"type":"session.start","track":"t","protocol":"1","id":"p"}"#,
+                      #"{"type":"session.start","track":"t","protocol":true,"id":"p"}"#,
+                      #"{"type":"session.start","track":"t","sample_rate":"16000","id":"p"}"#,
+                      #"{"type":"session.start","track":7,"id":"p"}"#] {
+            guard case .failure(let error) = decode(frame) else {
+                Issue.record("\(frame) must be refused")
+                continue
+            }
+            #expect(error.code == .invalidMessage)
+            #expect(error.requestID == "p")
+        }
+    }
+
+    @Test func fieldsAMessageDoesNotUseAreIgnored() throws {
+        #expect(try decode(#"{"type":"answer.done","text":5,"extra":{"a":1}}"#).get().message == .answerDone)
+    }
+}
