@@ -9,6 +9,8 @@ struct FrontMatterFile {
     var body: String
     /// The 1-based line the body starts on.
     var bodyLine: Int
+    /// Every line of the file, for pointing into header values.
+    var lines: [String]
 
     static func parse(_ text: String, path: String) throws(PromptDiagnostic) -> FrontMatterFile {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
@@ -17,13 +19,18 @@ struct FrontMatterFile {
                                    "a .prompt file starts with a line \"---\", then its YAML header, then another \"---\" line")
         }
         guard let closing = lines.indices.dropFirst().first(where: { lines[$0] == "---" }) else {
-            throw PromptDiagnostic(file: path, line: lines.count, column: 1,
+            // A final newline leaves an empty last element: the file's last line is the one before it.
+            let lastLine = lines.count > 1 && lines.last == "" ? lines.count - 1 : lines.count
+            throw PromptDiagnostic(file: path, line: lastLine, column: 1,
                                    "the YAML header is never closed: add a line \"---\" after it")
         }
         let yaml = lines[1..<closing].joined(separator: "\n")
         let mapping = try YAMLDocument.mapping(of: yaml, path: path, lineOffset: 1)
-        let body = lines[(closing + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        return FrontMatterFile(path: path, header: mapping, body: body, bodyLine: closing + 2)
+        // Blank lines before the text are skipped but still counted, so positions in the body match the file.
+        let bodyStart = lines.indices.dropFirst(closing + 1).first { !lines[$0].allSatisfy(\.isWhitespace) } ?? closing + 1
+        var body = lines[bodyStart...].joined(separator: "\n")
+        while body.last?.isWhitespace == true { body.removeLast() }
+        return FrontMatterFile(path: path, header: mapping, body: body, bodyLine: bodyStart + 1, lines: lines)
     }
 }
 

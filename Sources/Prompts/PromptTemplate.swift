@@ -6,59 +6,83 @@ public struct PromptTemplate: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case question
         case followUp = "follow-up"
+        case coachingTip = "coaching-tip"
+        case rubric
         case closing
+        /// A shared fragment other templates include with `{{> id}}`.
+        case partial
     }
 
     /// A declared input: the only variables a body may use.
     public struct Input: Sendable, Equatable {
+        public enum ValueType: String, Sendable, CaseIterable {
+            case string, number
+        }
         public var name: String
+        public var type: ValueType
         public var required: Bool
         public var defaultValue: String?
     }
 
+    /// The instructions a language model would get to generate this text; the built-in interviewer uses `body`.
+    public struct ModelInstructions: Sendable {
+        public var system: String?
+        public var user: String?
+        let systemTemplate: MustacheTemplate?
+        let userTemplate: MustacheTemplate?
+    }
+
     public var id: String
     public var kind: Kind
-    /// The track it belongs to, or nil for a template any track may use.
+    /// The track it belongs to, or nil for a template every track may use.
     public var track: String?
+    /// A question's topic, e.g. "conflict".
     public var topic: String?
+    /// For follow-ups and tips: only after questions with one of these topics (empty: any topic).
+    public var topics: [String]
+    /// Where each entry of `topics` stands in the file.
+    let topicPositions: [(line: Int, column: Int)]
+    /// Where the `id` value stands in the file, for errors found across files.
+    let idPosition: (line: Int, column: Int)
+    /// Where the `track` value stands, when there is one.
+    let trackPosition: (line: Int, column: Int)?
     public var description: String?
     public var conditions: [FollowUpCondition]
-    /// Higher wins when several follow-ups apply.
+    /// Higher wins when several templates apply.
     public var priority: Int
     public var inputs: [Input]
     public var body: String
+    public var model: ModelInstructions?
+    /// The partials the body and model parts include, where they do it.
+    let partialUses: [TemplateBodyChecker.TagUse]
+    /// Ids of the partials the body and model parts include.
+    public var partialsUsed: [String] { partialUses.map(\.name) }
     /// A short hash of the file's content; stored with every question the template produced.
     public var version: String
     public var file: String
     let mustache: MustacheTemplate
+    /// The library's partials, attached once every file is loaded.
+    var partials = MustacheLibrary()
 
     public var ref: TemplateRef { TemplateRef(id: id, version: version) }
 
-    /// Renders the body. Missing required inputs are caught when the file is loaded, so this cannot fail.
+    /// Renders the body with the declared inputs (defaults filling gaps). Undeclared values are ignored.
     public func render(_ values: [String: String]) -> String {
+        mustache.render(context(values), library: partials).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Renders the model instructions, when the template has them.
+    public func renderModelInstructions(_ values: [String: String]) -> (system: String?, user: String?) {
+        let context = context(values)
+        return (model?.systemTemplate?.render(context, library: partials).trimmingCharacters(in: .whitespacesAndNewlines),
+                model?.userTemplate?.render(context, library: partials).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    private func context(_ values: [String: String]) -> [String: String] {
         var context: [String: String] = [:]
         for input in inputs {
             if let value = values[input.name] ?? input.defaultValue { context[input.name] = value }
         }
-        return mustache.render(context).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-}
-
-/// The values the engine offers to a template; a template declares which of them it uses.
-public enum TemplateInputs {
-    public static let known: [String: String] = [
-        "topic": "the topic of the main question, e.g. \"conflict\"",
-        "question": "the text of the main question",
-        "word_count": "how many words the answer had",
-        "filler_count": "how many filler words the answer had",
-    ]
-
-    static func values(for context: FollowUpContext) -> [String: String] {
-        [
-            "topic": context.mainQuestion.topic,
-            "question": context.mainQuestion.text,
-            "word_count": String(context.answer.wordCount),
-            "filler_count": String(context.answer.fillerCount),
-        ]
+        return context
     }
 }

@@ -1,27 +1,35 @@
 import Mustache
 
-/// Compiles a template body with HTML escaping off, and checks that it uses only declared inputs.
+/// Compiles template text with HTML escaping off, and finds the variables and partials it names.
 enum TemplateBodyChecker {
     /// Prepended so `{{x}}` inserts text as is: prompts are plain text, never HTML.
     static let textPragma = "{{% CONTENT_TYPE: TEXT}}"
 
-    /// A `{{…}}` tag that names a variable, with its position in the body (1-based).
-    struct VariableUse: Equatable {
+    /// A `{{…}}` tag that names a variable or a partial, with its position in the file (1-based).
+    struct TagUse: Equatable {
         var name: String
         var line: Int
         var column: Int
     }
 
-    static func compile(_ body: String, file: String, bodyLine: Int) throws(PromptDiagnostic) -> MustacheTemplate {
+    struct Tags: Equatable {
+        var variables: [TagUse] = []
+        var partials: [TagUse] = []
+    }
+
+    /// `firstLine`/`firstColumn`: where the text starts in the file, for positions in errors.
+    static func compile(_ text: String, file: String, firstLine: Int, firstColumn: Int = 1,
+                        indent: Int = 0) throws(PromptDiagnostic) -> MustacheTemplate {
         do {
-            return try MustacheTemplate(string: textPragma + body)
+            return try MustacheTemplate(string: textPragma + text)
         } catch let error as MustacheTemplate.ParserError {
             let line = error.context.lineNumber
-            let column = line == 1 ? max(1, error.context.columnNumber - textPragma.count) : error.context.columnNumber
-            throw PromptDiagnostic(file: file, line: bodyLine + line - 1, column: column,
+            let column = line == 1 ? max(1, error.context.columnNumber - textPragma.count) + firstColumn - 1
+                                   : error.context.columnNumber + indent
+            throw PromptDiagnostic(file: file, line: firstLine + line - 1, column: column,
                                    "template syntax error: \(explain(error.error))")
         } catch {
-            throw PromptDiagnostic(file: file, line: bodyLine, column: 1, "template syntax error: \(error)")
+            throw PromptDiagnostic(file: file, line: firstLine, column: firstColumn, "template syntax error: \(error)")
         }
     }
 
@@ -35,28 +43,37 @@ enum TemplateBodyChecker {
         }
     }
 
-    /// Every variable a body names (sections included), in order of appearance. Partials and comments are skipped.
-    static func variables(in body: String, bodyLine: Int) -> [VariableUse] {
-        var uses: [VariableUse] = []
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+    /// Every variable (sections included) and partial the text names, in order. Comments are skipped.
+    /// `indent`: columns YAML stripped from every line after the first (a block scalar's indentation).
+    static func tags(in text: String, firstLine: Int, firstColumn: Int = 1, indent: Int = 0) -> Tags {
+        var tags = Tags()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (offset, line) in lines.enumerated() {
             var rest = Substring(line)
             while let open = rest.range(of: "{{") {
-                let column = line.distance(from: line.startIndex, to: open.lowerBound) + 1
+                let column = line.distance(from: line.startIndex, to: open.lowerBound) + 1 + (offset == 0 ? firstColumn - 1 : indent)
                 let afterOpen = rest[open.upperBound...]
                 guard let close = afterOpen.range(of: "}}") else { break }
                 var tag = afterOpen[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
                 rest = afterOpen[close.upperBound...]
                 if rest.hasPrefix("}") { rest = rest.dropFirst() }  // {{{name}}}
                 guard let sigil = tag.first else { continue }
-                if "!>=%<$".contains(sigil) { continue }
-                if "#^/&{".contains(sigil) { tag = String(tag.dropFirst()).trimmingCharacters(in: .whitespaces) }
-                let name = tag.split(separator: ".").first.map(String.init) ?? tag
-                guard !name.isEmpty else { continue }
-                if sigil == "/" { continue }  // closing tags repeat a name already seen
-                uses.append(VariableUse(name: name, line: bodyLine + offset, column: column))
+                let named = { (text: String) in text.trimmingCharacters(in: .whitespaces) }
+                let use = { (name: String) in TagUse(name: name, line: firstLine + offset, column: column) }
+                switch sigil {
+                case "!", "=", "%", "/", "$", "<":
+                    continue  // comments, delimiters, pragmas, closing tags and blocks name no new value
+                case ">":
+                    tags.partials.append(use(named(String(tag.dropFirst()))))
+                case "#", "^", "&", "{":
+                    tag = named(String(tag.dropFirst()))
+                    fallthrough
+                default:
+                    let name = tag.split(separator: ".").first.map(String.init) ?? tag
+                    if !name.isEmpty { tags.variables.append(use(name)) }
+                }
             }
         }
-        return uses
+        return tags
     }
 }

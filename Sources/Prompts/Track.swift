@@ -1,16 +1,34 @@
 /// One interview track (a `.track.yaml` file): which questions it asks and how long answers should be.
 public struct Track: Sendable, Equatable {
+    public enum Order: String, Sendable {
+        /// Questions in the order listed.
+        case inOrder = "in-order"
+        /// A different order each session (drawn from the session id).
+        case shuffled
+    }
+
     public var id: String
     public var title: String
     public var description: String
-    /// Ids of the main-question templates, asked in this order.
+    /// Ids of the main-question templates.
     public var questionIDs: [String]
+    public var order: Order
+    /// How many of the questions one session asks.
+    public var questionsPerSession: Int
     /// Follow-ups asked at most per main question.
     public var maxFollowUps: Int
     public var targetAnswerSeconds: Int
     /// Silence that ends a spoken turn.
     public var silenceSeconds: Double
+    /// The id of the rubric template that scores answers.
+    public var rubric: String?
     public var file: String
     /// The line of each entry of `questionIDs` in the file, for error messages.
     public var questionLines: [Int]
+    /// The column of each entry of `questionIDs`.
+    public var questionColumns: [Int]
+    var rubricLine: Int?
+    /// Where the `id` value stands in the file, for a duplicate id.
+    var idLine = 1
+    var idColumn = 1
 }

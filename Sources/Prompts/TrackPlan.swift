@@ -1,18 +1,30 @@
 import Interview
 
-/// A track's interview as the state machine follows it: main questions in order, follow-ups chosen by condition.
+/// A track's interview as the state machine follows it: main questions in the track's order, follow-ups chosen by
+/// condition, and the closing words.
 public struct TrackPlan: InterviewPlan {
     public let track: Track
     let questions: [PromptTemplate]
     /// Follow-ups that may serve this track, best first: highest priority, then id for a stable order.
     let followUps: [PromptTemplate]
+    let closings: [PromptTemplate]
 
-    init(track: Track, library: PromptLibrary) {
+    /// `everyQuestion` keeps all questions in file order, for previews and example tests that name any of them.
+    init(track: Track, library: PromptLibrary, seed: UInt64, everyQuestion: Bool = false) {
         self.track = track
-        questions = track.questionIDs.compactMap { library.templates[$0] }
-        followUps = library.templates.values
-            .filter { $0.kind == .followUp && ($0.track == nil || $0.track == track.id) }
-            .sorted { ($0.priority, $1.id) > ($1.priority, $0.id) }
+        var questions = track.questionIDs.compactMap { library.templates[$0] }
+        if !everyQuestion {
+            if track.order == .shuffled {
+                var generator = SeededGenerator(seed: seed)
+                questions.shuffle(using: &generator)
+            }
+            questions = Array(questions.prefix(track.questionsPerSession))
+        }
+        self.questions = questions
+        let serving = { (template: PromptTemplate) in template.track == nil || template.track == track.id }
+        let bestFirst = { (a: PromptTemplate, b: PromptTemplate) in (a.priority, b.id) > (b.priority, a.id) }
+        followUps = library.templates.values.filter { $0.kind == .followUp && serving($0) }.sorted(by: bestFirst)
+        closings = library.templates.values.filter { $0.kind == .closing && serving($0) }.sorted(by: bestFirst)
     }
 
     public var trackID: String { track.id }
@@ -20,27 +32,81 @@ public struct TrackPlan: InterviewPlan {
     public var mainQuestionCount: Int { questions.count }
     public var targetAnswerSeconds: Int { track.targetAnswerSeconds }
 
+    /// The main question with this template id, if the plan asks it.
+    public func mainQuestion(id: String) -> PlannedQuestion? {
+        questions.firstIndex { $0.id == id }.map(mainQuestion(at:))
+    }
+
     public func mainQuestion(at index: Int) -> PlannedQuestion {
         let template = questions[index]
         let topic = template.topic ?? template.id
-        return PlannedQuestion(text: template.render(["topic": topic]), kind: .main, template: template.ref, topic: topic)
+        return PlannedQuestion(text: template.render(["topic": topic, "track_title": track.title]), kind: .main,
+                               template: template.ref, topic: topic)
     }
 
     public func followUp(for context: FollowUpContext) -> PlannedQuestion? {
-        guard context.followUpsAsked < track.maxFollowUps else { return nil }
-        guard let chosen = selectFollowUp(for: context) else { return nil }
-        return PlannedQuestion(text: chosen.template.render(TemplateInputs.values(for: context)), kind: .followUp,
-                               template: chosen.template.ref, topic: context.mainQuestion.topic)
+        guard let chosen = explainFollowUp(for: context).chosen else { return nil }
+        return PlannedQuestion(text: chosen.render(TemplateInputs.values(for: context, trackTitle: track.title)),
+                               kind: .followUp, template: chosen.ref, topic: context.mainQuestion.topic)
+    }
+
+    public func closingRemarks(for summary: SessionSummary) -> String? {
+        closings.first?.render(TemplateInputs.values(for: summary, trackTitle: track.title))
     }
 
     /// The follow-up the selector picks and the conditions that held for it, or nil when none applies.
     public func selectFollowUp(for context: FollowUpContext) -> (template: PromptTemplate, conditions: [FollowUpCondition])? {
-        for template in followUps where !context.usedTemplates.contains(template.id) {
-            if template.topic == nil || template.topic == context.mainQuestion.topic,
-               template.conditions.allSatisfy({ $0.holds(in: context) }) {
-                return (template, template.conditions)
+        explainFollowUp(for: context).chosen.map { ($0, $0.conditions) }
+    }
+
+    /// Why each follow-up was or was not picked, in the order the selector considers them.
+    public struct Consideration: Sendable {
+        public var template: PromptTemplate
+        /// Nil when it was eligible; otherwise the reason it was passed over.
+        public var passedOver: String?
+        public var conditionsHeld: [FollowUpCondition]
+    }
+
+    /// The selector: the highest-priority follow-up whose conditions hold, on the question's topic, not yet used
+    /// in this session, while the track's limit of follow-ups per question is not reached.
+    public func explainFollowUp(for context: FollowUpContext) -> (chosen: PromptTemplate?, considered: [Consideration]) {
+        var considered: [Consideration] = []
+        var chosen: PromptTemplate?
+        let limitReached = context.followUpsAsked >= track.maxFollowUps
+        for template in followUps {
+            let held = template.conditions.filter { $0.holds(in: context) }
+            var reason: String?
+            if limitReached {
+                reason = "the track allows \(track.maxFollowUps) follow-up\(track.maxFollowUps == 1 ? "" : "s") per question"
+            } else if context.usedTemplates.contains(template.id) {
+                reason = "already asked in this session"
+            } else if !template.topics.isEmpty, !template.topics.contains(context.mainQuestion.topic) {
+                reason = "only for topics \(template.topics.joined(separator: ", "))"
+            } else if let failed = template.conditions.first(where: { !$0.holds(in: context) }) {
+                reason = "\(failed.rawValue) does not hold"
+            } else if chosen != nil {
+                reason = "a higher-priority follow-up was chosen"
             }
+            if reason == nil { chosen = template }
+            considered.append(Consideration(template: template, passedOver: reason, conditionsHeld: held))
         }
-        return nil
+        return (chosen, considered)
+    }
+}
+
+/// SplitMix64: a small deterministic generator, so a session's question order follows from its seed alone.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -36,6 +36,7 @@ struct APIRoutes: Sendable {
         case ("login", 2) where method == "POST": return try login(request)
         case ("health", 2) where method == "GET": return .json(200, ["status": "ok"])
         case ("tracks", 2) where method == "GET": return tracks()
+        case ("prompts", 3) where method == "GET" && segments[2] == "status": return promptsStatus()
         case ("me", 2) where method == "GET": return try authenticated(request) { try me($0) }
         case ("sessions", 2) where method == "GET":
             return try authenticated(request) { accountID in .json(200, ["sessions": try store.sessions(accountID: accountID)]) }
@@ -48,6 +49,8 @@ struct APIRoutes: Sendable {
                 }
                 return .json(200, detail)
             }
+        case ("prompts", 3) where segments[2] == "status":
+            return .error(405, "method_not_allowed", "\(method) is not supported on \(request.path).")
         case ("accounts", 2), ("login", 2), ("health", 2), ("tracks", 2), ("me", 2), ("sessions", 2), ("sessions", 3):
             return .error(405, "method_not_allowed", "\(method) is not supported on \(request.path).")
         default:
@@ -125,9 +128,17 @@ struct APIRoutes: Sendable {
         return .json(200, AccountView(account))
     }
 
+    private func promptsStatus() -> HTTPResponse {
+        let status = prompts.status
+        return .json(200, PromptsStatusView(
+            version: status.version, loadedAt: status.loadedAt, tracks: status.trackCount, templates: status.templateCount,
+            errors: status.errors.map { .init(file: $0.file, line: $0.line, column: $0.column, message: $0.message) }))
+    }
+
     private func tracks() -> HTTPResponse {
         let list = prompts.current.sortedTracks.map {
             TrackView(id: $0.id, title: $0.title, description: $0.description, questionCount: $0.questionIDs.count,
+                      questionsPerSession: $0.questionsPerSession, order: $0.order.rawValue,
                       targetAnswerSeconds: $0.targetAnswerSeconds)
         }
         return .json(200, ["tracks": list])
@@ -164,9 +175,30 @@ struct TrackView: Encodable {
     var title: String
     var description: String
     var questionCount: Int
+    var questionsPerSession: Int
+    var order: String
     var targetAnswerSeconds: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, title, description, questionCount = "question_count", targetAnswerSeconds = "target_answer_seconds"
+        case id, title, description, questionCount = "question_count", questionsPerSession = "questions_per_session"
+        case order, targetAnswerSeconds = "target_answer_seconds"
+    }
+}
+
+struct PromptsStatusView: Encodable {
+    struct Problem: Encodable {
+        var file: String
+        var line: Int
+        var column: Int
+        var message: String
+    }
+    var version: String
+    var loadedAt: Date
+    var tracks: Int
+    var templates: Int
+    var errors: [Problem]
+
+    enum CodingKeys: String, CodingKey {
+        case version, loadedAt = "loaded_at", tracks, templates, errors
     }
 }

@@ -54,8 +54,12 @@ struct Serve: ParsableCommand {
         let abandoned = try store.closeAbandonedSessions(at: Date())
         if abandoned > 0 { logger.warning("closed sessions left open by an earlier stop", metadata: ["count": "\(abandoned)"]) }
 
-        let server = EngineServer(configuration: configuration, store: store, prompts: PromptsProvider(library), logger: logger)
+        let provider = PromptsProvider(library)
+        let server = EngineServer(configuration: configuration, store: store, prompts: provider, logger: logger)
         try server.start()
+        let watcher = PromptsWatcher(directory: configuration.promptsDirectory, provider: provider, logger: logger)
+        watcher.start()
+        defer { watcher.stop() }
         logger.info("prompts loaded", metadata: ["version": "\(library.version)", "tracks": "\(library.tracks.count)"])
         Console.line("Jestry listening on http://localhost:\(server.port)")
 

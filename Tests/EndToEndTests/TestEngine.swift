@@ -15,12 +15,16 @@ final class TestEngine {
     let store: SQLiteStore
     let dataDirectory: URL
     let http: HTTPClient
+    let prompts: PromptsProvider
+    private var watcher: PromptsWatcher?
 
-    init(trialMinutes: Double = 10, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    /// `promptsDirectory` defaults to the repository's Prompts/; `watchPrompts` turns on live reload.
+    init(trialMinutes: Double = 10, promptsDirectory: URL? = nil, watchPrompts: Bool = false,
+         configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         var configuration = ServerConfiguration(dataDirectory: dataDirectory,
-                                                promptsDirectory: Self.repository.appendingPathComponent("Prompts"),
+                                                promptsDirectory: promptsDirectory ?? Self.repository.appendingPathComponent("Prompts"),
                                                 staticDirectory: Self.repository.appendingPathComponent("web-static"))
         configuration.port = 0
         configuration.host = "127.0.0.1"
@@ -32,12 +36,19 @@ final class TestEngine {
         store = try SQLiteStore(path: configuration.databasePath)
         var logger = Logger(label: "jestry.test")
         logger.logLevel = .warning
-        server = EngineServer(configuration: configuration, store: store, prompts: PromptsProvider(library), logger: logger)
+        prompts = PromptsProvider(library)
+        server = EngineServer(configuration: configuration, store: store, prompts: prompts, logger: logger)
         try server.start()
+        if watchPrompts {
+            let watcher = PromptsWatcher(directory: configuration.promptsDirectory, provider: prompts, logger: logger)
+            watcher.start(interval: 0.1)
+            self.watcher = watcher
+        }
         http = HTTPClient(baseURL: URL(string: "http://127.0.0.1:\(server.port)/")!)
     }
 
     deinit {
+        watcher?.stop()
         server.stop()
         try? FileManager.default.removeItem(at: dataDirectory)
     }

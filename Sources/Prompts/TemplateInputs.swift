@@ -1,0 +1,58 @@
+import Interview
+
+/// The values the engine offers each kind of template. A template declares which of them it uses; declaring one
+/// the engine does not offer to that kind is an error, so a required input can never be left without a value.
+public enum TemplateInputs {
+    public struct Offer: Sendable {
+        public var type: PromptTemplate.Input.ValueType
+        public var description: String
+    }
+
+    static let trackTitle = Offer(type: .string, description: "the title of the track")
+    static let topic = Offer(type: .string, description: "the topic of the main question, e.g. \"conflict\"")
+
+    public static func offered(to kind: PromptTemplate.Kind) -> [String: Offer] {
+        switch kind {
+        case .question, .partial:
+            return ["topic": topic, "track_title": trackTitle]
+        case .followUp, .coachingTip:
+            return [
+                "topic": topic,
+                "track_title": trackTitle,
+                "question": Offer(type: .string, description: "the text of the main question"),
+                "word_count": Offer(type: .number, description: "how many words the answer had"),
+                "filler_count": Offer(type: .number, description: "how many filler words the answer had"),
+                "answer_start": Offer(type: .string, description: "the first twelve words of the answer"),
+            ]
+        case .rubric:
+            return ["track_title": trackTitle]
+        case .closing:
+            return [
+                "track_title": trackTitle,
+                "questions_asked": Offer(type: .number, description: "how many questions were asked"),
+                "answers_given": Offer(type: .number, description: "how many were answered"),
+                "total_words": Offer(type: .number, description: "words spoken or typed in all answers"),
+            ]
+        }
+    }
+
+    static func values(for context: FollowUpContext, trackTitle: String) -> [String: String] {
+        [
+            "topic": context.mainQuestion.topic,
+            "track_title": trackTitle,
+            "question": context.mainQuestion.text,
+            "word_count": String(context.answer.wordCount),
+            "filler_count": String(context.answer.fillerCount),
+            "answer_start": context.answerText.split(whereSeparator: \.isWhitespace).prefix(12).joined(separator: " "),
+        ]
+    }
+
+    static func values(for summary: SessionSummary, trackTitle: String) -> [String: String] {
+        [
+            "track_title": trackTitle,
+            "questions_asked": String(summary.questionsAsked),
+            "answers_given": String(summary.answersGiven),
+            "total_words": String(summary.totalWords),
+        ]
+    }
+}
