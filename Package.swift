@@ -55,5 +55,6 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview"]),
+        .testTarget(name: "BrowserTests", dependencies: ["Server", "Store", "EngineClient", "Prompts"]),
     ]
 )
