@@ -44,7 +44,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "jestry", dependencies: [
-            "Server", "Bot", "Store", "Prompts",
+            "Server", "Bot", "Store", "Prompts", "Audio", "Interview",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

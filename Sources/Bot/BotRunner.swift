@@ -15,6 +15,10 @@ public struct BotRunner {
         case ended(reason: String, summary: String, closing: String?)
         case error(code: String, message: String, fatal: Bool)
         case closed(code: UInt16?)
+        case speech(started: Bool, audioMs: Int64)
+        case turnEnded(questionID: String, reason: String)
+        case scored(questionID: String, overall: Int, improvement: String)
+        case nudge(text: String)
     }
 
     public let script: BotScript
@@ -30,6 +34,17 @@ public struct BotRunner {
         self.scriptFolder = scriptFolder
     }
 
+    /// Events read while the bot was busy answering, handled before reading more.
+    private final class Backlog {
+        var events: [WebSocketClient.Event] = []
+    }
+    private let backlog = Backlog()
+
+    private func nextEvent(_ client: WebSocketClient) throws -> WebSocketClient.Event {
+        if !backlog.events.isEmpty { return backlog.events.removeFirst() }
+        return try client.receive(timeout: receiveTimeout)
+    }
+
     /// Runs the whole interview; returns every line in order.
     public func run(on client: WebSocketClient) throws -> [Line] {
         var lines: [Line] = []
@@ -40,10 +55,12 @@ public struct BotRunner {
         var start: [String: Any] = ["type": "session.start", "id": "start", "track": script.track, "protocol": 1,
                                     "mode": script.mode ?? "text"]
         if let rate = script.sampleRate { start["sample_rate"] = rate }
+        if script.record == true { start["record"] = true }
         client.send(text: try Self.json(start))
         var nextAnswer = 0
+        var sampleRate = script.sampleRate ?? 16_000
         while true {
-            let event = try client.receive(timeout: receiveTimeout)
+            let event = try nextEvent(client)
             guard case .text(let text) = event else {
                 if case .closed(let code, _) = event {
                     record(.closed(code: code))
@@ -54,6 +71,7 @@ public struct BotRunner {
             let message = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
             switch message["type"] as? String {
             case "session.started":
+                sampleRate = message["sample_rate"] as? Int ?? sampleRate
                 record(.started(sessionID: message["session_id"] as? String ?? ""))
             case "question":
                 record(.question(id: message["question_id"] as? String ?? "", kind: message["kind"] as? String ?? "",
@@ -65,7 +83,7 @@ public struct BotRunner {
                 }
                 let answer = script.answers[min(nextAnswer, script.answers.count - 1)]
                 nextAnswer += 1
-                try give(answer, on: client, record: record)
+                try give(answer, on: client, sampleRate: sampleRate, record: record)
             case "feedback.live":
                 record(.feedback(wordCount: message["word_count"] as? Int ?? 0, fillerCount: message["filler_count"] as? Int ?? 0))
             case "billing.updated":
@@ -75,6 +93,17 @@ public struct BotRunner {
             case "session.ended":
                 let summary = (message["summary"] as? [String: Any])?["text"] as? String ?? ""
                 record(.ended(reason: message["reason"] as? String ?? "", summary: summary, closing: message["closing"] as? String))
+            case "speech.started", "speech.stopped":
+                record(.speech(started: message["type"] as? String == "speech.started",
+                               audioMs: (message["audio_ms"] as? NSNumber)?.int64Value ?? 0))
+            case "turn.ended":
+                record(.turnEnded(questionID: message["question_id"] as? String ?? "", reason: message["reason"] as? String ?? ""))
+            case "answer.scored":
+                let improvement = (message["improvement"] as? [String: Any])?["text"] as? String ?? ""
+                record(.scored(questionID: message["question_id"] as? String ?? "", overall: message["overall"] as? Int ?? 0,
+                               improvement: improvement))
+            case "nudge":
+                record(.nudge(text: message["text"] as? String ?? ""))
             case "error":
                 let fatal = message["fatal"] as? Bool ?? false
                 record(.error(code: message["code"] as? String ?? "", message: message["message"] as? String ?? "", fatal: fatal))
@@ -87,19 +116,47 @@ public struct BotRunner {
         }
     }
 
-    private func give(_ answer: BotScript.Answer, on client: WebSocketClient, record: (Line) -> Void) throws {
+    private func give(_ answer: BotScript.Answer, on client: WebSocketClient, sampleRate: Int,
+                      record: (Line) -> Void) throws {
         var answer = answer
         answer.text = answer.text?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let pause = answer.pause, pause > 0 { Thread.sleep(forTimeInterval: pause) }
         if let audio = answer.audio {
-            let wav = try WAVFile(contentsOf: scriptFolder.appendingPathComponent(audio))
+            let wav = try WAVFile(contentsOf: scriptFolder.appendingPathComponent(audio)).resampled(to: sampleRate)
+            if let text = answer.text, !text.isEmpty { record(.answer(text: text)) }
             try stream(wav, transcript: answer.text ?? "", on: client)
-        } else if let text = answer.text, !text.isEmpty {
-            client.send(text: try Self.json(["type": "answer.text", "text": text]))
+            // The engine ends a spoken turn itself after the track's silence; keep the line open (silent frames,
+            // as a live microphone would) until it does, and only then fall back to answer.done.
+            if try !streamSilence(sampleRate: sampleRate, seconds: 10, on: client, until: "turn.ended") {
+                client.send(text: try Self.json(["type": "answer.done"]))
+            }
+            return
         }
-        if let text = answer.text, !text.isEmpty { record(.answer(text: text)) }
+        if let text = answer.text, !text.isEmpty {
+            client.send(text: try Self.json(["type": "answer.text", "text": text]))
+            record(.answer(text: text))
+        }
         if let silence = answer.silence, silence > 0 { Thread.sleep(forTimeInterval: silence) }
         client.send(text: try Self.json(["type": "answer.done"]))
+    }
+
+    /// Sends 20 ms frames of silence in real time for up to `seconds`, stopping early when an event of type `until`
+    /// arrives (it stays queued for the main loop). Returns whether it arrived.
+    private func streamSilence(sampleRate: Int, seconds: Double, on client: WebSocketClient, until type: String) throws -> Bool {
+        let frame = Data(count: sampleRate / 50 * 2)
+        let started = Date()
+        var index = 0
+        while Date().timeIntervalSince(started) < seconds {
+            client.send(binary: frame)
+            index += 1
+            let wait = started.addingTimeInterval(Double(index) * 0.02).timeIntervalSinceNow
+            if wait > 0, let event = try? client.receive(timeout: wait) {
+                backlog.events.append(event)
+                if case .text(let text) = event, text.contains("\"type\":\"\(type)\"") { return true }
+                if case .closed = event { return true }
+            }
+        }
+        return false
     }
 
     /// Streams audio in 20 ms frames at real-time pace, with a growing partial transcript once a second.
@@ -141,6 +198,10 @@ extension BotRunner.Line: CustomStringConvertible {
             (closing.map { "Interviewer: \($0)\n" } ?? "") + "— session ended (\(reason)): \(summary)"
         case .error(let code, let message, let fatal): "  ! error \(code)\(fatal ? " (fatal)" : ""): \(message)"
         case .closed(let code): "— connection closed\(code.map { " (\($0))" } ?? "")"
+        case .speech(let started, let audioMs): "  · speech \(started ? "started" : "stopped") at \(audioMs) ms"
+        case .turnEnded(let id, let reason): "  · turn \(id) ended (\(reason))"
+        case .scored(let id, let overall, let improvement): "  · \(id) scored \(overall)/100; to improve: \(improvement)"
+        case .nudge(let text): "Interviewer (nudge): \(text)"
         }
     }
 }

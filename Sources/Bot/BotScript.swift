@@ -27,11 +27,13 @@ public struct BotScript: Sendable, Equatable, Decodable {
     public var track: String
     public var mode: String?
     public var sampleRate: Int?
+    /// Consent to recording the session's audio.
+    public var record: Bool?
     public var answers: [Answer]
     public var whenOutOfAnswers: WhenOutOfAnswers?
 
     enum CodingKeys: String, CodingKey {
-        case name, track, mode, sampleRate = "sample_rate", answers, whenOutOfAnswers = "when_out_of_answers"
+        case name, track, mode, sampleRate = "sample_rate", record, answers, whenOutOfAnswers = "when_out_of_answers"
     }
 
     public static func load(from url: URL) throws -> BotScript {

@@ -91,7 +91,8 @@ public final class WebSocketClient: @unchecked Sendable {
             connect.port = Int32(port)
             connect.path = keep(path)
             connect.host = keep(url.port.map { "\(host):\($0)" } ?? host)
-            connect.origin = keep(url.port.map { "http://\(host):\($0)" } ?? "http://\(host)")
+            // libwebsockets 4.1 puts "http://" in front of this itself.
+            connect.origin = keep(url.port.map { "\(host):\($0)" } ?? host)
             connect.ietf_version_or_minus_one = -1
             if scheme == "wss" { connect.ssl_connection = jestry_client_use_ssl() | jestry_client_allow_self_signed() }
             withUnsafeMutablePointer(to: &wsi) { pointer in

@@ -9,6 +9,8 @@ public struct AnswerAnalysis: Sendable, Equatable, Codable {
 
     public var wordCount: Int
     public var fillers: [String: Int]
+    /// Hedges that weaken a claim: "maybe", "I guess", "sort of".
+    public var hedges: [String: Int]
     /// Numbers, percentages, money or durations ("40%", "3 weeks", "twice").
     public var mentionsNumbers: Bool
     public var starParts: Set<StarPart>
@@ -17,16 +19,17 @@ public struct AnswerAnalysis: Sendable, Equatable, Codable {
     public var durationMs: Int64
 
     enum CodingKeys: String, CodingKey {
-        case wordCount = "word_count", fillers, mentionsNumbers = "mentions_numbers", starParts = "star_parts"
+        case wordCount = "word_count", fillers, hedges, mentionsNumbers = "mentions_numbers", starParts = "star_parts"
         case firstPersonSingular = "first_person_singular", firstPersonPlural = "first_person_plural"
         case durationMs = "duration_ms"
     }
 
-    public init(wordCount: Int = 0, fillers: [String: Int] = [:], mentionsNumbers: Bool = false,
+    public init(wordCount: Int = 0, fillers: [String: Int] = [:], hedges: [String: Int] = [:], mentionsNumbers: Bool = false,
                 starParts: Set<StarPart> = [], firstPersonSingular: Int = 0, firstPersonPlural: Int = 0,
                 durationMs: Int64 = 0) {
         self.wordCount = wordCount
         self.fillers = fillers
+        self.hedges = hedges
         self.mentionsNumbers = mentionsNumbers
         self.starParts = starParts
         self.firstPersonSingular = firstPersonSingular
@@ -49,6 +52,19 @@ public struct AnswerAnalysis: Sendable, Equatable, Codable {
     public static let minimumPaceSampleMs: Int64 = 5_000
 
     public var isEmpty: Bool { wordCount == 0 }
+
+    // Tolerant of fields added later (hedges), so analyses stored by earlier versions still read.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        wordCount = try container.decode(Int.self, forKey: .wordCount)
+        fillers = try container.decode([String: Int].self, forKey: .fillers)
+        hedges = try container.decodeIfPresent([String: Int].self, forKey: .hedges) ?? [:]
+        mentionsNumbers = try container.decode(Bool.self, forKey: .mentionsNumbers)
+        starParts = try container.decode(Set<StarPart>.self, forKey: .starParts)
+        firstPersonSingular = try container.decode(Int.self, forKey: .firstPersonSingular)
+        firstPersonPlural = try container.decode(Int.self, forKey: .firstPersonPlural)
+        durationMs = try container.decode(Int64.self, forKey: .durationMs)
+    }
 
     /// "we" used, but never "I": the candidate's own part is unclear.
     public var weWithoutI: Bool { firstPersonPlural > 0 && firstPersonSingular == 0 }

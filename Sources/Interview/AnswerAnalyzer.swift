@@ -8,6 +8,7 @@ public enum AnswerAnalyzer {
         var analysis = AnswerAnalysis(durationMs: durationMs)
         analysis.wordCount = words.count
         analysis.fillers = fillers(in: tokens)
+        analysis.hedges = hedges(in: words)
         analysis.mentionsNumbers = tokens.contains { isNumeric($0.word) }
         // "my" is left out: "at my last job we…" still leaves the candidate's own part unsaid.
         analysis.firstPersonSingular = words.filter { ["i", "i'm", "i've", "i'd", "i'll", "me", "myself"].contains($0) }.count
@@ -94,6 +95,63 @@ public enum AnswerAnalyzer {
             index += 1
         }
         return counts
+    }
+
+    static let singleWordHedges: Set<String> = ["maybe", "perhaps", "probably", "possibly"]
+    static let twoWordHedges: Set<String> = ["i guess", "sort of", "kind of", "i suppose", "more or less"]
+
+    static func hedges(in words: [String]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for (index, word) in words.enumerated() {
+            if singleWordHedges.contains(word) { counts[word, default: 0] += 1 }
+            if index + 1 < words.count {
+                let pair = word + " " + words[index + 1]
+                if twoWordHedges.contains(pair) { counts[pair, default: 0] += 1 }
+            }
+        }
+        return counts
+    }
+
+    /// Tools and technologies a candidate may name; capitalised words mid-sentence count too.
+    static let knownSpecifics: Set<String> = [
+        "sql", "python", "java", "kotlin", "golang", "rust", "javascript", "typescript", "react", "kubernetes",
+        "docker", "aws", "gcp", "azure", "postgres", "postgresql", "mysql", "redis", "kafka", "jira", "figma", "excel",
+        "tableau", "looker", "amplitude", "mixpanel", "salesforce", "github", "gitlab", "jenkins", "terraform", "linux",
+        "grafana", "datadog", "sentry", "okr", "okrs", "kpi", "kpis", "nps", "a/b", "api", "apis",
+    ]
+
+    /// Named tools, technologies and proper names in the answer (lower-cased, in order, without repeats).
+    public static func specifics(in text: String) -> [String] {
+        var found: [String] = []
+        var sentenceStart = true
+        for raw in text.split(whereSeparator: \.isWhitespace) {
+            let word = raw.trimmingCharacters(in: .punctuationCharacters)
+            let lower = word.lowercased()
+            let capitalisedMidSentence = !sentenceStart && word.first?.isUppercase == true && lower != "i"
+                && !lower.hasPrefix("i'")
+            if (knownSpecifics.contains(lower) || capitalisedMidSentence), !found.contains(lower), !lower.isEmpty {
+                found.append(lower)
+            }
+            sentenceStart = raw.last.map { ".!?".contains($0) } ?? false
+        }
+        return found
+    }
+
+    static let stopWords: Set<String> = [
+        "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "about", "from", "by", "as",
+        "is", "are", "was", "were", "be", "been", "do", "did", "does", "you", "your", "me", "tell", "what", "when",
+        "how", "why", "who", "which", "that", "this", "it", "time", "give", "example", "describe", "walk", "through",
+        "had", "have", "has", "there", "some", "something", "would", "could", "did", "i", "we", "my", "our", "they",
+    ]
+
+    /// The share of the question's content words (compared by their first five letters) that the answer uses.
+    public static func keywordOverlap(question: String, answer: String) -> Double {
+        func stems(_ text: String) -> Set<String> {
+            Set(tokenize(text).map(\.word).filter { $0.count > 2 && !stopWords.contains($0) }.map { String($0.prefix(5)) })
+        }
+        let asked = stems(question)
+        guard !asked.isEmpty else { return 0 }
+        return Double(asked.intersection(stems(answer)).count) / Double(asked.count)
     }
 
     static let numberWords: Set<String> = [

@@ -14,14 +14,18 @@ public struct SessionStartRequest: Sendable, Equatable {
     public var mode: InterviewMode
     /// Samples per second of the binary audio frames (voice mode).
     public var sampleRate: Int
+    /// The candidate consents to the session's audio being recorded and kept with the session.
+    public var record: Bool
 
     public static let supportedSampleRates: Set<Int> = [8_000, 16_000, 24_000, 48_000]
     public static let defaultSampleRate = 16_000
 
-    public init(trackID: String, mode: InterviewMode = .text, sampleRate: Int = SessionStartRequest.defaultSampleRate) {
+    public init(trackID: String, mode: InterviewMode = .text, sampleRate: Int = SessionStartRequest.defaultSampleRate,
+                record: Bool = false) {
         self.trackID = trackID
         self.mode = mode
         self.sampleRate = sampleRate
+        self.record = record
     }
 }
 
@@ -31,9 +35,12 @@ public enum ClientMessage: Sendable, Equatable {
     /// Typed answer text; successive messages append to the current answer.
     case answerText(String)
     /// The recogniser's current guess for the utterance in progress; replaces the previous partial.
-    case transcriptPartial(String)
+    /// `questionID`, when given, must be the open question's.
+    case transcriptPartial(String, questionID: String?)
     /// A finished utterance; appended to the current answer.
-    case transcriptFinal(String)
+    case transcriptFinal(String, questionID: String?)
+    /// The client started or stopped speaking a question aloud.
+    case playback(questionID: String, playing: Bool)
     /// The candidate has finished answering the current question.
     case answerDone
     /// The candidate ends the session early.
@@ -46,6 +53,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .answerText: "answer.text"
         case .transcriptPartial: "transcript.partial"
         case .transcriptFinal: "transcript.final"
+        case .playback(_, let playing): playing ? "playback.started" : "playback.stopped"
         case .answerDone: "answer.done"
         case .sessionEnd: "session.end"
         }

@@ -55,13 +55,16 @@ public enum ClientMessageDecoder {
                 let rates = SessionStartRequest.supportedSampleRates.sorted().map(String.init).joined(separator: ", ")
                 throw ProtocolError(.unsupportedSampleRate, "Sample rate \(rate) is not supported; use one of \(rates).")
             }
-            return .sessionStart(SessionStartRequest(trackID: track, mode: mode, sampleRate: rate))
+            return .sessionStart(SessionStartRequest(trackID: track, mode: mode, sampleRate: rate, record: try fields.record.get() ?? false))
         case "answer.text":
             return .answerText(try text(of: fields, in: type))
         case "transcript.partial":
-            return .transcriptPartial(try text(of: fields, in: type))
+            return .transcriptPartial(try text(of: fields, in: type), questionID: try fields.questionID.get())
         case "transcript.final":
-            return .transcriptFinal(try text(of: fields, in: type))
+            return .transcriptFinal(try text(of: fields, in: type), questionID: try fields.questionID.get())
+        case "playback.started", "playback.stopped":
+            guard let questionID = try fields.questionID.get() else { throw missing("question_id", in: type) }
+            return .playback(questionID: questionID, playing: type == "playback.started")
         case "answer.done":
             return .answerDone
         case "session.end":
@@ -91,9 +94,12 @@ private struct MessageFields: Decodable {
     var sampleRate: Result<Int?, ProtocolError>
     var protocolVersion: Result<Int?, ProtocolError>
     var text: Result<String?, ProtocolError>
+    var questionID: Result<String?, ProtocolError>
+    var record: Result<Bool?, ProtocolError>
 
     enum CodingKeys: String, CodingKey {
         case type, id, track, mode, sampleRate = "sample_rate", protocolVersion = "protocol", text
+        case questionID = "question_id", record
     }
 
     init(from decoder: any Decoder) throws {
@@ -119,5 +125,7 @@ private struct MessageFields: Decodable {
         sampleRate = field(.sampleRate, "a whole number of samples per second")
         protocolVersion = field(.protocolVersion, "a whole number")
         text = field(.text, "a string")
+        questionID = field(.questionID, "a string")
+        record = field(.record, "true or false")
     }
 }

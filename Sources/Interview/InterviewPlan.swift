@@ -50,8 +50,26 @@ public protocol InterviewPlan: Sendable {
     func followUp(for context: FollowUpContext) -> PlannedQuestion?
     /// What the interviewer says when the interview is over, if anything.
     func closingRemarks(for summary: SessionSummary) -> String?
+    /// Silence after speech that ends a spoken answer.
+    var silenceSeconds: Double { get }
+    /// The longest an answer may take; the turn ends there.
+    var answerTimeLimitSeconds: Int { get }
+    /// The one tip live coaching shows now, if any.
+    func coachingTip(for measures: LiveMeasures) -> CoachingTip?
+    /// How answers are scored, and the template it came from.
+    var rubric: (rubric: Rubric, template: TemplateRef) { get }
+    /// What the interviewer says after a long silence following a question (`number` counts from 1).
+    func nudge(number: Int) -> String
 }
 
 extension InterviewPlan {
     public func closingRemarks(for summary: SessionSummary) -> String? { nil }
+    public var silenceSeconds: Double { 2.5 }
+    public var answerTimeLimitSeconds: Int { targetAnswerSeconds * 2 }
+    public func coachingTip(for measures: LiveMeasures) -> CoachingTip? { nil }
+    public var rubric: (rubric: Rubric, template: TemplateRef) { (Rubric.standard, TemplateRef(id: "standard", version: "builtin")) }
+    public func nudge(number: Int) -> String {
+        number == 1 ? "Take your time. Whenever you're ready, start with the situation you have in mind."
+                    : "Are you still there? Start whenever you're ready, or end the session if you need to stop."
+    }
 }

@@ -3,8 +3,9 @@ import Foundation
 /// One candidate's interview on one connection, as a pure state machine.
 ///
 /// Each input is a `mutating func` that returns the actions the driver must run, in order. The machine never reads
-/// a clock, a file, a socket or the database: time arrives as a `ClockReading`, and persistence, sending, billing
-/// and closing leave as `InterviewAction`s. Unexpected input in any state becomes an `error` event, never a crash.
+/// a clock, a file, a socket or the database: time arrives as a `ClockReading`, speech as events from the driver's
+/// voice activity detector, and persistence, sending, billing and closing leave as `InterviewAction`s. Unexpected
+/// input in any state becomes an `error` event, never a crash.
 public struct InterviewStateMachine: Sendable {
     public struct Settings: Sendable, Equatable {
         /// Live feedback is sent at most this often.
@@ -13,6 +14,17 @@ public struct InterviewStateMachine: Sendable {
         public var feedbackHeartbeatMs: Int64 = 1_000
         /// `billing.warning` is sent once when the balance falls to this.
         public var billingWarningMs: Int64 = 60_000
+        /// Silence after a question before a nudge; the session ends as `idle` after `maxNudges + 1` such spells.
+        public var nudgeAfterMs: Int64 = 20_000
+        public var maxNudges = 2
+        /// `answer.time_warning` comes this long before the answer's time limit.
+        public var timeWarningBeforeMs: Int64 = 15_000
+        /// More audio frames than this in one second is a flood; the extra frames are dropped.
+        public var maxAudioFramesPerSecond = 100
+        /// Audio running this far ahead of the clock means the declared sample rate is wrong.
+        public var audioAheadToleranceMs: Int64 = 3_000
+        /// A silent turn waits at most this much longer for the engine's transcriber.
+        public var transcriptionWaitMs: Int64 = 8_000
 
         public init() {}
     }
@@ -32,10 +44,8 @@ public struct InterviewStateMachine: Sendable {
 
     /// The id of the session once started.
     public var sessionID: String? {
-        switch state {
-        case .live(let session): session.sessionID
-        case .awaitingStart, .ended: nil
-        }
+        if case .live(let session) = state { return session.sessionID }
+        return nil
     }
 
     /// True until a session has started: only then does `session.start` need a plan and a balance.
@@ -46,6 +56,12 @@ public struct InterviewStateMachine: Sendable {
 
     public var isLive: Bool {
         if case .live = state { return true }
+        return false
+    }
+
+    /// True when binary audio frames are welcome: a live session in voice mode.
+    public var acceptsAudio: Bool {
+        if case .live(let session) = state { return session.mode == .voice }
         return false
     }
 
@@ -109,9 +125,16 @@ public struct InterviewStateMachine: Sendable {
         }
     }
 
-    public mutating func transcriptReceived(_ text: String, isFinal: Bool, requestID: String?,
+    /// A transcript from the client's recogniser (or the engine's transcriber). With `questionID`, it must belong
+    /// to the open question: a late transcript of an earlier turn is refused rather than mixed into this one.
+    public mutating func transcriptReceived(_ text: String, isFinal: Bool, questionID: String? = nil, requestID: String?,
                                             at now: ClockReading) -> [InterviewAction] {
         withLiveSession(requestID: requestID, what: isFinal ? "transcript.final" : "transcript.partial") { [settings] session in
+            if let questionID, questionID != session.current?.questionID {
+                return [.send(.error(ProtocolError(.turnEnded,
+                                                   "The turn for \(questionID) has ended; this transcript was not added.",
+                                                   requestID: requestID)))]
+            }
             if isFinal {
                 session.answer.finals.append(text)
                 session.answer.partial = ""
@@ -123,9 +146,12 @@ public struct InterviewStateMachine: Sendable {
         }
     }
 
-    /// A binary frame of `byteCount` bytes of PCM16 audio arrived.
-    public mutating func audioReceived(byteCount: Int, at now: ClockReading) -> [InterviewAction] {
-        withLiveSession(requestID: nil, what: "Audio") { [settings] session in
+    /// A binary frame of `byteCount` bytes of PCM16 audio arrived. `accepted` tells the driver whether to pass the
+    /// frame on (to the voice activity detector and the recording): refused and flood-dropped frames are not.
+    public mutating func audioReceived(byteCount: Int, at now: ClockReading) -> (actions: [InterviewAction], accepted: Bool) {
+        var turnEnds = false
+        var accepted = false
+        let actions = withLiveSession(requestID: nil, what: "Audio") { [settings] session -> [InterviewAction] in
             guard session.mode == .voice else {
                 return [.send(.error(ProtocolError(.audioNotExpected,
                                                    "This session is in text mode; start it with \"mode\": \"voice\" to send audio.")))]
@@ -134,22 +160,103 @@ public struct InterviewStateMachine: Sendable {
                 return [.send(.error(ProtocolError(.audioOddLength,
                                                    "An audio frame had \(byteCount) bytes; PCM16 frames have an even number of bytes.")))]
             }
+            let (flood, drop) = Self.checkFrameRate(&session, settings: settings, at: now)
+            if drop { return flood }
+            accepted = true
+            session.audioClockMs += Int64(byteCount / 2) * 1000 / Int64(session.sampleRate)
             session.answer.audioBytes += Int64(byteCount)
             session.answer.sampleRate = session.sampleRate
-            session.inputArrived(at: now)
-            return session.feedbackIfDue(at: now, settings: settings)
+            let pace = Self.checkAudioPace(&session, settings: settings, at: now)
+            if let silence = session.silenceSince, !session.speaking, session.answer.startedAt != nil {
+                let quietMs = session.audioClockMs - silence.audioMs
+                let wait = session.transcriptionsPending > 0 ? settings.transcriptionWaitMs : 0
+                turnEnds = quietMs >= session.silenceLimitMs + wait
+            }
+            // Audio alone is not news for live feedback (speech events and transcripts are); the timer's heartbeat
+            // keeps the counters moving.
+            return pace
+        }
+        return (turnEnds ? actions + finishTurn(.silence, at: now) : actions, accepted)
+    }
+
+    /// The voice activity detector heard speech begin at `audioMs` into the session's audio.
+    public mutating func speechStarted(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
+        guard case .live(var session) = state, session.mode == .voice else { return [] }
+        var actions: [InterviewAction] = [.send(.speechStarted(audioMs: audioMs))]
+        if session.playbackActive, let current = session.current {
+            // Barge-in: the candidate talks over the question, so the client stops reading it.
+            session.playbackActive = false
+            actions.append(.send(.playbackStop(questionID: current.questionID, reason: "barge_in")))
+        }
+        if let lastStop = session.answer.lastSpeechStopAudioMs, audioMs - lastStop >= LiveMeasures.longPauseMs {
+            session.answer.longPauses += 1
+        }
+        session.speaking = true
+        session.silenceSince = nil
+        session.answer.speechStartAudioMs = audioMs
+        session.inputArrived(at: now)
+        state = .live(session)
+        return actions
+    }
+
+    /// The detector heard speech end at `audioMs`; a long enough silence from here ends the turn.
+    public mutating func speechStopped(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
+        guard case .live(var session) = state, session.mode == .voice else { return [] }
+        if let start = session.answer.speechStartAudioMs {
+            session.answer.speakingMs += max(0, audioMs - start)
+        }
+        session.answer.speechStartAudioMs = nil
+        session.answer.lastSpeechStopAudioMs = audioMs
+        session.speaking = false
+        // The detector reports the stop a little after the fact; silence is counted from the stop itself.
+        session.silenceSince = (audioMs, now.monotonicMs - max(0, session.audioClockMs - audioMs))
+        state = .live(session)
+        return [.send(.speechStopped(audioMs: audioMs))]
+    }
+
+    /// The engine's transcriber started on a stretch of speech from the open question (server-side speech to
+    /// text). Until its text arrives, a silent turn waits for it (up to `transcriptionWaitMs`).
+    public mutating func serverTranscriptionStarted() {
+        guard case .live(var session) = state else { return }
+        session.transcriptionsPending += 1
+        state = .live(session)
+    }
+
+    /// The engine's transcriber finished for `questionID`: `text` nil when it failed. A result for a turn that has
+    /// already ended is dropped quietly (the client did nothing wrong); the stored answer keeps what was heard.
+    public mutating func serverTranscriptionFinished(_ text: String?, questionID: String, at now: ClockReading) -> [InterviewAction] {
+        guard case .live(var session) = state, session.current?.questionID == questionID else { return [] }
+        session.transcriptionsPending = max(0, session.transcriptionsPending - 1)
+        state = .live(session)
+        guard let text, !text.isEmpty else { return [] }
+        return transcriptReceived(text, isFinal: true, questionID: questionID, requestID: nil, at: now)
+    }
+
+    /// The open question's id, for tagging work that comes back later.
+    public var currentQuestionID: String? {
+        if case .live(let session) = state { return session.current?.questionID }
+        return nil
+    }
+
+    /// The microphone is (or is no longer) clipping; live feedback reports it.
+    public mutating func clippingChanged(_ clipping: Bool) {
+        guard case .live(var session) = state else { return }
+        session.clipping = clipping
+        state = .live(session)
+    }
+
+    /// The client started or stopped reading a question aloud.
+    public mutating func playbackChanged(questionID: String, playing: Bool, requestID: String?,
+                                         at now: ClockReading) -> [InterviewAction] {
+        withLiveSession(requestID: requestID, what: playing ? "playback.started" : "playback.stopped") { session in
+            if questionID == session.current?.questionID { session.playbackActive = playing }
+            return []
         }
     }
 
     public mutating func answerDone(requestID: String?, at now: ClockReading) -> [InterviewAction] {
-        var ending: SessionEndReason?
-        let actions = withLiveSession(requestID: requestID, what: "answer.done") { session -> [InterviewAction] in
-            let (actions, finished) = session.finishAnswer(at: now)
-            if finished { ending = .completed }
-            return actions
-        }
-        if let ending { return actions + end(ending, at: now) }
-        return actions
+        guard case .live = state else { return wrongState(requestID: requestID, what: "answer.done") }
+        return finishTurn(.answerDone, at: now)
     }
 
     /// The candidate asked to end the session.
@@ -165,11 +272,44 @@ public struct InterviewStateMachine: Sendable {
         [.send(.error(error))]
     }
 
-    /// The driver's periodic timer (a few times a second).
+    /// The driver's periodic timer (a few times a second): feedback, the end of a silent turn when audio stopped
+    /// flowing, nudges and the idle end after a silent question, and the answer's time limit.
     public mutating func timerFired(at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state else { return [] }
-        let actions = session.feedbackIfDue(at: now, settings: settings)
+        guard case .live(var session) = state, let current = session.current, let askedAt = session.currentAskedAt else {
+            return []
+        }
+        var actions = session.feedbackIfDue(at: now, settings: settings)
+        let elapsed = now.monotonicMs - askedAt.monotonicMs
+        var turnEnd: TurnEndReason?
+        var idle = false
+        let transcriptionWait = session.transcriptionsPending > 0 ? settings.transcriptionWaitMs : 0
+        if let silence = session.silenceSince, !session.speaking, session.answer.startedAt != nil,
+           now.monotonicMs - silence.monotonicMs >= session.silenceLimitMs + 1_000 + transcriptionWait {
+            turnEnd = .silence  // the client stopped sending audio after the candidate stopped talking
+        } else if elapsed >= session.timeLimitMs {
+            turnEnd = .timeLimit
+        } else if elapsed >= session.timeLimitMs - settings.timeWarningBeforeMs, !session.timeWarningSent {
+            session.timeWarningSent = true
+            actions.append(.send(.answerTimeWarning(questionID: current.questionID, remainingMs: session.timeLimitMs - elapsed)))
+        }
+        let quiet = now.monotonicMs - session.quietSinceMs
+        if turnEnd == nil, session.answer.startedAt == nil, !session.speaking {
+            if quiet >= settings.nudgeAfterMs * Int64(settings.maxNudges + 1) {
+                idle = true
+            } else if quiet >= settings.nudgeAfterMs * Int64(session.nudgesSent + 1) {
+                session.nudgesSent += 1
+                actions.append(.send(.nudge(questionID: current.questionID, number: session.nudgesSent,
+                                            text: session.plan.nudge(number: session.nudgesSent))))
+                if !session.meterPausedForQuiet {
+                    // An empty room costs no minutes: metering waits for the candidate to come back.
+                    session.meterPausedForQuiet = true
+                    session.meter.stop(at: now.monotonicMs)
+                }
+            }
+        }
         state = .live(session)
+        if idle { return actions + end(.idle, at: now) }
+        if let turnEnd { return actions + finishTurn(turnEnd, at: now) }
         return actions
     }
 
@@ -226,11 +366,47 @@ public struct InterviewStateMachine: Sendable {
         return [.send(.error(ProtocolError(.wrongState, message, requestID: requestID)))]
     }
 
+    /// Ends the candidate's turn: scores the answer, then asks the next question or completes the interview.
+    private mutating func finishTurn(_ reason: TurnEndReason, at now: ClockReading) -> [InterviewAction] {
+        guard case .live(var session) = state else { return [] }
+        let (actions, finished) = session.finishAnswer(at: now, reason: reason)
+        state = .live(session)
+        return finished ? actions + end(.completed, at: now) : actions
+    }
+
+    /// Counts frames per second; past the limit the extra frames are dropped, with one `audio_flood` error a second.
+    private static func checkFrameRate(_ session: inout LiveSession, settings: Settings,
+                                       at now: ClockReading) -> (actions: [InterviewAction], drop: Bool) {
+        if now.monotonicMs - session.frameWindowStartMs >= 1_000 {
+            session.frameWindowStartMs = now.monotonicMs
+            session.framesInWindow = 0
+            session.floodReported = false
+        }
+        session.framesInWindow += 1
+        guard session.framesInWindow > settings.maxAudioFramesPerSecond else { return ([], false) }
+        guard !session.floodReported else { return ([], true) }
+        session.floodReported = true
+        return ([.send(.error(ProtocolError(.audioFlood,
+                                            "More than \(settings.maxAudioFramesPerSecond) audio frames in a second; send frames of about 20 ms. Extra frames are dropped.")))],
+                true)
+    }
+
+    /// Audio that runs well ahead of the clock was recorded at another rate than the one declared.
+    private static func checkAudioPace(_ session: inout LiveSession, settings: Settings, at now: ClockReading) -> [InterviewAction] {
+        let first = session.firstAudioAtMs ?? now.monotonicMs
+        session.firstAudioAtMs = first
+        let ahead = session.audioClockMs - (now.monotonicMs - first)
+        guard ahead > settings.audioAheadToleranceMs, !session.rateMismatchReported else { return [] }
+        session.rateMismatchReported = true
+        return [.send(.error(ProtocolError(.audioRateMismatch,
+                                           "Audio is arriving faster than real time at the declared \(session.sampleRate) Hz; check the sample_rate in session.start.")))]
+    }
+
     private mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
         guard case .live(var session) = state else { return [] }
         var actions: [InterviewAction] = []
         if reason != .completed, session.answer.hasContent {
-            actions.append(session.recordAnswer(at: now, complete: false).record)
+            actions += session.recordAnswer(at: now, complete: false).actions
         }
         session.meter.stop(at: now.monotonicMs)
         let finalUsage = session.meter.takeUnsettled(at: now.monotonicMs)
@@ -238,10 +414,12 @@ public struct InterviewStateMachine: Sendable {
             actions.append(.settleUsage(sessionID: session.sessionID, ms: finalUsage))
         }
         let summary = session.summary()
-        actions.append(.record(.sessionEnded(sessionID: session.sessionID, reason: reason, summary: summary, at: now.wall)))
+        let report = session.report()
+        actions.append(.record(.sessionEnded(sessionID: session.sessionID, reason: reason, summary: summary, report: report,
+                                             at: now.wall)))
         if reason != .disconnected {
             let closing = reason == .completed ? session.plan.closingRemarks(for: summary) : nil
-            actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing))))
+            actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing, report: report))))
             actions.append(.close(code: 1000, reason: reason.rawValue))
         }
         state = .ended(reason)

@@ -9,6 +9,11 @@ struct AnswerInProgress: Sendable {
     var sampleRate = SessionStartRequest.defaultSampleRate
     /// When the candidate first typed, spoke or sent a transcript.
     var startedAt: ClockReading?
+    /// Spoken time so far, and where the current stretch of speech began (audio milliseconds).
+    var speakingMs: Int64 = 0
+    var speechStartAudioMs: Int64?
+    var lastSpeechStopAudioMs: Int64?
+    var longPauses = 0
 
     var text: String {
         (typed + finals + [partial]).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -47,13 +52,40 @@ struct LiveSession: Sendable {
     /// Input arrived since the last feedback event.
     var feedbackPending = false
 
-    // Running totals for the summary.
+    // Voice.
+    /// Milliseconds of audio received in the whole session: the detector's timeline.
+    var audioClockMs: Int64 = 0
+    var speaking = false
+    /// Silence since the last speech stopped in this answer: on the audio timeline and on the monotonic clock.
+    var silenceSince: (audioMs: Int64, monotonicMs: Int64)?
+    var clipping = false
+    /// The client is reading the current question aloud.
+    var playbackActive = false
+    /// Transcriptions the engine's own transcriber is working on for this answer; a silent turn waits for them.
+    var transcriptionsPending = 0
+
+    // Silence after a question, and the answer's time limit.
+    var quietSinceMs: Int64 = 0
+    var nudgesSent = 0
+    var meterPausedForQuiet = false
+    var timeWarningSent = false
+
+    // Audio sanity: frames per second, and audio against the clock.
+    var frameWindowStartMs: Int64 = 0
+    var framesInWindow = 0
+    var floodReported = false
+    var firstAudioAtMs: Int64?
+    var rateMismatchReported = false
+
+    // Running totals for the summary and the report.
     var answersGiven = 0
     var followUpsAsked = 0
     var totalWords = 0
     var totalFillers = 0
     var speakingMsForPace: Int64 = 0
     var wordsForPace = 0
+    var scores: [AnswerScore] = []
+    var kinds: [String: QuestionKind] = [:]
 
     init(sessionID: String, plan: any InterviewPlan, mode: InterviewMode, sampleRate: Int, balanceMs: Int64,
          mainQuestion: PlannedQuestion, startedAt: ClockReading) {
@@ -66,23 +98,45 @@ struct LiveSession: Sendable {
         self.startedAt = startedAt
     }
 
+    var targetMs: Int64 { Int64(plan.targetAnswerSeconds) * 1000 }
+    var timeLimitMs: Int64 { Int64(plan.answerTimeLimitSeconds) * 1000 }
+    var silenceLimitMs: Int64 { Int64((plan.silenceSeconds * 1000).rounded()) }
+
     mutating func ask(_ planned: PlannedQuestion, at now: ClockReading) -> [InterviewAction] {
         questionNumber += 1
         let asked = QuestionAsked(questionID: "q\(questionNumber)", number: questionNumber, kind: planned.kind,
                                   text: planned.text, template: planned.template, mainNumber: mainIndex + 1,
                                   targetSeconds: plan.targetAnswerSeconds)
         current = asked
+        kinds[asked.questionID] = asked.kind
         currentAskedAt = now
         answer = AnswerInProgress(sampleRate: sampleRate)
         lastFeedbackAt = now.monotonicMs
         feedbackPending = false
+        silenceSince = nil
+        playbackActive = false
+        transcriptionsPending = 0
+        quietSinceMs = now.monotonicMs
+        nudgesSent = 0
+        timeWarningSent = false
+        if meterPausedForQuiet {  // the candidate answered (if only with answer.done): the room is not empty
+            meterPausedForQuiet = false
+            meter.start(at: now.monotonicMs)
+        }
         return [.record(.questionAsked(sessionID: sessionID, question: asked, at: now.wall)), .send(.question(asked))]
     }
 
-    /// The candidate typed, spoke or sent a transcript: the answer has started and feedback has news to tell.
+    /// The candidate typed, spoke or sent a transcript: the answer has started, feedback has news to tell, the
+    /// room is not empty (metering resumes if it paused).
     mutating func inputArrived(at now: ClockReading) {
         answer.markStarted(at: now)
         feedbackPending = true
+        quietSinceMs = now.monotonicMs
+        nudgesSent = 0
+        if meterPausedForQuiet {
+            meterPausedForQuiet = false
+            meter.start(at: now.monotonicMs)
+        }
     }
 
     func analysis(at now: ClockReading) -> AnswerAnalysis {
@@ -90,27 +144,54 @@ struct LiveSession: Sendable {
         return AnswerAnalyzer.analyze(answer.text, durationMs: speakingMs)
     }
 
+    /// Spoken time including the stretch still going on.
+    var speakingMsNow: Int64 {
+        answer.speakingMs + (answer.speechStartAudioMs.map { max(0, audioClockMs - $0) } ?? 0)
+    }
+
+    func measures(at now: ClockReading) -> LiveMeasures {
+        let measured = analysis(at: now)
+        // Spoken answers are paced over speaking time; typed ones over the time since the first keystroke.
+        var wpm = measured.wordsPerMinute
+        if mode == .voice, speakingMsNow >= AnswerAnalysis.minimumPaceSampleMs, measured.wordCount > 0 {
+            wpm = Int((Double(measured.wordCount) * 60_000 / Double(speakingMsNow)).rounded())
+        }
+        return LiveMeasures(mode: mode, elapsedMs: now.monotonicMs - (currentAskedAt?.monotonicMs ?? now.monotonicMs),
+                            targetMs: targetMs, timeLimitMs: timeLimitMs, analysis: measured, wordsPerMinute: wpm,
+                            speakingMs: speakingMsNow, longPauses: answer.longPauses, clipping: clipping)
+    }
+
     /// Live feedback now if it is due: input arrived and the minimum interval passed, or the heartbeat is due.
     mutating func feedbackIfDue(at now: ClockReading, settings: InterviewStateMachine.Settings) -> [InterviewAction] {
         guard let current, let askedAt = currentAskedAt else { return [] }
         let sinceLast = now.monotonicMs - (lastFeedbackAt ?? askedAt.monotonicMs)
-        let due = (feedbackPending && sinceLast >= settings.feedbackMinIntervalMs)
-            || sinceLast >= settings.feedbackHeartbeatMs
+        let due = (feedbackPending && sinceLast >= settings.feedbackMinIntervalMs) || sinceLast >= settings.feedbackHeartbeatMs
         guard due else { return [] }
         lastFeedbackAt = now.monotonicMs
         feedbackPending = false
-        let measured = analysis(at: now)
-        let feedback = LiveFeedback(questionID: current.questionID, elapsedMs: now.monotonicMs - askedAt.monotonicMs,
-                                    targetMs: Int64(plan.targetAnswerSeconds) * 1000, wordCount: measured.wordCount,
-                                    wordsPerMinute: measured.wordsPerMinute,
-                                    pace: PaceBands.pace(wordsPerMinute: measured.wordsPerMinute),
+        let live = measures(at: now)
+        let measured = live.analysis
+        var feedback = LiveFeedback(questionID: current.questionID, elapsedMs: live.elapsedMs, targetMs: targetMs,
+                                    wordCount: measured.wordCount, wordsPerMinute: live.wordsPerMinute,
+                                    pace: PaceBands.pace(wordsPerMinute: live.wordsPerMinute),
                                     fillerCount: measured.fillerCount, fillersPer100Words: measured.fillersPer100Words,
                                     fillers: measured.fillers, audioMs: answer.audioMs)
+        feedback.timeLimitMs = timeLimitMs
+        feedback.speakingMs = live.speakingMs
+        feedback.hedges = measured.hedges
+        feedback.longPauses = answer.longPauses
+        feedback.starParts = measured.starParts.sorted()
+        feedback.specifics = LiveSpecifics(numbers: measured.mentionsNumbers, named: AnswerAnalyzer.specifics(in: answer.text),
+                                           outcome: measured.starParts.contains(.result))
+        feedback.iCount = measured.firstPersonSingular
+        feedback.weCount = measured.firstPersonPlural
+        feedback.clipping = clipping
+        feedback.tip = plan.coachingTip(for: live)
         return [.send(.feedbackLive(feedback))]
     }
 
-    /// Records the answer to the open question and counts it in the totals.
-    mutating func recordAnswer(at now: ClockReading, complete: Bool) -> (record: InterviewAction, analysis: AnswerAnalysis, text: String) {
+    /// Records the answer to the open question (scored when complete) and counts it in the totals.
+    mutating func recordAnswer(at now: ClockReading, complete: Bool) -> (actions: [InterviewAction], analysis: AnswerAnalysis, text: String) {
         let text = answer.text
         let measured = analysis(at: now)
         let started = answer.startedAt ?? now
@@ -121,17 +202,33 @@ struct LiveSession: Sendable {
             speakingMsForPace += measured.durationMs
             wordsForPace += measured.wordCount
         }
-        let record = InterviewAction.record(.answerGiven(sessionID: sessionID, questionID: current?.questionID ?? "",
-                                                         text: text, analysis: measured, audioMs: answer.audioMs,
-                                                         startedAt: started.wall, endedAt: now.wall, complete: complete))
+        var score: AnswerScore?
+        if complete, let current {
+            let (rubric, template) = plan.rubric
+            score = AnswerScorer.score(ScoringInput(questionID: current.questionID, questionText: current.text,
+                                                    answerText: text, analysis: measured,
+                                                    targetSeconds: plan.targetAnswerSeconds,
+                                                    speakingMs: mode == .voice ? speakingMsNow : nil,
+                                                    longPauses: answer.longPauses),
+                                       rubric: rubric, rubricRef: template)
+            scores.append(score!)
+        }
+        var actions: [InterviewAction] = [
+            .record(.answerGiven(sessionID: sessionID, questionID: current?.questionID ?? "", text: text, analysis: measured,
+                                 audioMs: answer.audioMs, startedAt: started.wall, endedAt: now.wall, complete: complete,
+                                 score: score)),
+        ]
+        if let score { actions.append(.send(.answerScored(score))) }
         answer = AnswerInProgress(sampleRate: sampleRate)
-        return (record, measured, text)
+        return (actions, measured, text)
     }
 
     /// Closes the open answer and asks what comes next; `finished` is true when the interview is complete.
-    mutating func finishAnswer(at now: ClockReading) -> (actions: [InterviewAction], finished: Bool) {
-        let (record, measured, text) = recordAnswer(at: now, complete: true)
-        var actions = [record]
+    mutating func finishAnswer(at now: ClockReading, reason: TurnEndReason) -> (actions: [InterviewAction], finished: Bool) {
+        var actions: [InterviewAction] = []
+        if let current { actions.append(.send(.turnEnded(questionID: current.questionID, reason: reason))) }
+        let (recorded, measured, text) = recordAnswer(at: now, complete: true)
+        actions += recorded
         if !measured.isEmpty {
             let context = FollowUpContext(mainQuestion: mainQuestion, answerText: text, answer: measured,
                                           followUpsAsked: followUpsForMain, usedTemplates: usedTemplates,
@@ -163,6 +260,10 @@ struct LiveSession: Sendable {
                                      usedMs: meter.settledMs)
         summary.text = SummaryWriter.text(for: summary)
         return summary
+    }
+
+    func report() -> SessionReport {
+        SessionReport.from(scores, kinds: kinds, rubric: plan.rubric.rubric)
     }
 }
 

@@ -14,6 +14,12 @@ public struct ProtocolError: Error, Equatable, Sendable {
         case unsupportedSampleRate = "unsupported_sample_rate"
         case audioOddLength = "audio_odd_length"
         case audioNotExpected = "audio_not_expected"
+        /// More than 100 audio frames in a second: frames are dropped until the rate falls.
+        case audioFlood = "audio_flood"
+        /// Audio arrives faster than real time at the declared rate: the declared rate is probably wrong.
+        case audioRateMismatch = "audio_rate_mismatch"
+        /// A transcript named a question whose turn has ended.
+        case turnEnded = "turn_ended"
         case internalError = "internal_error"
     }
 

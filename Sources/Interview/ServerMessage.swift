@@ -73,11 +73,23 @@ public struct LiveFeedback: Sendable, Equatable, Codable {
     public var fillersPer100Words: Double
     public var fillers: [String: Int]
     public var audioMs: Int64
+    public var timeLimitMs: Int64 = 0
+    public var speakingMs: Int64 = 0
+    public var hedges: [String: Int] = [:]
+    public var longPauses = 0
+    public var starParts: [AnswerAnalysis.StarPart] = []
+    public var specifics = LiveSpecifics(numbers: false, named: [], outcome: false)
+    public var iCount = 0
+    public var weCount = 0
+    public var clipping = false
+    public var tip: CoachingTip?
 
     enum CodingKeys: String, CodingKey {
         case questionID = "question_id", elapsedMs = "elapsed_ms", targetMs = "target_ms", wordCount = "word_count"
         case wordsPerMinute = "words_per_minute", pace, fillerCount = "filler_count"
-        case fillersPer100Words = "fillers_per_100_words", fillers, audioMs = "audio_ms"
+        case fillersPer100Words = "fillers_per_100_words", fillers, audioMs = "audio_ms", timeLimitMs = "time_limit_ms"
+        case speakingMs = "speaking_ms", hedges, longPauses = "long_pauses", starParts = "star_parts", specifics
+        case iCount = "i_count", weCount = "we_count", clipping, tip
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -92,7 +104,34 @@ public struct LiveFeedback: Sendable, Equatable, Codable {
         try container.encode(fillersPer100Words, forKey: .fillersPer100Words)
         try container.encode(fillers, forKey: .fillers)
         try container.encode(audioMs, forKey: .audioMs)
+        try container.encode(timeLimitMs, forKey: .timeLimitMs)
+        try container.encode(speakingMs, forKey: .speakingMs)
+        try container.encode(hedges, forKey: .hedges)
+        try container.encode(longPauses, forKey: .longPauses)
+        try container.encode(starParts, forKey: .starParts)
+        try container.encode(specifics, forKey: .specifics)
+        try container.encode(iCount, forKey: .iCount)
+        try container.encode(weCount, forKey: .weCount)
+        try container.encode(clipping, forKey: .clipping)
+        try container.encode(tip, forKey: .tip)  // null when there is no tip
     }
+}
+
+/// Why the candidate's turn ended.
+public enum TurnEndReason: String, Sendable, Equatable, Codable {
+    /// The client sent `answer.done`.
+    case answerDone = "answer_done"
+    /// Silence after speech lasted the track's `silence_seconds`.
+    case silence
+    /// The answer reached the track's time limit.
+    case timeLimit = "time_limit"
+}
+
+/// What the client needs to know about one coaching moment beyond the counters.
+public struct LiveSpecifics: Sendable, Equatable, Codable {
+    public var numbers: Bool
+    public var named: [String]
+    public var outcome: Bool
 }
 
 public struct BillingUpdate: Sendable, Equatable, Codable {
@@ -151,11 +190,14 @@ public struct SessionEnded: Sendable, Equatable, Codable {
     public var summary: SessionSummary
     /// The interviewer's closing words (from the track's closing template), when the interview ran its course.
     public var closing: String?
+    /// Scores per answer, the trend and what to practise.
+    public var report: SessionReport?
 
-    public init(reason: SessionEndReason, summary: SessionSummary, closing: String? = nil) {
+    public init(reason: SessionEndReason, summary: SessionSummary, closing: String? = nil, report: SessionReport? = nil) {
         self.reason = reason
         self.summary = summary
         self.closing = closing
+        self.report = report
     }
 }
 
@@ -168,6 +210,17 @@ public enum ServerMessage: Sendable, Equatable {
     case billingWarning(remainingMs: Int64)
     case sessionEnded(SessionEnded)
     case error(ProtocolError)
+    /// The detector heard speech start or stop, at this many milliseconds into the session's audio.
+    case speechStarted(audioMs: Int64)
+    case speechStopped(audioMs: Int64)
+    case turnEnded(questionID: String, reason: TurnEndReason)
+    case answerScored(AnswerScore)
+    /// A gentle prompt after a long silence; `number` counts from 1.
+    case nudge(questionID: String, number: Int, text: String)
+    /// The answer's time limit is near.
+    case answerTimeWarning(questionID: String, remainingMs: Int64)
+    /// The candidate spoke while the question was being read aloud: stop reading it.
+    case playbackStop(questionID: String, reason: String)
 
     public var type: String {
         switch self {
@@ -178,6 +231,13 @@ public enum ServerMessage: Sendable, Equatable {
         case .billingWarning: "billing.warning"
         case .sessionEnded: "session.ended"
         case .error: "error"
+        case .speechStarted: "speech.started"
+        case .speechStopped: "speech.stopped"
+        case .turnEnded: "turn.ended"
+        case .answerScored: "answer.scored"
+        case .nudge: "nudge"
+        case .answerTimeWarning: "answer.time_warning"
+        case .playbackStop: "playback.stop"
         }
     }
 
@@ -196,6 +256,12 @@ public enum ServerMessage: Sendable, Equatable {
         case .error(let error):
             object = ["code": error.code.rawValue, "message": error.message, "fatal": error.fatal]
             if let id = error.requestID { object["id"] = id }
+        case .speechStarted(let audioMs), .speechStopped(let audioMs): object = ["audio_ms": audioMs]
+        case .turnEnded(let questionID, let reason): object = ["question_id": questionID, "reason": reason.rawValue]
+        case .answerScored(let score): object = Self.fields(of: score)
+        case .nudge(let questionID, let number, let text): object = ["question_id": questionID, "number": number, "text": text]
+        case .answerTimeWarning(let questionID, let remaining): object = ["question_id": questionID, "remaining_ms": remaining]
+        case .playbackStop(let questionID, let reason): object = ["question_id": questionID, "reason": reason]
         }
         object["type"] = type
         // Every payload is built from Codable values and strings, so serialisation cannot fail.

@@ -4,10 +4,10 @@ import Foundation
 public enum SessionRecord: Sendable, Equatable {
     case sessionStarted(sessionID: String, trackID: String, mode: InterviewMode, sampleRate: Int, at: Date)
     case questionAsked(sessionID: String, question: QuestionAsked, at: Date)
-    /// `complete` is false for an answer cut short by a disconnect or an early end.
+    /// `complete` is false for an answer cut short by a disconnect or an early end; only complete answers are scored.
     case answerGiven(sessionID: String, questionID: String, text: String, analysis: AnswerAnalysis, audioMs: Int64,
-                     startedAt: Date, endedAt: Date, complete: Bool)
-    case sessionEnded(sessionID: String, reason: SessionEndReason, summary: SessionSummary, at: Date)
+                     startedAt: Date, endedAt: Date, complete: Bool, score: AnswerScore?)
+    case sessionEnded(sessionID: String, reason: SessionEndReason, summary: SessionSummary, report: SessionReport?, at: Date)
 }
 
 /// One thing the driver must do, in order.

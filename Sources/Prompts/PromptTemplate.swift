@@ -48,6 +48,10 @@ public struct PromptTemplate: Sendable {
     let trackPosition: (line: Int, column: Int)?
     public var description: String?
     public var conditions: [FollowUpCondition]
+    /// A coaching tip's conditions (its `when:` list).
+    public var coachingConditions: [CoachingCondition] = []
+    /// A rubric's scoring rules.
+    public var rubric: Rubric?
     /// Higher wins when several templates apply.
     public var priority: Int
     public var inputs: [Input]

@@ -15,7 +15,15 @@ public enum TemplateInputs {
         switch kind {
         case .question, .partial:
             return ["topic": topic, "track_title": trackTitle]
-        case .followUp, .coachingTip:
+        case .coachingTip:
+            return [
+                "track_title": trackTitle,
+                "words_per_minute": Offer(type: .number, description: "the pace so far (0 until it can be measured)"),
+                "filler_count": Offer(type: .number, description: "filler words so far"),
+                "target_seconds": Offer(type: .number, description: "the target length of an answer"),
+                "elapsed_seconds": Offer(type: .number, description: "seconds since the question"),
+            ]
+        case .followUp:
             return [
                 "topic": topic,
                 "track_title": trackTitle,
@@ -53,6 +61,18 @@ public enum TemplateInputs {
             "questions_asked": String(summary.questionsAsked),
             "answers_given": String(summary.answersGiven),
             "total_words": String(summary.totalWords),
+        ]
+    }
+}
+
+extension TemplateInputs {
+    static func values(for measures: LiveMeasures, trackTitle: String) -> [String: String] {
+        [
+            "track_title": trackTitle,
+            "words_per_minute": String(measures.wordsPerMinute ?? 0),
+            "filler_count": String(measures.analysis.fillerCount),
+            "target_seconds": String(measures.targetMs / 1000),
+            "elapsed_seconds": String(measures.elapsedMs / 1000),
         ]
     }
 }

@@ -4,7 +4,7 @@ import Yams
 /// Reads a `.prompt` file.
 enum TemplateParser {
     static let fields: Set<String> = ["id", "kind", "track", "topic", "topics", "description", "when", "priority",
-                                      "inputs", "model"]
+                                      "inputs", "model", "weights", "strengths", "improvements"]
 
     /// Parses one template. Problems that do not stop parsing (an undeclared variable, say) come back beside it.
     static func parse(_ text: String, path: String) throws(PromptDiagnostic) -> (PromptTemplate, [PromptDiagnostic]) {
@@ -18,10 +18,12 @@ enum TemplateParser {
             throw reader.error(at: reader.node("kind")!,
                                "unknown kind \"\(kindText)\"; use one of: \(PromptTemplate.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let conditions = try parseConditions(reader, kind: kind)
+        let conditions = kind == .coachingTip ? [] : try parseConditions(reader, kind: kind)
+        let coachingConditions = kind == .coachingTip ? try parseCoachingConditions(reader) : []
+        let rubric = try RubricParser.parse(reader, kind: kind, id: id, version: PromptLibrary.contentHash(text))
         let topics = try reader.strings("topics")
-        if !topics.isEmpty, kind != .followUp, kind != .coachingTip {
-            throw reader.error(at: reader.node("topics")!, "only follow-ups and coaching tips have \"topics\"; a question has one \"topic\"")
+        if !topics.isEmpty, kind != .followUp {
+            throw reader.error(at: reader.node("topics")!, "only follow-ups have \"topics\"; a question has one \"topic\"")
         }
         if let node = reader.node("topic"), kind != .question {
             throw reader.error(at: node, "only questions have a \"topic\"; follow-ups list the topics they serve under \"topics\"")
@@ -53,7 +55,25 @@ enum TemplateParser {
                                       inputs: inputs, body: file.body, model: model,
                                       partialUses: tags.partials,
                                       version: PromptLibrary.contentHash(text), file: path, mustache: mustache)
-        return (template, problems + contradictions(conditions, reader: reader))
+        var complete = template
+        complete.coachingConditions = coachingConditions
+        complete.rubric = rubric
+        return (complete, problems + contradictions(conditions, reader: reader))
+    }
+
+    private static func parseCoachingConditions(_ reader: FieldReader) throws(PromptDiagnostic) -> [CoachingCondition] {
+        var conditions: [CoachingCondition] = []
+        for (name, node) in try reader.strings("when") {
+            guard let condition = CoachingCondition(rawValue: name) else {
+                throw reader.error(at: node, "unknown coaching condition \"\(name)\"; known: \(CoachingCondition.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            conditions.append(condition)
+        }
+        guard !conditions.isEmpty else {
+            throw PromptDiagnostic(file: reader.path, line: 1, column: 1,
+                                   "a coaching-tip needs a \"when\" list of conditions, e.g. when: [pace_fast]")
+        }
+        return conditions
     }
 
     private static func parseConditions(_ reader: FieldReader, kind: PromptTemplate.Kind) throws(PromptDiagnostic) -> [(FollowUpCondition, Node)] {
@@ -64,7 +84,7 @@ enum TemplateParser {
             }
             conditions.append((condition, node))
         }
-        if kind == .followUp || kind == .coachingTip, conditions.isEmpty {
+        if kind == .followUp, conditions.isEmpty {
             throw PromptDiagnostic(file: reader.path, line: 1, column: 1,
                                    "a \(kind.rawValue) needs a \"when\" list of conditions, e.g. when: [no_numbers]")
         }

@@ -20,6 +20,8 @@ public struct Track: Sendable, Equatable {
     public var targetAnswerSeconds: Int
     /// Silence that ends a spoken turn.
     public var silenceSeconds: Double
+    /// The longest an answer may take (default: twice the target).
+    public var answerTimeLimitSeconds: Int
     /// The id of the rubric template that scores answers.
     public var rubric: String?
     public var file: String

@@ -3,7 +3,8 @@ import Yams
 /// Reads a `.track.yaml` file.
 enum TrackParser {
     static let fields: Set<String> = ["id", "title", "description", "questions", "order", "questions_per_session",
-                                      "max_follow_ups", "target_answer_seconds", "silence_seconds", "rubric"]
+                                      "max_follow_ups", "target_answer_seconds", "silence_seconds", "rubric",
+                                      "answer_time_limit_seconds"]
 
     static func parse(_ text: String, path: String) throws(PromptDiagnostic) -> Track {
         let mapping = try YAMLDocument.mapping(of: text, path: path)
@@ -20,6 +21,8 @@ enum TrackParser {
             throw reader.error(at: reader.node("order")!, "\"order\" must be \"in-order\" or \"shuffled\"")
         }
         let perSession = try reader.int("questions_per_session", default: questions.count, range: 1...questions.count)
+        let target = try reader.int("target_answer_seconds", default: 120, range: 10...900)
+        let limit = try reader.int("answer_time_limit_seconds", default: target * 2, range: target...1_800)
         return Track(id: id,
                      title: try reader.string("title")!,
                      description: (try reader.string("description", required: false) ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
@@ -27,8 +30,9 @@ enum TrackParser {
                      order: order,
                      questionsPerSession: perSession,
                      maxFollowUps: try reader.int("max_follow_ups", default: 2, range: 0...5),
-                     targetAnswerSeconds: try reader.int("target_answer_seconds", default: 120, range: 10...900),
+                     targetAnswerSeconds: target,
                      silenceSeconds: try reader.double("silence_seconds", default: 2.5, range: 0.5...30),
+                     answerTimeLimitSeconds: limit,
                      rubric: try reader.string("rubric", required: false),
                      file: path,
                      questionLines: questions.map { reader.position(of: $0.1).line },

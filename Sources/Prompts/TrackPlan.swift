@@ -8,6 +8,8 @@ public struct TrackPlan: InterviewPlan {
     /// Follow-ups that may serve this track, best first: highest priority, then id for a stable order.
     let followUps: [PromptTemplate]
     let closings: [PromptTemplate]
+    let tips: [PromptTemplate]
+    let rubricTemplate: PromptTemplate?
 
     /// `everyQuestion` keeps all questions in file order, for previews and example tests that name any of them.
     init(track: Track, library: PromptLibrary, seed: UInt64, everyQuestion: Bool = false) {
@@ -25,6 +27,8 @@ public struct TrackPlan: InterviewPlan {
         let bestFirst = { (a: PromptTemplate, b: PromptTemplate) in (a.priority, b.id) > (b.priority, a.id) }
         followUps = library.templates.values.filter { $0.kind == .followUp && serving($0) }.sorted(by: bestFirst)
         closings = library.templates.values.filter { $0.kind == .closing && serving($0) }.sorted(by: bestFirst)
+        tips = library.templates.values.filter { $0.kind == .coachingTip && serving($0) }.sorted(by: bestFirst)
+        rubricTemplate = track.rubric.flatMap { library.templates[$0] }
     }
 
     public var trackID: String { track.id }
@@ -48,6 +52,22 @@ public struct TrackPlan: InterviewPlan {
         guard let chosen = explainFollowUp(for: context).chosen else { return nil }
         return PlannedQuestion(text: chosen.render(TemplateInputs.values(for: context, trackTitle: track.title)),
                                kind: .followUp, template: chosen.ref, topic: context.mainQuestion.topic)
+    }
+
+    public var silenceSeconds: Double { track.silenceSeconds }
+    public var answerTimeLimitSeconds: Int { track.answerTimeLimitSeconds }
+
+    public var rubric: (rubric: Rubric, template: TemplateRef) {
+        guard let template = rubricTemplate, let rubric = template.rubric else {
+            return (Rubric.standard, TemplateRef(id: Rubric.standard.id, version: Rubric.standard.version))
+        }
+        return (rubric, template.ref)
+    }
+
+    /// The highest-priority tip whose conditions all hold.
+    public func coachingTip(for measures: LiveMeasures) -> CoachingTip? {
+        guard let tip = tips.first(where: { $0.coachingConditions.allSatisfy { $0.holds(in: measures) } }) else { return nil }
+        return CoachingTip(id: tip.id, text: tip.render(TemplateInputs.values(for: measures, trackTitle: track.title)))
     }
 
     public func closingRemarks(for summary: SessionSummary) -> String? {

@@ -12,8 +12,20 @@ struct APIRoutes: Sendable {
     let prompts: PromptsProvider
     let configuration: ServerConfiguration
     let logger: Logger
+    let limits: AccessLimits
+    let originPolicy: OriginPolicy
+
+    init(store: any EngineStore, prompts: PromptsProvider, configuration: ServerConfiguration, logger: Logger) {
+        self.store = store
+        self.prompts = prompts
+        self.configuration = configuration
+        self.logger = logger
+        limits = AccessLimits(configuration)
+        originPolicy = OriginPolicy(allowedOrigins: configuration.allowedOrigins, tls: configuration.tlsEnabled)
+    }
 
     var hasher: PasswordHasher { PasswordHasher(iterations: configuration.passwordIterations) }
+    var now: Date { configuration.clock() }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         do {
@@ -31,94 +43,69 @@ struct APIRoutes: Sendable {
         }
         let resource = segments[1]
         let method = request.method
+        let notAllowed = HTTPResponse.error(405, "method_not_allowed", "\(method) is not supported on \(request.path).")
         switch (resource, segments.count) {
-        case ("accounts", 2) where method == "POST": return try createAccount(request)
-        case ("login", 2) where method == "POST": return try login(request)
-        case ("health", 2) where method == "GET": return .json(200, ["status": "ok"])
-        case ("tracks", 2) where method == "GET": return tracks()
-        case ("prompts", 3) where method == "GET" && segments[2] == "status": return promptsStatus()
-        case ("me", 2) where method == "GET": return try authenticated(request) { try me($0) }
-        case ("sessions", 2) where method == "GET":
-            return try authenticated(request) { accountID in .json(200, ["sessions": try store.sessions(accountID: accountID)]) }
-        case ("sessions", 3) where method == "GET":
-            let id = segments[2]
-            return try authenticated(request) { accountID in
-                // Another account's session looks exactly like a missing one.
-                guard let detail = try store.session(id: id, accountID: accountID) else {
-                    return .error(404, "not_found", "There is no session \(id) in your history.")
-                }
-                return .json(200, detail)
+        case ("accounts", 2): return method == "POST" ? try createAccount(request) : notAllowed
+        case ("login", 2): return method == "POST" ? try login(request) : notAllowed
+        case ("logout", 2): return method == "POST" ? try authenticated(request) { try logout($0, everywhere: false) } : notAllowed
+        case ("logout", 3) where segments[2] == "all":
+            return method == "POST" ? try authenticated(request) { try logout($0, everywhere: true) } : notAllowed
+        case ("health", 2): return method == "GET" ? .json(200, ["status": "ok"]) : notAllowed
+        case ("tracks", 2): return method == "GET" ? tracks() : notAllowed
+        case ("prompts", 3) where segments[2] == "status": return method == "GET" ? promptsStatus() : notAllowed
+        case ("me", 2):
+            switch method {
+            case "GET": return try authenticated(request) { try me($0.accountID) }
+            case "PATCH": return try authenticated(request) { try updateMe($0, request) }
+            default: return notAllowed
             }
-        case ("prompts", 3) where segments[2] == "status":
-            return .error(405, "method_not_allowed", "\(method) is not supported on \(request.path).")
-        case ("accounts", 2), ("login", 2), ("health", 2), ("tracks", 2), ("me", 2), ("sessions", 2), ("sessions", 3):
-            return .error(405, "method_not_allowed", "\(method) is not supported on \(request.path).")
+        case ("account", 2):
+            return method == "DELETE" ? try authenticated(request) { try deleteAccount($0, request) } : notAllowed
+        case ("export", 2): return method == "GET" ? try authenticated(request) { try export($0.accountID) } : notAllowed
+        case ("sessions", 2):
+            return method == "GET" ? try authenticated(request) { try sessionList($0.accountID) } : notAllowed
+        case ("sessions", 3):
+            let id = segments[2]
+            switch method {
+            case "GET": return try authenticated(request) { try sessionDetail(id, accountID: $0.accountID) }
+            case "DELETE": return try authenticated(request) { try deleteSession(id, accountID: $0.accountID) }
+            default: return notAllowed
+            }
+        case ("billing", 3) where segments[2] == "webhook": return method == "POST" ? try billingWebhook(request) : notAllowed
+        case ("billing", 3) where segments[2] == "products": return method == "GET" ? products() : notAllowed
+        case ("billing", 3) where segments[2] == "ledger":
+            return method == "GET" ? try authenticated(request) { try ledger($0.accountID) } : notAllowed
         default:
             return .error(404, "not_found", "There is no API endpoint \(request.path).")
         }
     }
 
-    private func authenticated(_ request: HTTPRequest, _ body: (String) throws -> HTTPResponse) throws -> HTTPResponse {
-        guard let token = request.bearerToken, let accountID = try store.accountID(forToken: token, at: Date()) else {
-            return .error(401, "unauthorized", "Sign in first: send the token from POST /v1/login as \"Authorization: Bearer …\".")
-        }
-        return try body(accountID)
+    /// Who is calling, and with which token.
+    struct Caller {
+        var accountID: String
+        var token: String
     }
 
-    private func createAccount(_ request: HTTPRequest) throws -> HTTPResponse {
-        let fields: [String: Any]
-        switch request.jsonObject() {
-        case .success(let value): fields = value
-        case .failure(let response): return response
+    /// Runs `body` for a signed-in caller; a missing, unknown, logged-out or expired token gets 401.
+    private func authenticated(_ request: HTTPRequest, _ body: (Caller) throws -> HTTPResponse) throws -> HTTPResponse {
+        let unauthorized = HTTPResponse.error(401, "unauthorized",
+                                              "Sign in first: send the token from POST /v1/login as \"Authorization: Bearer …\".")
+        guard let token = request.bearerToken, token.utf8.count <= 512 else { return unauthorized }
+        let now = self.now
+        guard let accountID = try store.accountID(forToken: token, at: now) else { return unauthorized }
+        // A browser attaches the cookie to requests other sites make; SameSite=Strict stops that, and for changes
+        // the Origin, when a browser sends one, must be ours too (defence in depth against CSRF).
+        if request.usesCookieCredentials, !["GET", "HEAD"].contains(request.method),
+           !originPolicy.allows(origin: request.origin, host: request.host, port: request.serverPort) {
+            return .error(403, "origin_not_allowed", "This request came from another site; make it from the engine's own page.")
         }
-        for name in ["name", "email", "password", "birth_date"] where !(fields[name] is String) {
-            return .error(400, "invalid_field", "The field \"\(name)\" is required and must be a string.")
-        }
-        let valid: (name: String, email: String, birthDate: String)
         do {
-            valid = try SignupRules.validate(name: fields["name"] as! String, email: fields["email"] as! String,
-                                             password: fields["password"] as! String,
-                                             birthDate: fields["birth_date"] as! String, today: Date())
-        } catch .underMinimumAge {
-            return .error(403, "under_minimum_age", SignupRules.Problem.underMinimumAge.description)
-        } catch .invalid(let field, let message) {
-            return .error(400, "invalid_field", "\(field): \(message)")
+            try store.touchToken(token, at: now, idleTimeout: configuration.tokenIdleTimeout)
+        } catch {
+            // Only the idle expiry is late by this; the request itself is fine.
+            logger.warning("could not record a token's use", metadata: ["error": "\(error)"])
         }
-        let hash = hasher.hash(fields["password"] as! String)
-        do {
-            let account = try store.createAccount(NewAccount(name: valid.name, email: valid.email, passwordHash: hash,
-                                                             birthDate: valid.birthDate),
-                                                  trialMs: configuration.trialMs, at: Date())
-            logger.info("account created", metadata: ["account.id": "\(account.id)"])
-            return .json(201, AccountView(account))
-        } catch StoreError.emailTaken {
-            return .error(409, "email_taken", "An account with this email already exists; sign in instead.")
-        }
-    }
-
-    private func login(_ request: HTTPRequest) throws -> HTTPResponse {
-        let fields: [String: Any]
-        switch request.jsonObject() {
-        case .success(let value): fields = value
-        case .failure(let response): return response
-        }
-        guard let email = fields["email"] as? String, let password = fields["password"] as? String else {
-            return .error(400, "invalid_field", "Send \"email\" and \"password\" as strings.")
-        }
-        let refused = HTTPResponse.error(401, "invalid_credentials", "The email or password is wrong.")
-        guard let (account, stored) = try store.credentials(email: email) else {
-            _ = hasher.hash(password)  // same work as a real check, so timing does not reveal which emails exist
-            return refused
-        }
-        guard hasher.verify(password, against: stored) else { return refused }
-        if hasher.needsRehash(stored) {
-            try store.updatePasswordHash(accountID: account.id, hash: hasher.hash(password))
-        }
-        let token = try store.issueToken(accountID: account.id, at: Date(), lifetime: configuration.tokenLifetime)
-        var response = HTTPResponse.json(200, LoginView(token: token, account: AccountView(account)))
-        response.headers.append((name: "set-cookie:",
-                                 value: "\(Credentials.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(configuration.tokenLifetime))"))
-        return response
+        return try body(Caller(accountID: accountID, token: token))
     }
 
     private func me(_ accountID: String) throws -> HTTPResponse {

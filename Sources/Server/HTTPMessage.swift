@@ -7,6 +7,28 @@ struct HTTPRequest: Sendable {
     var authorization: String?
     var cookie: String?
     var body = Data()
+    /// The `Origin` header (browsers send it on cross-origin and unsafe requests).
+    var origin: String? = nil
+    /// The `Host` header.
+    var host: String? = nil
+    /// The payment processor's `Jestry-Signature` header on webhooks.
+    var webhookSignature: String? = nil
+    /// The client's IP address as the socket reports it, for rate limits.
+    var peerAddress: String? = nil
+    /// The port this server listens on, for telling its own origins.
+    var serverPort: Int = 0
+    /// The `Content-Length` header's value; 0 when absent.
+    var declaredContentLength: Int = 0
+
+    /// Requests the service loop hands to a handler as soon as their headers are in (no body is awaited): the same
+    /// rule as `ServiceLoop.httpRequestStarted`.
+    var isDispatchedBeforeBody: Bool { declaredContentLength == 0 || method == "GET" || method == "HEAD" }
+
+    /// True when the credentials came from the cookie rather than an `Authorization: Bearer` header: only then can
+    /// a browser have attached them on another site's behalf.
+    var usesCookieCredentials: Bool {
+        Credentials.token(authorization: authorization, cookie: nil) == nil && bearerToken != nil
+    }
 
     /// The bearer token from `Authorization: Bearer …` or the session cookie.
     var bearerToken: String? { Credentials.token(authorization: authorization, cookie: cookie) }

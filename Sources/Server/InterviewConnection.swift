@@ -1,9 +1,13 @@
+import Audio
 import Foundation
 import Interview
 
 /// One interview WebSocket: its state machine, the frame being assembled and the frames waiting to be sent.
 /// Lives on the service thread only.
 final class InterviewConnection {
+    /// Unique for the server's lifetime: work that comes back later finds its connection by this, never by the
+    /// `wsi` pointer, which libwebsockets may reuse for a newer connection.
+    let serial: UInt64
     let wsi: OpaquePointer
     let accountID: String
     var machine: InterviewStateMachine
@@ -17,8 +21,16 @@ final class InterviewConnection {
     private(set) var outgoing: [Data] = []
     /// Set when the session is over: close with this code once `outgoing` is empty.
     var closeAfterFlush: (code: UInt16, reason: String)?
+    /// Voice sessions only.
+    var detector: VoiceActivityDetector?
+    /// Only when the candidate consented to recording.
+    var recorder: SessionRecorder?
+    /// Audio since the last stretch of speech was sent to the engine's transcriber (only when one is configured).
+    var speechBuffer = Data()
+    var speechBufferStartMs: Int64 = 0
 
-    init(wsi: OpaquePointer, accountID: String, settings: InterviewStateMachine.Settings) {
+    init(serial: UInt64, wsi: OpaquePointer, accountID: String, settings: InterviewStateMachine.Settings) {
+        self.serial = serial
         self.wsi = wsi
         self.accountID = accountID
         machine = InterviewStateMachine(settings: settings)

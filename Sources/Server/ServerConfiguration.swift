@@ -24,6 +24,41 @@ public struct ServerConfiguration: Sendable {
     /// How long a login token lasts.
     public var tokenLifetime: TimeInterval = 30 * 24 * 3600
     public var passwordIterations = 600_000
+    /// An OpenAI-compatible speech-to-text service for voice sessions; nil leaves transcripts to the client.
+    public var speechToTextURL: URL?
+    /// Its API key (from the environment only, never a command-line option, never logged).
+    public var speechToTextKey: String?
+    public var speechToTextModel = "whisper-1"
+
+    // MARK: Accounts, access and minutes
+
+    /// A token unused for this long ends, even before `tokenLifetime` (OWASP: idle and absolute timeouts).
+    public var tokenIdleTimeout: TimeInterval = 7 * 24 * 3600
+    /// How often a live interview checks that the token it was opened with is still valid (not logged out,
+    /// expired or deleted); one that is not gets an `error` and the connection closes with 1008.
+    public var tokenRecheckInterval: TimeInterval = 30
+    /// `billing.warning` is sent when the balance falls to this.
+    public var billingWarningMs: Int64 = 60_000
+    /// Browser origins, besides the server's own, allowed to open the interview WebSocket (e.g.
+    /// `https://app.example.com`). Requests without an `Origin` header (bots, native clients) are always allowed.
+    public var allowedOrigins: [String] = []
+    /// PEM certificate chain and private key: with both, the server speaks only HTTPS and WSS.
+    public var tlsCertificatePath: String? = nil
+    public var tlsPrivateKeyPath: String? = nil
+    /// Secrets the payment processor signs webhooks with; more than one during a rotation. Empty turns the webhook
+    /// endpoint off. Never logged.
+    public var webhookSecrets: [String] = []
+    /// How far a webhook's signed timestamp may be from now.
+    public var webhookTolerance: TimeInterval = 300
+    /// What each product id sells, in minutes (e.g. `"minutes-60": 60`).
+    public var products: [String: Double] = [:]
+    /// Sign-in and signup limits (token buckets: `burst` at once, refilled evenly over `period`).
+    public var loginLimitPerAddress = RateLimit(burst: 20, period: 60)
+    public var loginFailureLimitPerAccount = RateLimit(burst: 10, period: 15 * 60)
+    public var signupLimitPerAddress = RateLimit(burst: 10, period: 3600)
+    public var signupLimitPerEmail = RateLimit(burst: 3, period: 3600)
+    /// The wall clock for token expiry, webhook timestamps and rate limits; tests replace it.
+    public var clock: @Sendable () -> Date = { Date() }
 
     public init(dataDirectory: URL, promptsDirectory: URL, staticDirectory: URL) {
         self.dataDirectory = dataDirectory

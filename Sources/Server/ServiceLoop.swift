@@ -1,6 +1,7 @@
 import CWebSockets
 import Dispatch
 import Foundation
+import Audio
 import Interview
 import Logging
 import Security
@@ -23,7 +24,9 @@ final class ServiceLoop: @unchecked Sendable {
     let storeWriter = DispatchQueue(label: "jestry.store-writer")
     /// API handlers that may block (password hashing, reads).
     let workers = DispatchQueue(label: "jestry.api-workers", attributes: .concurrent)
-    let machineSettings = InterviewStateMachine.Settings()
+    var machineSettings: InterviewStateMachine.Settings { configuration.machineSettings }
+    /// Server-side speech to text, when configured; clients may send their own transcripts either way.
+    let transcriber: (any SpeechTranscriber)?
 
     private(set) var context: OpaquePointer?
     private let protocolName = strdup("jestry-interview")!
@@ -35,7 +38,7 @@ final class ServiceLoop: @unchecked Sendable {
     private var exchanges: [OpaquePointer: HTTPExchange] = [:]
     private var pendingUpgrades: [OpaquePointer: String] = [:]
     private var interviews: [OpaquePointer: InterviewConnection] = [:]
-    private var nextExchangeID: UInt64 = 1
+    private var nextSerial: UInt64 = 1
     private var lastSettlementMs: Int64 = 0
     private var settlementInFlight = false
     /// Charges a failed settlement could not write; retried with the next batch. Store-writer queue only.
@@ -43,14 +46,21 @@ final class ServiceLoop: @unchecked Sendable {
 
     private let stopLock = NSLock()
     private var stopRequested = false
+    /// Each interview's token, re-checked while it runs (the extension at the end of this file).
+    let tokenWatch = TokenWatch()
+    let originPolicy: OriginPolicy
 
     init(configuration: ServerConfiguration, store: any EngineStore, prompts: PromptsProvider, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.prompts = prompts
         self.logger = logger
+        transcriber = configuration.speechToTextURL.map {
+            OpenAICompatibleTranscriber(baseURL: $0, apiKey: configuration.speechToTextKey, model: configuration.speechToTextModel)
+        }
         routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger)
         staticFiles = StaticFiles(root: configuration.staticDirectory)
+        originPolicy = OriginPolicy(allowedOrigins: configuration.allowedOrigins, tls: configuration.tlsEnabled)
         protocols.initialize(repeating: lws_protocols(), count: 2)
         protocols[0].name = UnsafePointer(protocolName)
         protocols[0].callback = jestryServiceCallback
@@ -77,6 +87,12 @@ final class ServiceLoop: @unchecked Sendable {
         info.retry_and_idle_policy = UnsafePointer(livenessPolicy)
         // lws sizes its tables from `ulimit -n`; an "unlimited" limit silently caps it near 2,560 connections.
         info.fd_limit_per_thread = 8192
+        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
+            // One port, TLS only: HTTPS for the page and API, WSS for the interview.
+            info.options |= jestry_option_ssl_global_init()
+            info.ssl_cert_filepath = TLSFiles.retained(certificate)
+            info.ssl_private_key_filepath = TLSFiles.retained(key)
+        }
         let host = configuration.host.map { strdup($0) }
         defer { host.map { free($0) } }
         info.iface = host.map { UnsafePointer($0!) } ?? nil
@@ -122,7 +138,9 @@ final class ServiceLoop: @unchecked Sendable {
             }
             return 0
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-            if let exchange = exchanges[wsi], exchange.response == nil { dispatch(exchange) }
+            // A request without a body was dispatched when it started; lws still reports the completion of its
+            // (explicitly) empty body, which must not run the handler a second time.
+            if let exchange = exchanges[wsi], exchange.response == nil, !exchange.request.isDispatchedBeforeBody { dispatch(exchange) }
             return 0
         case LWS_CALLBACK_HTTP_WRITEABLE:
             return httpWriteable(wsi)
@@ -160,11 +178,12 @@ final class ServiceLoop: @unchecked Sendable {
         if path != "/v1" && !path.hasPrefix("/v1/") {
             return serveStatic(wsi, method: method, path: path)
         }
-        let request = HTTPRequest(method: method, path: path,
-                                  authorization: LWS.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
-                                  cookie: LWS.header(wsi, WSI_TOKEN_HTTP_COOKIE))
-        let exchange = HTTPExchange(id: nextExchangeID, request: request)
-        nextExchangeID += 1
+        if method == "GET", let sessionID = Self.recordingSessionID(path) {
+            return serveRecording(wsi, sessionID: sessionID)
+        }
+        let request = HTTPRequest.read(from: wsi, method: method, path: path)
+        let exchange = HTTPExchange(id: nextSerial, request: request)
+        nextSerial += 1
         exchanges[wsi] = exchange
         let declaredLength = Int(LWS.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) ?? "0") ?? 0
         if declaredLength > configuration.maxHTTPBodyBytes {
@@ -180,8 +199,8 @@ final class ServiceLoop: @unchecked Sendable {
     }
 
     private func serveStatic(_ wsi: OpaquePointer, method: String, path: String) -> Int32 {
-        let exchange = HTTPExchange(id: nextExchangeID, request: HTTPRequest(method: method, path: path))
-        nextExchangeID += 1
+        let exchange = HTTPExchange(id: nextSerial, request: HTTPRequest(method: method, path: path))
+        nextSerial += 1
         guard method == "GET" || method == "HEAD" else {
             exchanges[wsi] = exchange
             respond(exchange, wsi, .error(405, "method_not_allowed", "Only GET reads static files."))
@@ -193,6 +212,39 @@ final class ServiceLoop: @unchecked Sendable {
             return 0
         }
         let status = lws_serve_http_file(wsi, file.path, file.mimeType, nil, 0)
+        if status < 0 { return -1 }
+        if status > 0 && lws_http_transaction_completed(wsi) != 0 { return -1 }
+        return 0
+    }
+
+    /// `/v1/sessions/{id}/recording` → the id.
+    static func recordingSessionID(_ path: String) -> String? {
+        let parts = path.split(separator: "/")
+        guard parts.count == 4, parts[0] == "v1", parts[1] == "sessions", parts[3] == "recording" else { return nil }
+        return String(parts[2])
+    }
+
+    /// Streams a session's recording to its owner with `lws_serve_http_file`, so a long recording is never held in
+    /// memory. The ownership check is two primary-key reads, as at the WebSocket upgrade.
+    private func serveRecording(_ wsi: OpaquePointer, sessionID: String) -> Int32 {
+        let exchange = HTTPExchange(id: nextSerial, request: HTTPRequest(method: "GET", path: "/v1/sessions/\(sessionID)/recording"))
+        nextSerial += 1
+        let token = Credentials.token(authorization: LWS.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
+                                      cookie: LWS.header(wsi, WSI_TOKEN_HTTP_COOKIE))
+        guard let token, let accountID = try? store.accountID(forToken: token, at: Date()) else {
+            exchanges[wsi] = exchange
+            respond(exchange, wsi, .error(401, "unauthorized", "Sign in first."))
+            return 0
+        }
+        // Someone else's session and a session without a recording look the same: 404.
+        guard let file = RecordingFiles.file(forSession: sessionID, dataDirectory: configuration.dataDirectory),
+              (try? store.session(id: sessionID, accountID: accountID)) != nil,
+              FileManager.default.fileExists(atPath: file.path) else {
+            exchanges[wsi] = exchange
+            respond(exchange, wsi, .error(404, "not_found", "There is no recording for session \(sessionID)."))
+            return 0
+        }
+        let status = lws_serve_http_file(wsi, file.path, "audio/wav", nil, 0)
         if status < 0 { return -1 }
         if status > 0 && lws_http_transaction_completed(wsi) != 0 { return -1 }
         return 0
@@ -241,14 +293,24 @@ final class ServiceLoop: @unchecked Sendable {
         guard path == "/v1/interview" else {
             return refuseUpgrade(wsi, .error(404, "not_found", "The interview WebSocket is at /v1/interview."))
         }
+        // Cross-site WebSocket hijacking: a page on another site must not ride on the browser's cookie.
+        guard originPolicy.allows(origin: LWS.header(wsi, WSI_TOKEN_ORIGIN), host: LWS.header(wsi, WSI_TOKEN_HOST),
+                                  port: LWS.listenPort(wsi)) else {
+            return refuseUpgrade(wsi, .error(403, "origin_not_allowed",
+                                             "This page's origin may not open the interview; use the engine's own site."))
+        }
         let token = Credentials.token(authorization: LWS.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
                                       cookie: LWS.header(wsi, WSI_TOKEN_HTTP_COOKIE))
         // A single primary-key read; WAL readers never wait for the writer, so this does not stall the loop.
-        guard let token, let accountID = try? store.accountID(forToken: token, at: Date()) else {
+        guard let token, let accountID = try? store.accountID(forToken: token, at: configuration.clock()) else {
             return refuseUpgrade(wsi, .error(401, "unauthorized",
                                              "Sign in first and send the token as \"Authorization: Bearer …\" or the session cookie."))
         }
         pendingUpgrades[wsi] = accountID
+        tokenWatch.opened(wsi, token: token)
+        workers.async { [store, configuration] in  // opening an interview is a use of the token (a write: not here)
+            try? store.touchToken(token, at: configuration.clock(), idleTimeout: configuration.tokenIdleTimeout)
+        }
         return 0
     }
 
@@ -263,7 +325,8 @@ final class ServiceLoop: @unchecked Sendable {
             LWS.setCloseReason(wsi, code: 1008, reason: "not authenticated")
             return -1
         }
-        interviews[wsi] = InterviewConnection(wsi: wsi, accountID: accountID, settings: machineSettings)
+        interviews[wsi] = InterviewConnection(serial: nextSerial, wsi: wsi, accountID: accountID, settings: machineSettings)
+        nextSerial += 1
         lws_set_timer_usecs(wsi, lws_usec_t(configuration.tickIntervalMs * 1000))
         return 0
     }
@@ -290,7 +353,7 @@ final class ServiceLoop: @unchecked Sendable {
         let message = connection.incoming
         let now = MonotonicClock.now()
         if connection.incomingIsBinary {
-            run(connection.machine.audioReceived(byteCount: message.count, at: now), on: connection)
+            audioReceived(message, on: connection, at: now)
         } else {
             switch ClientMessageDecoder.decode(message) {
             case .failure(let error):
@@ -321,18 +384,93 @@ final class ServiceLoop: @unchecked Sendable {
                 return connection.machine.invalidMessageReceived(ProtocolError(
                     .internalError, "Your minute balance could not be read; please try again.", requestID: envelope.id))
             }
-            return connection.machine.start(request, requestID: envelope.id, sessionID: sessionID,
-                                            plan: plan, balanceMs: balance, at: now)
+            let actions = connection.machine.start(request, requestID: envelope.id, sessionID: sessionID,
+                                                   plan: plan, balanceMs: balance, at: now)
+            if connection.machine.isLive { voiceSessionStarted(request, sessionID: sessionID, on: connection) }
+            return actions
+        case .playback(let questionID, let playing):
+            return connection.machine.playbackChanged(questionID: questionID, playing: playing, requestID: envelope.id, at: now)
         case .answerText(let text):
             return connection.machine.answerTextReceived(text, requestID: envelope.id, at: now)
-        case .transcriptPartial(let text):
-            return connection.machine.transcriptReceived(text, isFinal: false, requestID: envelope.id, at: now)
-        case .transcriptFinal(let text):
-            return connection.machine.transcriptReceived(text, isFinal: true, requestID: envelope.id, at: now)
+        case .transcriptPartial(let text, let questionID):
+            return connection.machine.transcriptReceived(text, isFinal: false, questionID: questionID, requestID: envelope.id, at: now)
+        case .transcriptFinal(let text, let questionID):
+            return connection.machine.transcriptReceived(text, isFinal: true, questionID: questionID, requestID: envelope.id, at: now)
         case .answerDone:
             return connection.machine.answerDone(requestID: envelope.id, at: now)
         case .sessionEnd:
             return connection.machine.endSession(requestID: envelope.id, at: now)
+        }
+    }
+
+    /// Voice sessions get a voice activity detector, and a recorder when the candidate consented.
+    private func voiceSessionStarted(_ request: SessionStartRequest, sessionID: String, on connection: InterviewConnection) {
+        guard request.mode == .voice else { return }
+        connection.detector = VoiceActivityDetector(sampleRate: request.sampleRate)
+        if request.record, let file = RecordingFiles.file(forSession: sessionID, dataDirectory: configuration.dataDirectory) {
+            connection.recorder = SessionRecorder(file: file, sampleRate: request.sampleRate, logger: logger)
+        }
+    }
+
+    /// A binary frame: the machine checks and counts it; an accepted frame goes to the recording and the detector,
+    /// whose speech events go back to the machine.
+    private func audioReceived(_ frame: Data, on connection: InterviewConnection, at now: ClockReading) {
+        let (actions, accepted) = connection.machine.audioReceived(byteCount: frame.count, at: now)
+        run(actions, on: connection)
+        guard accepted else { return }
+        connection.recorder?.append(frame)
+        guard var detector = connection.detector else { return }
+        if transcriber != nil { connection.speechBuffer.append(frame) }
+        let events = detector.process(frame)
+        connection.machine.clippingChanged(detector.lastClippedFraction > 0.01)
+        connection.detector = detector
+        for event in events {
+            switch event {
+            case .speechStarted(let audioMs):
+                trimSpeechBuffer(connection, keepingFrom: audioMs - 300, rate: detector.sampleRate)
+                run(connection.machine.speechStarted(atAudioMs: audioMs, at: now), on: connection)
+            case .speechStopped(let audioMs):
+                run(connection.machine.speechStopped(atAudioMs: audioMs, at: now), on: connection)
+                transcribeSpeech(connection, rate: detector.sampleRate, endingAt: detector.processedMs)
+            }
+        }
+        if transcriber != nil, !detector.isSpeaking {
+            // Between stretches of speech keep only a lead-in: long enough to hold speech the detector has not yet
+            // confirmed (it needs 400 ms of voice) plus a little before it.
+            let leadIn = Int64(detector.settings.minimumSpeechMs + detector.settings.hangoverMs + 300)
+            trimSpeechBuffer(connection, keepingFrom: detector.processedMs - leadIn, rate: detector.sampleRate)
+        }
+    }
+
+    /// Drops buffered audio before `startMs` (session audio time).
+    private func trimSpeechBuffer(_ connection: InterviewConnection, keepingFrom startMs: Int64, rate: Int) {
+        let dropMs = startMs - connection.speechBufferStartMs
+        guard dropMs > 0 else { return }
+        let dropBytes = min(connection.speechBuffer.count, Int(dropMs) * rate / 1000 * 2)
+        connection.speechBuffer.removeFirst(dropBytes)
+        connection.speechBufferStartMs += Int64(dropBytes / 2) * 1000 / Int64(rate)
+    }
+
+    /// Sends the stretch of speech that just ended to the transcriber; its text comes back as a final transcript
+    /// of the question it was spoken to.
+    private func transcribeSpeech(_ connection: InterviewConnection, rate: Int, endingAt endMs: Int64) {
+        guard let transcriber, let questionID = connection.machine.currentQuestionID, !connection.speechBuffer.isEmpty else { return }
+        let audio = WAVFile(sampleRate: rate, pcm16: connection.speechBuffer)
+        connection.speechBuffer.removeAll(keepingCapacity: true)
+        connection.speechBufferStartMs = endMs
+        connection.machine.serverTranscriptionStarted()
+        let serial = connection.serial
+        transcriber.transcribe(audio) { [weak self, completions] result in
+            completions.post { [weak self] in
+                guard let self, let connection = self.interviews.values.first(where: { $0.serial == serial }) else { return }
+                var text: String?
+                switch result {
+                case .success(let heard): text = heard
+                case .failure(let error): self.logger.warning("transcription failed", metadata: ["error": "\(error)"])
+                }
+                self.run(connection.machine.serverTranscriptionFinished(text, questionID: questionID, at: MonotonicClock.now()),
+                         on: connection)
+            }
         }
     }
 
@@ -355,6 +493,7 @@ final class ServiceLoop: @unchecked Sendable {
         let now = MonotonicClock.now()
         run(connection.machine.timerFired(at: now), on: connection)
         settleIfDue(at: now)
+        recheckTokensIfDue(at: now)
         if connection.machine.endReason == nil {
             lws_set_timer_usecs(wsi, lws_usec_t(configuration.tickIntervalMs * 1000))
         }
@@ -374,6 +513,10 @@ final class ServiceLoop: @unchecked Sendable {
                 lws_callback_on_writable(connection.wsi)
             case .record(let record):
                 log(record)
+                if case .sessionEnded = record {
+                    connection.recorder?.finish()
+                    connection.recorder = nil
+                }
                 let accountID = connection.accountID
                 storeWriter.async { [store, logger] in
                     do {
@@ -401,7 +544,7 @@ final class ServiceLoop: @unchecked Sendable {
                                                        "template.version": "\(question.template.version)"])
         case .answerGiven:
             break
-        case .sessionEnded(let sessionID, let reason, let summary, _):
+        case .sessionEnded(let sessionID, let reason, let summary, _, _):
             logger.info("session ended", metadata: ["session.id": "\(sessionID)", "reason": "\(reason.rawValue)",
                                                      "used_ms": "\(summary.usedMs)"])
         }
@@ -471,4 +614,52 @@ func jestryServiceCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
     return Unmanaged<ServiceLoop>.fromOpaque(owner).takeUnretainedValue().handle(wsi, reason, user, input, length)
+}
+
+// MARK: Re-checking tokens of long interviews
+
+extension ServiceLoop {
+    /// At most every `tokenRecheckInterval`: checks on a worker thread that each interview's token is still valid,
+    /// and closes (1008, after any queued events) the connections whose token was logged out, expired or deleted. A database error keeps the
+    /// connection: a transient failure must not end interviews.
+    func recheckTokensIfDue(at now: ClockReading) {
+        let interval = Int64(configuration.tokenRecheckInterval * 1000)
+        guard !tokenWatch.checkInFlight, now.monotonicMs - tokenWatch.lastCheckMs >= interval else { return }
+        tokenWatch.lastCheckMs = now.monotonicMs
+        tokenWatch.prune(keeping: interviews.keys)
+        let checks = interviews.compactMap { wsi, connection in
+            tokenWatch.token(for: wsi).map { TokenCheck(connection: ObjectIdentifier(connection),
+                                                        accountID: connection.accountID, token: $0) }
+        }
+        guard !checks.isEmpty else { return }
+        tokenWatch.checkInFlight = true
+        workers.async { [store, configuration, completions] in
+            var revoked = Set<ObjectIdentifier>()
+            for check in checks {
+                do {
+                    let now = configuration.clock()
+                    if try store.accountID(forToken: check.token, at: now) == check.accountID {
+                        // A live interview is activity: it keeps the token from idling out.
+                        try store.touchToken(check.token, at: now, idleTimeout: configuration.tokenIdleTimeout)
+                    } else {
+                        revoked.insert(check.connection)
+                    }
+                } catch {
+                    continue
+                }
+            }
+            completions.post { [weak self, revoked] in self?.tokensRechecked(revoked: revoked) }
+        }
+    }
+
+    private func tokensRechecked(revoked: Set<ObjectIdentifier>) {
+        tokenWatch.checkInFlight = false
+        for (wsi, connection) in interviews where revoked.contains(ObjectIdentifier(connection)) {
+            guard connection.closeAfterFlush == nil else { continue }
+            logger.info("closing an interview whose token is no longer valid", metadata: ["account.id": "\(connection.accountID)"])
+            // Closing ends a live session as `disconnected`: what was said is stored and the time is charged.
+            connection.closeAfterFlush = (1008, "sign-in no longer valid")
+            lws_callback_on_writable(wsi)
+        }
+    }
 }

@@ -11,15 +11,38 @@ public protocol EngineStore: Sendable {
     func credentials(email: String) throws -> (account: Account, passwordHash: String)?
     func updatePasswordHash(accountID: String, hash: String) throws
 
-    /// Creates a bearer token for the account; only its hash is stored.
-    func issueToken(accountID: String, at now: Date, lifetime: TimeInterval) throws -> String
-    /// The account a still-valid token belongs to.
+    /// Changes the name and/or email (nil leaves it); the email is stored lower-case. Throws `emailTaken`.
+    func updateAccount(id: String, name: String?, email: String?) throws -> Account
+    /// Deletes the account with its tokens, sessions and turns. Its ledger entries stay, made anonymous, because
+    /// accounting needs them. Returns the ids of the deleted sessions (for their recording files); nil when there
+    /// was no such account.
+    func deleteAccount(id: String) throws -> [String]?
+    /// Everything stored about the account, or nil when there is none.
+    func exportData(accountID: String) throws -> AccountExport?
+
+    /// Creates a bearer token for the account; only its hash is stored. It ends `lifetime` after `now` whatever
+    /// happens, and earlier when it goes unused for `idleTimeout`.
+    func issueToken(accountID: String, at now: Date, lifetime: TimeInterval, idleTimeout: TimeInterval) throws -> String
+    /// The account a still-valid token belongs to (neither its absolute nor its idle expiry has passed). Read-only.
     func accountID(forToken token: String, at now: Date) throws -> String?
+    /// Records a use of the token: its idle expiry moves to `now + idleTimeout`, never past its absolute expiry.
+    /// Writes at most about once a minute per token.
+    func touchToken(_ token: String, at now: Date, idleTimeout: TimeInterval) throws
+    /// Ends one token (logout). Returns false when it did not exist.
+    @discardableResult
+    func revokeToken(_ token: String) throws -> Bool
+    /// Ends every token of the account ("log out everywhere"); returns how many.
+    @discardableResult
+    func revokeAllTokens(accountID: String) throws -> Int
 
     func balance(accountID: String) throws -> Int64
     /// Adds a ledger entry (grant, purchase, refund, correction) and returns the new balance; never below zero.
     func addEntry(accountID: String, kind: LedgerEntry.Kind, amountMs: Int64, reason: String, at now: Date) throws -> Int64
     func ledger(accountID: String) throws -> [LedgerEntry]
+    /// Applies a signed payment event exactly once per event id (see `PaymentOutcome`).
+    func applyPayment(_ event: PaymentEvent, at now: Date) throws -> PaymentOutcome
+    /// An event already applied, with the SHA-256 of its body; nil when it was never applied.
+    func paymentEvent(id: String) throws -> (receipt: PaymentReceipt, bodyDigest: Data)?
     /// Charges metered time of many sessions in one transaction, each capped at its account's balance.
     /// Returns the balance of every account charged.
     func settle(_ charges: [UsageCharge], at now: Date) throws -> [String: Int64]
@@ -30,4 +53,13 @@ public protocol EngineStore: Sendable {
     func sessions(accountID: String) throws -> [SessionListing]
     /// The session with its turns, only if `accountID` owns it.
     func session(id: String, accountID: String) throws -> SessionDetail?
+    /// Deletes an ended session and its turns, only if `accountID` owns it. Its usage stays in the ledger.
+    func deleteSession(id: String, accountID: String) throws -> SessionDeletion
+}
+
+extension EngineStore {
+    /// A token without a separate idle limit: it lasts its whole lifetime.
+    public func issueToken(accountID: String, at now: Date, lifetime: TimeInterval) throws -> String {
+        try issueToken(accountID: accountID, at: now, lifetime: lifetime, idleTimeout: lifetime)
+    }
 }

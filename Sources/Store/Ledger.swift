@@ -3,11 +3,22 @@ import GRDB
 import Security
 
 /// Ledger arithmetic inside a write transaction: append an entry and move the cached balance with it.
+///
+/// Entries are only ever inserted. The one later change is on account deletion, which detaches them from the
+/// person (`account_id`, `session_id` and free-text reasons cleared) and keeps the amounts for accounting.
 enum Ledger {
     /// Appends an entry; refuses any that would take the balance below zero. Returns the new balance.
     @discardableResult
     static func append(_ db: Database, accountID: String, kind: LedgerEntry.Kind, amountMs: Int64, reason: String,
-                       sessionID: String? = nil, at now: Date) throws -> Int64 {
+                       sessionID: String? = nil, externalID: String? = nil, at now: Date) throws -> Int64 {
+        try appendEntry(db, accountID: accountID, kind: kind, amountMs: amountMs, reason: reason, sessionID: sessionID,
+                        externalID: externalID, at: now).balance
+    }
+
+    /// Appends an entry and returns its id with the new balance.
+    static func appendEntry(_ db: Database, accountID: String, kind: LedgerEntry.Kind, amountMs: Int64, reason: String,
+                            sessionID: String? = nil, externalID: String? = nil,
+                            at now: Date) throws -> (entryID: String, balance: Int64) {
         guard let balance = try Int64.fetchOne(db, sql: "SELECT balance_ms FROM accounts WHERE id = ?", arguments: [accountID]) else {
             throw StoreError.accountNotFound(accountID)
         }
@@ -16,12 +27,13 @@ enum Ledger {
         guard newBalance >= 0 else {
             throw StoreError.invalidAmount("the balance would fall below zero (balance \(balance) ms, change \(amountMs) ms)")
         }
+        let entryID = SecureRandom.identifier()
         try db.execute(sql: """
-            INSERT INTO ledger_entries (entry_id, account_id, kind, amount_ms, reason, session_id, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [SecureRandom.identifier(), accountID, kind.rawValue, amountMs, reason, sessionID, now])
+            INSERT INTO ledger_entries (entry_id, account_id, kind, amount_ms, reason, session_id, external_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entryID, accountID, kind.rawValue, amountMs, reason, sessionID, externalID, now])
         try db.execute(sql: "UPDATE accounts SET balance_ms = ? WHERE id = ?", arguments: [newBalance, accountID])
-        return newBalance
+        return (entryID, newBalance)
     }
 
     /// Charges usage, capped at the balance so it never goes negative. Returns the new balance, or nil when the
@@ -34,7 +46,9 @@ enum Ledger {
         let charged = min(max(0, charge.ms), balance)
         guard charged > 0 else { return balance }
         try db.execute(sql: "UPDATE sessions SET billed_ms = billed_ms + ? WHERE id = ?", arguments: [charged, charge.sessionID])
+        // A session deleted while it ran keeps its usage in the ledger, unlinked.
+        let sessionExists = try Bool.fetchOne(db, sql: "SELECT 1 FROM sessions WHERE id = ?", arguments: [charge.sessionID]) == true
         return try append(db, accountID: charge.accountID, kind: .usage, amountMs: -charged, reason: "interview time",
-                          sessionID: charge.sessionID, at: now)
+                          sessionID: sessionExists ? charge.sessionID : nil, at: now)
     }
 }

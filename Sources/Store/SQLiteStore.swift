@@ -16,6 +16,8 @@ public final class SQLiteStore: EngineStore {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Deleted rows (a deleted account, session or token) are overwritten, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try StoreMigrations.migrator.migrate(pool)
@@ -69,19 +71,54 @@ public final class SQLiteStore: EngineStore {
 
     // MARK: Tokens
 
-    public func issueToken(accountID: String, at now: Date, lifetime: TimeInterval) throws -> String {
+    public func issueToken(accountID: String, at now: Date, lifetime: TimeInterval, idleTimeout: TimeInterval) throws -> String {
         let token = SecureRandom.token()
+        let expires = now.addingTimeInterval(lifetime)
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO auth_tokens (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [Self.tokenHash(token), accountID, now, now.addingTimeInterval(lifetime)])
+            // Expired tokens are of no use to anyone: they go when their account signs in again.
+            try db.execute(sql: "DELETE FROM auth_tokens WHERE account_id = ? AND (expires_at <= ? OR idle_expires_at <= ?)",
+                           arguments: [accountID, now, now])
+            try db.execute(sql: """
+                INSERT INTO auth_tokens (token_hash, account_id, created_at, expires_at, last_used_at, idle_expires_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [Self.tokenHash(token), accountID, now, expires, now,
+                                 min(expires, now.addingTimeInterval(idleTimeout))])
         }
         return token
     }
 
     public func accountID(forToken token: String, at now: Date) throws -> String? {
         try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT account_id FROM auth_tokens WHERE token_hash = ? AND expires_at > ?",
-                                arguments: [Self.tokenHash(token), now])
+            try String.fetchOne(db, sql: """
+                SELECT account_id FROM auth_tokens WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ?
+                """, arguments: [Self.tokenHash(token), now, now])
+        }
+    }
+
+    public func touchToken(_ token: String, at now: Date, idleTimeout: TimeInterval) throws {
+        // Writing on every request would serialise all readers behind the one writer; a refresh at most once a
+        // minute (or a tenth of a short idle timeout) keeps the idle expiry within that of exact.
+        let refreshAfter = min(60, idleTimeout / 10)
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE auth_tokens SET last_used_at = ?, idle_expires_at = MIN(expires_at, ?)
+                WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ? AND last_used_at <= ?
+                """, arguments: [now, now.addingTimeInterval(idleTimeout), Self.tokenHash(token), now, now,
+                                 now.addingTimeInterval(-refreshAfter)])
+        }
+    }
+
+    public func revokeToken(_ token: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM auth_tokens WHERE token_hash = ?", arguments: [Self.tokenHash(token)])
+            return db.changesCount > 0
+        }
+    }
+
+    public func revokeAllTokens(accountID: String) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM auth_tokens WHERE account_id = ?", arguments: [accountID])
+            return db.changesCount
         }
     }
 
@@ -107,11 +144,15 @@ public final class SQLiteStore: EngineStore {
 
     public func ledger(accountID: String) throws -> [LedgerEntry] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries WHERE account_id = ? ORDER BY seq", arguments: [accountID]).map { row in
-                LedgerEntry(entryID: row["entry_id"], kind: LedgerEntry.Kind(rawValue: row["kind"]) ?? .correction,
-                            amountMs: row["amount_ms"], reason: row["reason"], sessionID: row["session_id"],
-                            createdAt: row["created_at"])
-            }
+            try Self.ledger(db, accountID: accountID)
+        }
+    }
+
+    static func ledger(_ db: Database, accountID: String) throws -> [LedgerEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries WHERE account_id = ? ORDER BY seq", arguments: [accountID]).map { row in
+            LedgerEntry(entryID: row["entry_id"], kind: LedgerEntry.Kind(rawValue: row["kind"]) ?? .correction,
+                        amountMs: row["amount_ms"], reason: row["reason"], sessionID: row["session_id"],
+                        externalID: row["external_id"], createdAt: row["created_at"])
         }
     }
 
@@ -152,16 +193,19 @@ public final class SQLiteStore: EngineStore {
     }
 
     public func session(id: String, accountID: String) throws -> SessionDetail? {
-        try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS questions_asked
-                FROM sessions s WHERE s.id = ? AND s.account_id = ?
-                """, arguments: [id, accountID]) else { return nil }
-            let turns = try Row.fetchAll(db, sql: "SELECT * FROM turns WHERE session_id = ? ORDER BY number",
-                                         arguments: [id]).map(SessionWriter.turn)
-            let summary = (row["summary_json"] as String?).flatMap { try? JSONDecoder().decode(SessionSummary.self, from: Data($0.utf8)) }
-            return SessionDetail(session: SessionWriter.listing(row), summary: summary, turns: turns)
-        }
+        try pool.read { db in try Self.session(db, id: id, accountID: accountID) }
+    }
+
+    static func session(_ db: Database, id: String, accountID: String) throws -> SessionDetail? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS questions_asked
+            FROM sessions s WHERE s.id = ? AND s.account_id = ?
+            """, arguments: [id, accountID]) else { return nil }
+        let turns = try Row.fetchAll(db, sql: "SELECT * FROM turns WHERE session_id = ? ORDER BY number",
+                                     arguments: [id]).map(SessionWriter.turn)
+        let summary = (row["summary_json"] as String?).flatMap { try? JSONDecoder().decode(SessionSummary.self, from: Data($0.utf8)) }
+        let report = (row["report_json"] as String?).flatMap { try? JSONDecoder().decode(SessionReport.self, from: Data($0.utf8)) }
+        return SessionDetail(session: SessionWriter.listing(row), summary: summary, report: report, turns: turns)
     }
 
     /// Read-then-write work under `BEGIN IMMEDIATE`, so two writers never both read a stale balance.

@@ -16,16 +16,19 @@ enum SessionWriter {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [sessionID, question.questionID, question.number, question.kind.rawValue, question.text,
                                  question.template.id, question.template.version, question.mainNumber, at])
-        case .answerGiven(let sessionID, let questionID, let text, let analysis, let audioMs, let startedAt, let endedAt, let complete):
+        case .answerGiven(let sessionID, let questionID, let text, let analysis, let audioMs, let startedAt, let endedAt,
+                          let complete, let score):
             let json = String(decoding: try JSONEncoder().encode(analysis), as: UTF8.self)
+            let scoreJSON = try score.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             try db.execute(sql: """
                 UPDATE turns SET answer_text = ?, analysis_json = ?, audio_ms = ?, answer_started_at = ?, answer_ended_at = ?,
-                answer_complete = ? WHERE session_id = ? AND question_id = ?
-                """, arguments: [text, json, audioMs, startedAt, endedAt, complete, sessionID, questionID])
-        case .sessionEnded(let sessionID, let reason, let summary, let at):
+                answer_complete = ?, score_json = ? WHERE session_id = ? AND question_id = ?
+                """, arguments: [text, json, audioMs, startedAt, endedAt, complete, scoreJSON, sessionID, questionID])
+        case .sessionEnded(let sessionID, let reason, let summary, let report, let at):
             let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-            try db.execute(sql: "UPDATE sessions SET ended_at = ?, end_reason = ?, summary_json = ? WHERE id = ?",
-                           arguments: [at, reason.rawValue, json, sessionID])
+            let reportJSON = try report.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            try db.execute(sql: "UPDATE sessions SET ended_at = ?, end_reason = ?, summary_json = ?, report_json = ? WHERE id = ?",
+                           arguments: [at, reason.rawValue, json, reportJSON, sessionID])
         }
     }
 
@@ -37,10 +40,11 @@ enum SessionWriter {
 
     static func turn(_ row: Row) -> TurnRecord {
         let analysis = (row["analysis_json"] as String?).flatMap { try? JSONDecoder().decode(AnswerAnalysis.self, from: Data($0.utf8)) }
+        let score = (row["score_json"] as String?).flatMap { try? JSONDecoder().decode(AnswerScore.self, from: Data($0.utf8)) }
         return TurnRecord(questionID: row["question_id"], number: row["number"], kind: row["kind"], text: row["text"],
                           templateID: row["template_id"], templateVersion: row["template_version"], askedAt: row["asked_at"],
                           answerText: row["answer_text"], answerStartedAt: row["answer_started_at"],
                           answerEndedAt: row["answer_ended_at"], answerComplete: row["answer_complete"],
-                          audioMs: row["audio_ms"], analysis: analysis)
+                          audioMs: row["audio_ms"], analysis: analysis, score: score)
     }
 }

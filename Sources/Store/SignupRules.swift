@@ -22,14 +22,8 @@ public enum SignupRules {
     /// Checks the fields and returns them normalised (trimmed name, lower-case email).
     public static func validate(name: String, email: String, password: String, birthDate: String,
                                 today: Date) throws(Problem) -> (name: String, email: String, birthDate: String) {
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 100 else {
-            throw .invalid(field: "name", message: "Give a name of 1 to 100 characters.")
-        }
-        let email = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard isPlausibleEmail(email) else {
-            throw .invalid(field: "email", message: "\"\(email)\" does not look like an email address.")
-        }
+        let name = try validName(name)
+        let email = try validEmail(email)
         guard password.count >= minimumPasswordLength, password.count <= maximumPasswordLength else {
             throw .invalid(field: "password",
                            message: "Choose a password of \(minimumPasswordLength) to \(maximumPasswordLength) characters.")
@@ -45,10 +39,29 @@ public enum SignupRules {
         return (name, email, birthDate)
     }
 
+    /// The name trimmed; 1 to 100 characters, no control characters.
+    public static func validName(_ name: String) throws(Problem) -> String {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 100, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalid(field: "name", message: "Give a name of 1 to 100 characters.")
+        }
+        return name
+    }
+
+    /// The email trimmed and in lower case, if it looks like an address.
+    public static func validEmail(_ email: String) throws(Problem) -> String {
+        let email = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard isPlausibleEmail(email) else {
+            throw .invalid(field: "email", message: "\"\(email.prefix(100))\" does not look like an email address.")
+        }
+        return email
+    }
+
     static func isPlausibleEmail(_ email: String) -> Bool {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         return email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !email.contains(where: \.isWhitespace)
+            && !email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
     }
 
     static var utcCalendar: Calendar {

@@ -66,6 +66,36 @@ enum StoreMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v2: token idle expiry, payment events, ledger external ids") { db in
+            try db.execute(sql: """
+                ALTER TABLE auth_tokens ADD COLUMN last_used_at DATETIME;
+                ALTER TABLE auth_tokens ADD COLUMN idle_expires_at DATETIME;
+                UPDATE auth_tokens SET last_used_at = created_at, idle_expires_at = expires_at;
+                ALTER TABLE ledger_entries ADD COLUMN external_id TEXT;
+                CREATE UNIQUE INDEX ledger_entries_external_id ON ledger_entries(external_id) WHERE external_id IS NOT NULL;
+                CREATE INDEX ledger_entries_session ON ledger_entries(session_id);
+                CREATE TABLE payment_events (
+                    event_id TEXT PRIMARY KEY,
+                    body_sha256 BLOB NOT NULL,
+                    kind TEXT NOT NULL,
+                    account_id TEXT REFERENCES accounts(id) ON DELETE SET NULL,
+                    product_id TEXT,
+                    purchase_event_id TEXT,
+                    requested_ms INTEGER NOT NULL,
+                    amount_ms INTEGER NOT NULL,
+                    entry_id TEXT,
+                    refunded_by TEXT,
+                    received_at DATETIME NOT NULL
+                );
+                CREATE INDEX payment_events_account ON payment_events(account_id);
+                """)
+        }
+        migrator.registerMigration("v3: answer scores and session reports") { db in
+            try db.execute(sql: """
+                ALTER TABLE turns ADD COLUMN score_json TEXT;
+                ALTER TABLE sessions ADD COLUMN report_json TEXT;
+                """)
+        }
         return migrator
     }
 }

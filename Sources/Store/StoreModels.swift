@@ -72,12 +72,14 @@ public struct TurnRecord: Sendable, Equatable, Codable {
     public var answerComplete: Bool?
     public var audioMs: Int64?
     public var analysis: AnswerAnalysis?
+    /// The answer's scores, for complete answers.
+    public var score: AnswerScore?
 
     enum CodingKeys: String, CodingKey {
         case questionID = "question_id", number, kind, text, templateID = "template_id"
         case templateVersion = "template_version", askedAt = "asked_at", answerText = "answer_text"
         case answerStartedAt = "answer_started_at", answerEndedAt = "answer_ended_at"
-        case answerComplete = "answer_complete", audioMs = "audio_ms", analysis
+        case answerComplete = "answer_complete", audioMs = "audio_ms", analysis, score
     }
 }
 
@@ -85,6 +87,8 @@ public struct TurnRecord: Sendable, Equatable, Codable {
 public struct SessionDetail: Sendable, Equatable, Codable {
     public var session: SessionListing
     public var summary: SessionSummary?
+    /// Scores per answer, trend and what to practise; present once the session has ended.
+    public var report: SessionReport?
     public var turns: [TurnRecord]
 }
 
@@ -93,12 +97,21 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         case trial, grant, purchase, usage, refund, correction
     }
+    /// Unique across the ledger; never reused.
     public var entryID: String
     public var kind: Kind
+    /// Positive adds minutes, negative takes them.
     public var amountMs: Int64
     public var reason: String
     public var sessionID: String?
+    /// The payment processor's event id for purchases and refunds it sent; unique when present.
+    public var externalID: String?
     public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case entryID = "entry_id", kind, amountMs = "amount_ms", reason, sessionID = "session_id"
+        case externalID = "external_id", createdAt = "created_at"
+    }
 }
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {

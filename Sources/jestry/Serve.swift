@@ -20,8 +20,21 @@ struct Serve: ParsableCommand {
     var staticFolder: String?
     @Option(help: "Minutes each new account starts with; fractions allowed. [env: JESTRY_TRIAL_MINUTES, default 10]")
     var trialMinutes: Double?
+    @Option(help: "An OpenAI-compatible speech-to-text service for voice sessions (key in JESTRY_STT_KEY, model in JESTRY_STT_MODEL). [env: JESTRY_STT_URL]")
+    var sttURL: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: JESTRY_LOG_LEVEL]")
     var logLevel: String?
+    @Option(help: "PEM certificate (chain) for HTTPS and WSS; needs --tls-key. [env: JESTRY_TLS_CERT]")
+    var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert. [env: JESTRY_TLS_KEY]")
+    var tlsKey: String?
+    @Option(name: .customLong("allowed-origin"),
+            help: "A browser origin besides the server's own that may open the interview, e.g. https://app.example.com (repeatable). [env: JESTRY_ALLOWED_ORIGINS, comma-separated]")
+    var allowedOrigins: [String] = []
+    @Option(help: "JSON file of products the payment webhook sells: {\"minutes-60\": 60, …}. [env: JESTRY_PRODUCTS]")
+    var products: String?
+    @Option(help: "Send billing.warning when this many seconds are left. [env: JESTRY_BILLING_WARNING_SECONDS, default 60]")
+    var billingWarningSeconds: Double?
 
     func run() throws {
         try Environment.bootstrapLogging(level: logLevel ?? Environment.value("JESTRY_LOG_LEVEL") ?? "info")
@@ -35,11 +48,21 @@ struct Serve: ParsableCommand {
             return number
         } ?? 8080
         configuration.host = host ?? Environment.value("JESTRY_HOST")
+        if let url = sttURL ?? Environment.value("JESTRY_STT_URL") {
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https" else {
+                throw ValidationError("--stt-url must be an http(s) URL, not \"\(url)\"")
+            }
+            configuration.speechToTextURL = parsed
+            configuration.speechToTextKey = Environment.value("JESTRY_STT_KEY")
+            configuration.speechToTextModel = Environment.value("JESTRY_STT_MODEL") ?? configuration.speechToTextModel
+        }
         configuration.trialMinutes = try trialMinutes ?? Environment.value("JESTRY_TRIAL_MINUTES").map {
             guard let number = Double($0) else { throw ValidationError("JESTRY_TRIAL_MINUTES must be a number, not \"\($0)\"") }
             return number
         } ?? 10
         guard (0...65535).contains(configuration.port) else { throw ValidationError("--port must be from 0 to 65535") }
+        try AccountOptions(tlsCert: tlsCert, tlsKey: tlsKey, allowedOrigins: allowedOrigins, products: products,
+                           billingWarningSeconds: billingWarningSeconds).apply(to: &configuration)
         guard configuration.trialMinutes >= 0 else { throw ValidationError("--trial-minutes cannot be negative") }
 
         let library: PromptLibrary
@@ -61,7 +84,7 @@ struct Serve: ParsableCommand {
         watcher.start()
         defer { watcher.stop() }
         logger.info("prompts loaded", metadata: ["version": "\(library.version)", "tracks": "\(library.tracks.count)"])
-        Console.line("Jestry listening on http://localhost:\(server.port)")
+        Console.line("Jestry listening on \(configuration.tlsEnabled ? "https" : "http")://localhost:\(server.port)")
 
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)

@@ -83,3 +83,25 @@ import Testing
         #expect(analysis.fillersPer100Words == 10)
     }
 }
+
+@Suite struct AnswerAnalyzerCoachingTests {
+    @Test func countsHedges() {
+        #expect(AnswerAnalyzer.analyze("Maybe it was sort of late, I guess").hedges == ["maybe": 1, "sort of": 1, "i guess": 1])
+        #expect(AnswerAnalyzer.analyze("It was late").hedges.isEmpty)
+    }
+
+    @Test func findsNamedSpecifics() {
+        #expect(AnswerAnalyzer.specifics(in: "We moved billing to Postgres and tracked it in jira. Then I left.") == ["postgres", "jira"])
+        #expect(AnswerAnalyzer.specifics(in: "I think it went well.").isEmpty)
+    }
+
+    @Test func regularPastTenseAfterIIsAnAction() {
+        #expect(AnswerAnalyzer.analyze("Then I migrated the database").starParts.contains(.action))
+        #expect(!AnswerAnalyzer.analyze("I needed more time").starParts.contains(.action))
+    }
+
+    @Test func keywordOverlapComparesStems() {
+        #expect(AnswerAnalyzer.keywordOverlap(question: "Tell me about a deadline you missed", answer: "We missed the deadline") == 1)
+        #expect(AnswerAnalyzer.keywordOverlap(question: "Tell me about a deadline you missed", answer: "I like pasta") == 0)
+    }
+}

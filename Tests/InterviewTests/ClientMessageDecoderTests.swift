@@ -16,8 +16,13 @@ import Testing
         #expect(try decode(#"{"type":"session.start","track":"behavioural","mode":"voice","sample_rate":48000,"protocol":1}"#).get()
             == ClientEnvelope(.sessionStart(SessionStartRequest(trackID: "behavioural", mode: .voice, sampleRate: 48_000))))
         #expect(try decode(#"{"type":"answer.text","text":"hi"}"#).get().message == .answerText("hi"))
-        #expect(try decode(#"{"type":"transcript.partial","text":"h"}"#).get().message == .transcriptPartial("h"))
-        #expect(try decode(#"{"type":"transcript.final","text":"hello"}"#).get().message == .transcriptFinal("hello"))
+        #expect(try decode(#"{"type":"transcript.partial","text":"h"}"#).get().message == .transcriptPartial("h", questionID: nil))
+        #expect(try decode(#"{"type":"transcript.final","text":"hello"}"#).get().message == .transcriptFinal("hello", questionID: nil))
+        #expect(try decode(#"{"type":"transcript.final","text":"hi","question_id":"q3"}"#).get().message == .transcriptFinal("hi", questionID: "q3"))
+        #expect(try decode(#"{"type":"playback.started","question_id":"q1"}"#).get().message == .playback(questionID: "q1", playing: true))
+        #expect(try decode(#"{"type":"playback.stopped","question_id":"q1"}"#).get().message == .playback(questionID: "q1", playing: false))
+        #expect(try decode(#"{"type":"session.start","track":"t","record":true}"#).get().message
+            == .sessionStart(SessionStartRequest(trackID: "t", record: true)))
         #expect(try decode(#"{"type":"answer.done"}"#).get().message == .answerDone)
         #expect(try decode(#"{"type":"session.end"}"#).get().message == .sessionEnd)
     }

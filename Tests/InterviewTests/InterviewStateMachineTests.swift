@@ -71,7 +71,7 @@ import Testing
         _ = machine.answerTextReceived("We cut costs by 40%,", requestID: nil, at: clock.advance(2_000))
         _ = machine.answerTextReceived("um, twice over", requestID: nil, at: clock.advance(1_000))
         let done = machine.answerDone(requestID: nil, at: clock.advance(1_000))
-        guard case .answerGiven(_, let questionID, let text, let analysis, _, _, _, let complete) = done.records.first else {
+        guard case .answerGiven(_, let questionID, let text, let analysis, _, _, _, let complete, _) = done.records.first else {
             Issue.record("the answer must be recorded")
             return
         }
@@ -94,7 +94,7 @@ import Testing
             == [ProtocolError(.wrongState, "answer.done is not accepted before session.start.", requestID: "x")])
         #expect(machine.answerTextReceived("hi", requestID: nil, at: clock.reading).errors.map(\.code) == [.wrongState])
         #expect(machine.endSession(requestID: nil, at: clock.reading).errors.map(\.code) == [.wrongState])
-        #expect(machine.audioReceived(byteCount: 320, at: clock.reading).errors.map(\.code) == [.wrongState])
+        #expect(machine.audioReceived(byteCount: 320, at: clock.reading).actions.errors.map(\.code) == [.wrongState])
         _ = start()
         #expect(start().errors.map(\.code) == [.sessionAlreadyStarted])
         _ = machine.endSession(requestID: nil, at: clock.advance(1_000))
@@ -104,12 +104,14 @@ import Testing
 
     @Test mutating func audioIsCheckedAndCounted() {
         _ = start(mode: .voice)
-        #expect(machine.audioReceived(byteCount: 321, at: clock.advance(20)).errors.map(\.code) == [.audioOddLength])
-        for _ in 0..<50 { _ = machine.audioReceived(byteCount: 640, at: clock.advance(20)) }  // 1 s at 16 kHz
+        let odd = machine.audioReceived(byteCount: 321, at: clock.advance(20))
+        #expect(odd.actions.errors.map(\.code) == [.audioOddLength])
+        #expect(!odd.accepted)
+        for _ in 0..<50 { #expect(machine.audioReceived(byteCount: 640, at: clock.advance(20)).accepted) }  // 1 s at 16 kHz
         let feedback = machine.timerFired(at: clock.advance(1_000)).feedback
         #expect(feedback.last?.audioMs == 1_000)
         let done = machine.answerDone(requestID: nil, at: clock.advance(10))
-        if case .answerGiven(_, _, _, _, let audioMs, _, _, _) = done.records.first {
+        if case .answerGiven(_, _, _, _, let audioMs, _, _, _, _) = done.records.first {
             #expect(audioMs == 1_000)
         } else {
             Issue.record("the answer must be recorded")
@@ -118,7 +120,7 @@ import Testing
 
     @Test mutating func audioInTextModeIsRefused() {
         _ = start(mode: .text)
-        #expect(machine.audioReceived(byteCount: 640, at: clock.advance(20)).errors.map(\.code) == [.audioNotExpected])
+        #expect(machine.audioReceived(byteCount: 640, at: clock.advance(20)).actions.errors.map(\.code) == [.audioNotExpected])
     }
 
     @Test mutating func transcriptsBuildTheAnswer() {
@@ -127,7 +129,7 @@ import Testing
         _ = machine.transcriptReceived("I led the team", isFinal: true, requestID: nil, at: clock.advance(500))
         _ = machine.transcriptReceived("and we", isFinal: false, requestID: nil, at: clock.advance(500))
         let done = machine.answerDone(requestID: nil, at: clock.advance(500))
-        if case .answerGiven(_, _, let text, _, _, _, _, _) = done.records.first {
+        if case .answerGiven(_, _, let text, _, _, _, _, _, _) = done.records.first {
             #expect(text == "I led the team and we")
         } else {
             Issue.record("the answer must be recorded")
@@ -177,7 +179,7 @@ import Testing
         #expect(zero.closeCode == 1000)
         // The unfinished answer is kept, marked incomplete.
         let incomplete = zero.records.contains {
-            if case .answerGiven(_, _, "half an answer", _, _, _, _, false) = $0 { true } else { false }
+            if case .answerGiven(_, _, "half an answer", _, _, _, _, false, nil) = $0 { true } else { false }
         }
         #expect(incomplete)
         #expect(!machine.isLive)
@@ -190,7 +192,7 @@ import Testing
         #expect(closed.sent.isEmpty)
         #expect(closed.closeCode == nil)
         #expect(closed.settledUsage == 2_500)
-        let reasons = closed.records.compactMap { if case .sessionEnded(_, let reason, _, _) = $0 { reason } else { nil } }
+        let reasons = closed.records.compactMap { if case .sessionEnded(_, let reason, _, _, _) = $0 { reason } else { nil } }
         #expect(reasons == [.disconnected])
         #expect(closed.records.count == 2)
         #expect(machine.clientClosed(at: clock.advance(1)).isEmpty)

@@ -17,18 +17,35 @@ import Store
                                         text: "Clear answers; add numbers.")
     static let followUpTemplate = TemplateRef(id: "follow-up.no-numbers", version: "ba7816bf8f01")
 
+    static let score = AnswerScorer.score(
+        ScoringInput(questionID: "q1", questionText: "Tell me about a release that slipped.",
+                     answerText: "When our release slipped, I re-planned and shipped.", analysis: analysis, targetSeconds: 120),
+        rubric: .standard, rubricRef: TemplateRef(id: "rubric.test", version: "abcdef123456"))
+
+    @Test func scoresAndTheReportRoundTrip() throws {
+        let account = try fixture.createAccount()
+        try recordInterview("s-scored", accountID: account.id)
+        let detail = try #require(try store.session(id: "s-scored", accountID: account.id))
+        #expect(detail.turns.first?.score == Self.score)
+        #expect(detail.turns.last?.score == nil)
+        #expect(detail.report?.questions.map(\.questionID) == ["q1"])
+        #expect(detail.report?.overall == Self.score.overall)
+    }
+
     /// A whole interview: a main question and a follow-up, both answered, then the end.
     func recordInterview(_ sessionID: String, accountID: String) throws {
         let records: [SessionRecord] = [
             .sessionStarted(sessionID: sessionID, trackID: "behavioural", mode: .voice, sampleRate: 16_000, at: t0),
             .questionAsked(sessionID: sessionID, question: askedQuestion(1), at: at(1)),
             .answerGiven(sessionID: sessionID, questionID: "q1", text: "When our release slipped, I <re-planned> & shipped.",
-                         analysis: Self.analysis, audioMs: 41_500, startedAt: at(2), endedAt: at(44), complete: true),
+                         analysis: Self.analysis, audioMs: 41_500, startedAt: at(2), endedAt: at(44), complete: true,
+                         score: Self.score),
             .questionAsked(sessionID: sessionID, question: askedQuestion(2, kind: .followUp, text: "Any numbers?",
                                                                            template: Self.followUpTemplate), at: at(45)),
             .answerGiven(sessionID: sessionID, questionID: "q2", text: "Twelve.", analysis: AnswerAnalysis(wordCount: 1),
-                         audioMs: 900, startedAt: at(46), endedAt: at(47), complete: false),
-            .sessionEnded(sessionID: sessionID, reason: .completed, summary: Self.summary, at: at(95)),
+                         audioMs: 900, startedAt: at(46), endedAt: at(47), complete: false, score: nil),
+            .sessionEnded(sessionID: sessionID, reason: .completed, summary: Self.summary,
+                          report: SessionReport.from([Self.score], kinds: ["q1": .main], rubric: .standard), at: at(95)),
         ]
         for record in records { try store.apply(record, accountID: accountID) }
     }

@@ -1,0 +1,135 @@
+import Audio
+import Bot
+import EngineClient
+import Foundation
+import Testing
+
+/// A bot speaks a real (espeak-ng) answer in real time: the engine hears speech, ends the turn on silence, scores the
+/// answer, and keeps the recording the candidate consented to.
+@Suite struct VoiceEndToEndTests {
+    static func espeak(_ text: String, to url: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["espeak-ng", "-s", "150", "-w", url.path, text]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "espeak-ng failed or is missing: run `make test`")
+    }
+
+    @Test func aSpokenAnswerIsHeardScoredAndRecorded() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-voice-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let answer = "At my last job our team disagreed about a database migration. I proposed a prototype and I measured "
+            + "both options. As a result we cut the error rate by forty percent in three weeks."
+        try Self.espeak(answer, to: folder.appendingPathComponent("answer.wav"))
+        try """
+            name: Voice candidate
+            track: behavioural
+            mode: voice
+            sample_rate: 16000
+            answers:
+              - audio: answer.wav
+                text: \(answer)
+            when_out_of_answers: end
+            """.write(to: folder.appendingPathComponent("voice.yaml"), atomically: true, encoding: .utf8)
+
+        let engine = try TestEngine()
+        let token = try engine.signUp()
+        let client = try engine.connect(token: token)
+        var script = try BotScript.load(from: folder.appendingPathComponent("voice.yaml"))
+        script.record = true
+        let lines = try BotRunner(script: script, scriptFolder: folder).run(on: client)
+        client.shutdown()
+
+        let speech = lines.compactMap { if case .speech(let started, let at) = $0 { (started, at) } else { nil } }
+        #expect(speech.first?.0 == true)
+        #expect(speech.last?.0 == false)
+        #expect(lines.contains(.turnEnded(questionID: "q1", reason: "silence")))
+        let scored = lines.compactMap { if case .scored(let id, let overall, _) = $0 { (id, overall) } else { nil } }
+        #expect(scored.first?.0 == "q1")
+        guard case .started(let sessionID) = lines.first else {
+            Issue.record("no session")
+            return
+        }
+
+        let stored = try engine.waitForSession(sessionID, token: token) { $0["report"] != nil }
+        let turn = try #require((stored["turns"] as? [[String: Any]])?.first)
+        #expect(turn["answer_text"] as? String == answer)
+        let score = try #require(turn["score"] as? [String: Any])
+        // Situation, action and result were said; no task or goal was: three STAR parts of four.
+        #expect((score["scores"] as? [String: Int])?["structure"] == 75)
+        #expect((score["evidence"] as? [String: String])?["structure"] == "STAR parts heard: situation, action, result (3 of 4)")
+        #expect((stored["report"] as? [String: Any])?["questions"] as? [Any] != nil)
+
+        // The recording: the owner gets a WAV as long as what was streamed; anyone else gets a 404.
+        let recording = try engine.http.send("GET", "v1/sessions/\(sessionID)/recording", token: token)
+        #expect(recording.status == 200)
+        #expect(recording.headers["content-type"] == "audio/wav")
+        let wav = try WAVFile(parsing: recording.body)
+        #expect(wav.sampleRate == 16_000)
+        let spoken = try WAVFile(contentsOf: folder.appendingPathComponent("answer.wav")).durationMs
+        #expect(wav.durationMs >= spoken)
+        #expect(try engine.http.send("GET", "v1/sessions/\(sessionID)/recording", token: try engine.signUp()).status == 404)
+    }
+
+    @Test func withoutConsentNothingIsRecorded() throws {
+        let engine = try TestEngine()
+        let token = try engine.signUp()
+        let client = try engine.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural", "mode": "voice"])
+        let sessionID = try #require(try client.next("session.started")["session_id"] as? String)
+        for _ in 0..<10 { client.send(binary: Data(count: 640)) }
+        try client.send(json: ["type": "session.end"])
+        _ = try client.next("session.ended")
+        #expect(try engine.http.send("GET", "v1/sessions/\(sessionID)/recording", token: token).status == 404)
+    }
+}
+
+/// With a speech-to-text service configured, the engine transcribes spoken answers itself.
+@Suite struct ServerTranscriptionEndToEndTests {
+    @Test func theEnginesTranscriberFillsInTheAnswer() throws {
+        let stt = try StandInHTTPServer(responseBody: #"{"text":"I cut our error rate by 40% in three weeks."}"#)
+        defer { stt.stop() }
+        let engine = try TestEngine { configuration in
+            configuration.speechToTextURL = URL(string: "http://127.0.0.1:\(stt.port)")
+            configuration.speechToTextKey = "test-key"
+        }
+        let token = try engine.signUp()
+        let client = try engine.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural", "mode": "voice"])
+        let sessionID = try #require(try client.next("session.started")["session_id"] as? String)
+        _ = try client.next("question")
+        // One second of quiet, a second of a loud hum (speech to the detector), then quiet until the turn ends.
+        let quiet = Data(count: 640)
+        var hum = Data()
+        for index in 0..<320 {
+            let sample = Int16(sin(2 * Double.pi * 180 * Double(index) / 16_000) * 8_000)
+            withUnsafeBytes(of: sample.littleEndian) { hum.append(contentsOf: $0) }
+        }
+        for _ in 0..<50 { client.send(binary: quiet); Thread.sleep(forTimeInterval: 0.02) }
+        for _ in 0..<50 { client.send(binary: hum); Thread.sleep(forTimeInterval: 0.02) }
+        var ended: [String: Any] = [:]
+        for _ in 0..<300 where ended.isEmpty {
+            client.send(binary: quiet)
+            Thread.sleep(forTimeInterval: 0.02)
+            while let event = try? client.receive(timeout: 0.001) {
+                if case .text(let text) = event, text.contains("\"type\":\"turn.ended\"") {
+                    ended = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+                }
+            }
+        }
+        #expect(ended["reason"] as? String == "silence")
+        let request = try #require(stt.requests.first)
+        #expect(request.head.hasPrefix("POST /v1/audio/transcriptions "))
+        #expect(request.head.lowercased().contains("authorization: bearer test-key"))
+        #expect(request.body.range(of: Data("RIFF".utf8)) != nil)
+        #expect(request.body.range(of: Data("whisper-1".utf8)) != nil)
+        let stored = try engine.waitForSession(sessionID, token: token) { ($0["turns"] as? [[String: Any]])?.first?["answer_text"] != nil }
+        #expect((stored["turns"] as? [[String: Any]])?.first?["answer_text"] as? String == "I cut our error rate by 40% in three weeks.")
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+@testable import Interview
+
+/// Spoken turns: speech events from the detector, silence that ends a turn, nudges, the idle end, the time limit,
+/// barge-in, and the audio sanity checks.
+@Suite struct VoiceTurnTests {
+    var clock = TestClock()
+    var machine = InterviewStateMachine()
+
+    mutating func startVoice(plan: FakePlan = FakePlan()) {
+        _ = machine.start(SessionStartRequest(trackID: "fake", mode: .voice), requestID: nil, sessionID: "S",
+                          plan: plan, balanceMs: 600_000, at: clock.reading)
+    }
+
+    /// Streams `ms` of audio in 20 ms frames, one frame per 20 ms of clock; returns every action.
+    mutating func stream(ms: Int) -> [InterviewAction] {
+        var actions: [InterviewAction] = []
+        for _ in 0..<(ms / 20) { actions += machine.audioReceived(byteCount: 640, at: clock.advance(20)).actions }
+        return actions
+    }
+
+    var turnEnds: (([InterviewAction]) -> [TurnEndReason]) {
+        { actions in actions.sent.compactMap { if case .turnEnded(_, let reason) = $0 { reason } else { nil } } }
+    }
+
+    @Test mutating func silenceAfterSpeechEndsTheTurn() {
+        startVoice()
+        _ = stream(ms: 1_000)
+        #expect(machine.speechStarted(atAudioMs: 1_000, at: clock.reading).sent == [.speechStarted(audioMs: 1_000)])
+        _ = machine.transcriptReceived("I led the rollout and we cut errors by 30%", isFinal: true, requestID: nil, at: clock.reading)
+        _ = stream(ms: 2_000)
+        #expect(machine.speechStopped(atAudioMs: 3_000, at: clock.reading).sent == [.speechStopped(audioMs: 3_000)])
+        // A pause shorter than the track's 2.5 s silence does not end the turn…
+        #expect(turnEnds(stream(ms: 2_000)).isEmpty)
+        // …the rest of the 2.5 s does: scored, then the next question (numbers were given, so no follow-up).
+        let ending = stream(ms: 600)
+        #expect(turnEnds(ending) == [.silence])
+        let scored = ending.sent.compactMap { if case .answerScored(let score) = $0 { score } else { nil } }
+        #expect(scored.map(\.questionID) == ["q1"])
+        #expect(ending.questions.map(\.text) == ["Second question?"])
+    }
+
+    @Test mutating func speechResumingKeepsTheTurnOpenAndCountsLongPauses() {
+        startVoice()
+        _ = machine.speechStarted(atAudioMs: 0, at: clock.reading)
+        _ = stream(ms: 1_000)
+        _ = machine.speechStopped(atAudioMs: 1_000, at: clock.reading)
+        _ = stream(ms: 1_000)
+        _ = machine.speechStarted(atAudioMs: 2_000, at: clock.reading)  // a 1 s pause: not long
+        _ = stream(ms: 3_000)
+        _ = machine.speechStopped(atAudioMs: 5_000, at: clock.reading)
+        #expect(turnEnds(stream(ms: 2_000)).isEmpty)
+        _ = machine.speechStarted(atAudioMs: 7_000, at: clock.reading)  // a 2 s pause: long, but speech came back in time
+        _ = stream(ms: 1_000)
+        let feedback = machine.timerFired(at: clock.advance(1_000)).feedback.last
+        #expect(feedback?.longPauses == 1)
+        #expect(feedback?.speakingMs == 5_000)
+    }
+
+    @Test mutating func whenAudioStopsFlowingTheTimerEndsTheSilentTurn() {
+        startVoice()
+        _ = machine.speechStarted(atAudioMs: 0, at: clock.reading)
+        _ = machine.transcriptReceived("I did it", isFinal: true, requestID: nil, at: clock.reading)
+        _ = stream(ms: 1_000)
+        _ = machine.speechStopped(atAudioMs: 1_000, at: clock.reading)
+        #expect(turnEnds(machine.timerFired(at: clock.advance(2_500))).isEmpty)
+        #expect(turnEnds(machine.timerFired(at: clock.advance(1_100))) == [.silence])
+    }
+
+    @Test mutating func aSilentRoomIsNudgedThenEndsIdleAndIsNotBilled() {
+        startVoice()
+        _ = stream(ms: 1_000)  // silence only: no speech events
+        var nudges: [Int] = []
+        var ended: SessionEnded?
+        for _ in 0..<70 {
+            let actions = machine.timerFired(at: clock.advance(1_000))
+            nudges += actions.sent.compactMap { if case .nudge(_, let number, _) = $0 { number } else { nil } }
+            if let end = actions.ended { ended = end }
+        }
+        #expect(nudges == [1, 2])
+        #expect(ended?.reason == .idle)
+        // Metering stopped at the first nudge: the empty room cost 20 s, not a minute.
+        #expect(ended?.summary.usedMs == 20_000)
+    }
+
+    @Test mutating func speakingAfterANudgeResumesMetering() {
+        startVoice()
+        for _ in 0..<21 { _ = machine.timerFired(at: clock.advance(1_000)) }
+        #expect(machine.usageToSettle(at: clock.reading) == 20_000)
+        for _ in 0..<5 { _ = machine.timerFired(at: clock.advance(1_000)) }
+        #expect(machine.usageToSettle(at: clock.reading) == 0)
+        _ = machine.speechStarted(atAudioMs: 0, at: clock.reading)
+        #expect(machine.usageToSettle(at: clock.advance(3_000)) == 3_000)
+    }
+
+    @Test mutating func theTimeLimitWarnsThenEndsTheTurn() {
+        var plan = FakePlan()
+        plan.targetAnswerSeconds = 60  // limit: 120 s
+        startVoice(plan: plan)
+        _ = machine.speechStarted(atAudioMs: 0, at: clock.reading)
+        var warnings: [Int64] = []
+        var ends: [TurnEndReason] = []
+        for _ in 0..<121 {
+            let actions = machine.timerFired(at: clock.advance(1_000))
+            warnings += actions.sent.compactMap { if case .answerTimeWarning(_, let remaining) = $0 { remaining } else { nil } }
+            ends += turnEnds(actions)
+        }
+        #expect(warnings == [15_000])
+        #expect(ends == [.timeLimit])
+    }
+
+    @Test mutating func speakingOverTheQuestionStopsItsPlayback() {
+        startVoice()
+        _ = machine.playbackChanged(questionID: "q1", playing: true, requestID: nil, at: clock.reading)
+        let bargeIn = machine.speechStarted(atAudioMs: 500, at: clock.advance(500))
+        #expect(bargeIn.sent.contains(.playbackStop(questionID: "q1", reason: "barge_in")))
+        _ = machine.speechStopped(atAudioMs: 900, at: clock.advance(400))
+        // Playback already stopped: speaking again asks nothing of the client.
+        #expect(!machine.speechStarted(atAudioMs: 1_500, at: clock.advance(600)).sent.contains { $0.type == "playback.stop" })
+    }
+
+    @Test mutating func aFloodOfTinyFramesIsReportedOnceAndDropped() {
+        startVoice()
+        var errors: [ProtocolError.Code] = []
+        var accepted = 0
+        for _ in 0..<150 {
+            let (actions, ok) = machine.audioReceived(byteCount: 32, at: clock.advance(5))  // 1 ms frames, 200 a second
+            errors += actions.errors.map(\.code)
+            if ok { accepted += 1 }
+        }
+        #expect(errors == [.audioFlood])
+        #expect(accepted == 100)  // all 150 frames fall in one second: the first 100 pass
+    }
+
+    @Test mutating func audioFasterThanRealTimeMeansAWrongSampleRate() {
+        startVoice()
+        var errors: [ProtocolError.Code] = []
+        // 48 kHz audio declared as 16 kHz: each 20 ms of real audio looks like 60 ms.
+        for _ in 0..<100 { errors += machine.audioReceived(byteCount: 1_920, at: clock.advance(20)).actions.errors.map(\.code) }
+        #expect(errors == [.audioRateMismatch])
+    }
+
+    @Test mutating func aTranscriptForAnEndedTurnIsRefused() {
+        startVoice()
+        _ = machine.answerDone(requestID: nil, at: clock.advance(1_000))  // q1 done, q2 asked
+        let late = machine.transcriptReceived("late words", isFinal: true, questionID: "q1", requestID: "t", at: clock.advance(100))
+        #expect(late.errors.map(\.code) == [.turnEnded])
+        #expect(late.errors.first?.requestID == "t")
+        #expect(machine.transcriptReceived("on time", isFinal: true, questionID: "q2", requestID: nil, at: clock.reading).errors.isEmpty)
+    }
+
+    @Test mutating func theEndReportScoresEveryCompleteAnswer() {
+        startVoice()
+        _ = machine.transcriptReceived("At my last job my goal was to ship. I decided to cut scope. As a result we shipped 2 weeks early.",
+                                       isFinal: true, requestID: nil, at: clock.advance(1_000))
+        _ = machine.answerDone(requestID: nil, at: clock.advance(20_000))
+        _ = machine.transcriptReceived("We did things", isFinal: true, requestID: nil, at: clock.advance(1_000))
+        let end = machine.endSession(requestID: nil, at: clock.advance(5_000))
+        let report = end.ended?.report
+        #expect(report?.questions.map(\.questionID) == ["q1"])  // the unfinished second answer is stored, not scored
+        #expect(report?.questions.first?.scores["structure"] == 100)
+        #expect(report?.practise.count == 3)
+        #expect(report?.trend == .notEnoughAnswers)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import Store
+
+/// Idle and absolute expiry, logout and "log out everywhere" (OWASP session management).
+@Suite final class TokenLifecycleTests {
+    let fixture: StoreFixture
+    init() throws { fixture = try StoreFixture() }
+    var store: SQLiteStore { fixture.store }
+
+    @Test func anUnusedTokenEndsAfterItsIdleTimeout() throws {
+        let account = try fixture.createAccount()
+        let token = try store.issueToken(accountID: account.id, at: t0, lifetime: 86_400, idleTimeout: 600)
+        #expect(try store.accountID(forToken: token, at: at(599)) == account.id)
+        #expect(try store.accountID(forToken: token, at: at(600)) == nil)
+    }
+
+    @Test func useMovesTheIdleExpiryButNeverPastTheAbsoluteOne() throws {
+        let account = try fixture.createAccount()
+        let token = try store.issueToken(accountID: account.id, at: t0, lifetime: 1_000, idleTimeout: 600)
+        try store.touchToken(token, at: at(500), idleTimeout: 600)
+        #expect(try store.accountID(forToken: token, at: at(900)) == account.id, "used at 500: valid until 1100, capped at 1000")
+        try store.touchToken(token, at: at(950), idleTimeout: 600)
+        #expect(try store.accountID(forToken: token, at: at(999)) == account.id)
+        #expect(try store.accountID(forToken: token, at: at(1_000)) == nil, "the absolute expiry holds whatever the use")
+    }
+
+    @Test func touchingAnExpiredTokenDoesNotRevive() throws {
+        let account = try fixture.createAccount()
+        let token = try store.issueToken(accountID: account.id, at: t0, lifetime: 86_400, idleTimeout: 600)
+        try store.touchToken(token, at: at(700), idleTimeout: 600)
+        #expect(try store.accountID(forToken: token, at: at(701)) == nil)
+    }
+
+    @Test func touchesWithinAMinuteAreNotWritten() throws {
+        let account = try fixture.createAccount()
+        let token = try store.issueToken(accountID: account.id, at: t0, lifetime: 86_400, idleTimeout: 3_600)
+        try store.touchToken(token, at: at(30), idleTimeout: 3_600)  // under a minute after issue: skipped
+        #expect(try store.accountID(forToken: token, at: at(3_610)) == nil)
+        try store.touchToken(token, at: at(61), idleTimeout: 3_600)
+        #expect(try store.accountID(forToken: token, at: at(3_650)) == account.id)
+        #expect(try store.exportData(accountID: account.id)?.tokens.first?.lastUsedAt == at(61))
+    }
+
+    @Test func logoutEndsOnlyThatToken() throws {
+        let account = try fixture.createAccount()
+        let phone = try store.issueToken(accountID: account.id, at: t0, lifetime: 3_600)
+        let laptop = try store.issueToken(accountID: account.id, at: t0, lifetime: 3_600)
+        #expect(try store.revokeToken(phone))
+        #expect(try store.accountID(forToken: phone, at: t0) == nil)
+        #expect(try store.accountID(forToken: laptop, at: t0) == account.id)
+        #expect(try store.revokeToken(phone) == false, "already gone")
+    }
+
+    @Test func logoutEverywhereEndsEveryTokenOfThatAccountOnly() throws {
+        let ann = try fixture.createAccount(email: "ann@example.com")
+        let bob = try fixture.createAccount(email: "bob@example.com")
+        let annTokens = try (0..<3).map { _ in try store.issueToken(accountID: ann.id, at: t0, lifetime: 3_600) }
+        let bobs = try store.issueToken(accountID: bob.id, at: t0, lifetime: 3_600)
+        #expect(try store.revokeAllTokens(accountID: ann.id) == 3)
+        for token in annTokens { #expect(try store.accountID(forToken: token, at: t0) == nil) }
+        #expect(try store.accountID(forToken: bobs, at: t0) == bob.id)
+    }
+
+    @Test func expiredTokensAreRemovedAtTheNextSignIn() throws {
+        let account = try fixture.createAccount()
+        _ = try store.issueToken(accountID: account.id, at: t0, lifetime: 100)
+        _ = try store.issueToken(accountID: account.id, at: t0, lifetime: 3_600, idleTimeout: 50)
+        let live = try store.issueToken(accountID: account.id, at: t0, lifetime: 3_600)
+        _ = try store.issueToken(accountID: account.id, at: at(200), lifetime: 3_600)
+        #expect(try store.exportData(accountID: account.id)?.tokens.count == 2)
+        #expect(try store.accountID(forToken: live, at: at(200)) == account.id)
+    }
+}
