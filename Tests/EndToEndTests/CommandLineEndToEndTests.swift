@@ -35,14 +35,14 @@ import Testing
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// Starts `jestry serve --port 0` and reads the port it prints.
-    func startServer(data: URL, trialMinutes: String) throws -> (Process, Int) {
+    /// Starts `jestry serve --port 0` on the repository's prompts and web client and reads the port it prints.
+    static func startServer(data: URL, environment: [String: String] = [:]) throws -> (Process, Int) {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = ["serve", "--port", "0", "--host", "127.0.0.1", "--data", data.path,
                              "--prompts", TestEngine.repository.appendingPathComponent("Prompts").path,
                              "--static", TestEngine.repository.appendingPathComponent("web-static").path]
-        process.environment = ProcessInfo.processInfo.environment.merging(["JESTRY_TRIAL_MINUTES": trialMinutes]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -63,7 +63,7 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: Self.executable.path))
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: data) }
-        let (server, port) = try startServer(data: data, trialMinutes: "0.5")
+        let (server, port) = try Self.startServer(data: data, environment: ["JESTRY_TRIAL_MINUTES": "0.5"])
 
         let script = TestEngine.repository.appendingPathComponent("Tests/Bots/strong-candidate.yaml").path
         let bot = try run(["bot", "--script", script, "--url", "ws://127.0.0.1:\(port)/v1/interview",

@@ -5,27 +5,8 @@ import Testing
 
 /// The engine is killed with SIGKILL in the middle of an interview and started again on the same data.
 @Suite struct CrashRecoveryEndToEndTests {
-    /// `jestry serve` on a free port; returns the process and the port it printed.
     func serve(data: URL) throws -> (Process, Int) {
-        let process = Process()
-        process.executableURL = CommandLineEndToEndTests.executable
-        process.arguments = ["serve", "--port", "0", "--host", "127.0.0.1", "--data", data.path,
-                             "--prompts", TestEngine.repository.appendingPathComponent("Prompts").path,
-                             "--static", TestEngine.repository.appendingPathComponent("web-static").path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var buffer = Data()
-        while !buffer.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-        }
-        let line = String(decoding: buffer, as: UTF8.self)
-        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) },
-                                "serve printed \(line)")
-        return (process, port)
+        try CommandLineEndToEndTests.startServer(data: data)
     }
 
     @Test func aKilledServerLosesAtMostTheUnsettledSecondAndKeepsWhatWasSaid() throws {
