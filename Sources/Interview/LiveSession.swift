@@ -20,6 +20,11 @@ struct AnswerInProgress: Sendable {
             .filter { !$0.isEmpty }.joined(separator: " ")
     }
 
+    /// Words that were spoken (transcripts), not typed: the only ones a speaking pace may count.
+    var spokenWordCount: Int {
+        (finals + [partial]).reduce(0) { $0 + $1.split(whereSeparator: \.isWhitespace).count }
+    }
+
     var audioMs: Int64 { audioBytes / 2 * 1000 / Int64(sampleRate) }
 
     var hasContent: Bool { !text.isEmpty || audioBytes > 0 }
@@ -153,8 +158,8 @@ struct LiveSession: Sendable {
         let measured = analysis(at: now)
         // Spoken answers are paced over speaking time; typed ones over the time since the first keystroke.
         var wpm = measured.wordsPerMinute
-        if mode == .voice, speakingMsNow >= AnswerAnalysis.minimumPaceSampleMs, measured.wordCount > 0 {
-            wpm = Int((Double(measured.wordCount) * 60_000 / Double(speakingMsNow)).rounded())
+        if mode == .voice, speakingMsNow >= AnswerAnalysis.minimumPaceSampleMs, answer.spokenWordCount > 0 {
+            wpm = Int((Double(answer.spokenWordCount) * 60_000 / Double(speakingMsNow)).rounded())
         }
         return LiveMeasures(mode: mode, elapsedMs: now.monotonicMs - (currentAskedAt?.monotonicMs ?? now.monotonicMs),
                             targetMs: targetMs, timeLimitMs: timeLimitMs, analysis: measured, wordsPerMinute: wpm,
@@ -208,7 +213,8 @@ struct LiveSession: Sendable {
             score = AnswerScorer.score(ScoringInput(questionID: current.questionID, questionText: current.text,
                                                     answerText: text, analysis: measured,
                                                     targetSeconds: plan.targetAnswerSeconds,
-                                                    speakingMs: mode == .voice ? speakingMsNow : nil,
+                                                    speakingMs: mode == .voice && answer.spokenWordCount > 0 ? speakingMsNow : nil,
+                                                    spokenWords: answer.spokenWordCount,
                                                     longPauses: answer.longPauses),
                                        rubric: rubric, rubricRef: template)
             scores.append(score!)

@@ -113,16 +113,19 @@ public struct ScoringInput: Sendable {
     public var targetSeconds: Int
     /// Time actually spoken, when the answer was spoken (nil for typed answers).
     public var speakingMs: Int64?
+    /// Words that were spoken rather than typed; pace counts only these (nil: all words were spoken).
+    public var spokenWords: Int?
     public var longPauses: Int
 
     public init(questionID: String, questionText: String, answerText: String, analysis: AnswerAnalysis,
-                targetSeconds: Int, speakingMs: Int64? = nil, longPauses: Int = 0) {
+                targetSeconds: Int, speakingMs: Int64? = nil, spokenWords: Int? = nil, longPauses: Int = 0) {
         self.questionID = questionID
         self.questionText = questionText
         self.answerText = answerText
         self.analysis = analysis
         self.targetSeconds = targetSeconds
         self.speakingMs = speakingMs
+        self.spokenWords = spokenWords
         self.longPauses = longPauses
     }
 }
@@ -197,7 +200,7 @@ public enum AnswerScorer {
         var score = 100.0
         var notes: [String] = []
         if let speakingMs = input.speakingMs, speakingMs > 0 {
-            let wpm = Double(analysis.wordCount) * 60_000 / Double(speakingMs)
+            let wpm = Double(input.spokenWords ?? analysis.wordCount) * 60_000 / Double(speakingMs)
             let distance = wpm < 140 ? 140 - wpm : (wpm > 160 ? wpm - 160 : 0)
             score -= min(40, distance * 0.8)
             notes.append("\(Int(wpm.rounded())) words per minute")

@@ -35,7 +35,9 @@ enum SessionWriter {
     static func listing(_ row: Row) -> SessionListing {
         SessionListing(id: row["id"], trackID: row["track_id"], mode: row["mode"], startedAt: row["started_at"],
                        endedAt: row["ended_at"], endReason: row["end_reason"], billedMs: row["billed_ms"],
-                       questionsAsked: row["questions_asked"] ?? 0)
+                       questionsAsked: row["questions_asked"] ?? 0,
+                       score: (row["report_json"] as String?)
+                           .flatMap { try? JSONDecoder().decode(SessionReport.self, from: Data($0.utf8)) }?.overall)
     }
 
     static func turn(_ row: Row) -> TurnRecord {

@@ -50,10 +50,12 @@ public struct SessionListing: Sendable, Equatable, Codable {
     public var billedMs: Int64
     /// Questions asked in the session, follow-ups included.
     public var questionsAsked: Int
+    /// The report's overall score, once the session has ended with scored answers.
+    public var score: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, trackID = "track", mode, startedAt = "started_at", endedAt = "ended_at", endReason = "end_reason"
-        case billedMs = "billed_ms", questionsAsked = "questions_asked"
+        case billedMs = "billed_ms", questionsAsked = "questions_asked", score
     }
 }
 

@@ -164,3 +164,20 @@ import Testing
         #expect(report?.trend == .notEnoughAnswers)
     }
 }
+
+@Suite struct VoicePaceTests {
+    @Test func typedWordsInAVoiceSessionDoNotInflateThePace() {
+        var clock = TestClock()
+        var machine = InterviewStateMachine()
+        _ = machine.start(SessionStartRequest(trackID: "fake", mode: .voice), requestID: nil, sessionID: "S",
+                          plan: FakePlan(), balanceMs: 600_000, at: clock.reading)
+        _ = machine.speechStarted(atAudioMs: 0, at: clock.reading)
+        for _ in 0..<500 { _ = machine.audioReceived(byteCount: 640, at: clock.advance(20)) }  // 10 s of speech
+        _ = machine.transcriptReceived(Array(repeating: "word", count: 25).joined(separator: " "), isFinal: true,
+                                       requestID: nil, at: clock.reading)
+        _ = machine.answerTextReceived(Array(repeating: "typed", count: 200).joined(separator: " "), requestID: nil, at: clock.reading)
+        let feedback = machine.timerFired(at: clock.advance(1_000)).feedback.last
+        #expect(feedback?.wordsPerMinute == 150)  // 25 spoken words in 10 s of speech; the 200 typed ones do not count
+        #expect(feedback?.wordCount == 225)
+    }
+}

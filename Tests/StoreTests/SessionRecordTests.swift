@@ -30,6 +30,7 @@ import Store
         #expect(detail.turns.last?.score == nil)
         #expect(detail.report?.questions.map(\.questionID) == ["q1"])
         #expect(detail.report?.overall == Self.score.overall)
+        #expect(try store.sessions(accountID: account.id).first?.score == Self.score.overall)
     }
 
     /// A whole interview: a main question and a follow-up, both answered, then the end.

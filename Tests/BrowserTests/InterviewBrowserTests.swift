@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+
+extension BrowserTests {
+    @Suite struct Interviews {
+        @Test func aVoiceInterviewWithTheFakeMicrophoneShowsQuestionsCoachingAndTypedAnswers() async throws {
+            try await BrowserHarness.run { page in
+                let email = try page.engine.createAccount()
+                try await page.signInThroughTheForm(email: email)
+
+                // The microphone check before the clock starts: the meter moves with the spoken WAV.
+                try await page.click("input[name=mode][value=voice] + label")
+                try await page.click("input[name=record]")
+                try await page.click("[data-testid=check-mic]")
+                let heard = try await page.waitForText("[data-testid=mic-status]", containing: "We can hear you")
+                #expect(heard.contains("Echo cancellation is on"))
+                let level = try await page.waitUntil("the level meter to move",
+                    "const v = Number(document.querySelector('[data-testid=mic-level]').getAttribute('aria-valuenow')); return v > 0 ? v : null;")
+                #expect((level as? Int ?? 0) > 0)
+                try await page.screenshot("practice-setup")
+
+                try await page.startInterview(mode: "voice")
+                let firstQuestion = try await page.text("[data-testid=question-text]")
+                #expect(try await page.text("[data-testid=question-progress]") == "Question 1 of 9")
+                #expect(try await page.text("[data-testid=transcript]").contains(firstQuestion))
+
+                // PCM frames reach the engine: the coaching shows the audio it counted, and the timer runs.
+                try await page.waitUntil("the engine to count audio",
+                    "return parseFloat(document.querySelector('[data-testid=audio-sent]').innerText) > 0.5")
+                try await page.waitUntil("the answer timer to run", "return document.querySelector('[data-testid=timer]').innerText !== '0:00'")
+                let status = try await page.text("[data-testid=status]")
+                #expect(["Your turn", "Listening", "Interviewer speaking"].contains(status), "status was \(status)")
+
+                // Typing works in a voice interview too, and the coaching follows the words.
+                try await page.answerByTyping("Um, when I was at my last job our team had to ship a billing service in six weeks, and I was responsible for the data model.")
+                try await page.waitForText("[data-testid=filler-count]", containing: "1")
+                #expect(try await page.text("[data-testid=filler-detail]").contains("“um” ×1"))
+                try await page.waitUntil("the word count", "return Number(document.querySelector('[data-testid=word-count]').innerText) >= 20")
+                #expect(try await page.attribute("[data-star=situation]", "data-covered") == "true")
+                #expect(try await page.attribute("[data-star=task]", "data-covered") == "true")
+                #expect(try await page.attribute("[data-star=result]", "data-covered") == "false")
+                #expect(try await page.text("[data-testid=tip]").isEmpty == false)
+                try await page.screenshot("interview-voice")
+
+                // Finishing the answer brings the next question (a follow-up for this short answer).
+                try await page.click("[data-testid=finish-answer]")
+                try await page.waitUntil("the next question",
+                    "return document.querySelector('[data-testid=question-text]').innerText.trim() !== arguments[0]", [firstQuestion])
+                #expect(try await page.text("[data-testid=question-progress]").hasPrefix("Question 1 of 9 · follow-up"))
+                #expect(try await page.text("[data-testid=word-count]") == "0")
+
+                try await page.click("[data-testid=end-interview]")
+                try await page.confirmDialog()
+                try await page.waitForElement("[data-testid=end-screen]")
+                #expect(try await page.attribute("[data-testid=end-screen]", "data-reason") == "client_ended")
+                #expect(try await page.text("[data-testid=end-screen]").contains("You ended the interview"))
+                #expect(try await page.text("[data-testid=summary-text]").contains("You answered 1 of 2 questions"))
+                try await page.screenshot("interview-end")
+
+                // What the engine stored matches what the page showed.
+                let link = try #require(try await page.attribute("[data-testid=view-session]", "href"))
+                let sessionID = String(link.dropFirst("#/history/".count))
+                let token = try page.engine.token(email: email)
+                var stored = (status: 0, json: [String: Any]())
+                try await page.waitForEngine("the session to be stored as ended") {
+                    stored = try page.engine.json("GET", "v1/sessions/\(sessionID)", token: token)
+                    return (stored.json["session"] as? [String: Any])?["end_reason"] as? String == "client_ended"
+                }
+                let session = try #require(stored.json["session"] as? [String: Any])
+                #expect(session["mode"] as? String == "voice")
+                let turns = try #require(stored.json["turns"] as? [[String: Any]])
+                #expect(turns.first?["text"] as? String == firstQuestion)
+                #expect((turns.first?["answer_text"] as? String)?.contains("billing service") == true)
+                #expect((turns.first?["audio_ms"] as? Int ?? 0) > 0)
+                #expect(turns.count == 2)
+
+                // The session's page offers the recording exactly when the engine kept one (the candidate consented).
+                try await page.click("[data-testid=view-session]")
+                try await page.waitForElement("[data-testid=recording]")
+                if let recording = session["recording_url"] as? String {
+                    try await page.waitForElement("[data-testid=recording] audio")
+                    #expect(try await page.attribute("[data-testid=recording] audio", "src") == recording)
+                    let header = try await page.browser.executeAsync("""
+                        const done = arguments[arguments.length - 1];
+                        fetch(arguments[0]).then(async (r) => done([r.status, new TextDecoder().decode((await r.arrayBuffer()).slice(0, 4))]), () => done(null));
+                        """, [recording]) as? [Any]
+                    #expect(header?.first as? Int == 200)
+                    #expect(header?.last as? String == "RIFF")
+                } else {
+                    #expect(try await page.text("[data-testid=recording]").contains("not recorded"))
+                }
+            }
+        }
+
+        @Test func runningOutOfMinutesWarnsFirstThenEndsWithAWayToBuyMore() async throws {
+            // 12 seconds of trial time: below the one-minute warning from the start.
+            try await BrowserHarness.run(trialMinutes: 0.2) { page in
+                let email = try page.engine.createAccount()
+                try await page.signInThroughTheForm(email: email)
+                #expect(try await page.text("#balance-value") == "12 s")
+                try await page.startInterview(mode: "text")
+
+                let warning = try await page.waitForText("[data-testid=billing-warning]", containing: "Less than a minute")
+                #expect(warning.contains("Buy more minutes"))
+                #expect(try await page.attribute(".remaining", "data-low") == "true")
+                try await page.answerByTyping("At my last job our team disagreed about how to release.")
+                try await page.waitUntil("the minutes to count down", "return /^0:(0\\d|1[01])$/.test(document.querySelector('[data-testid=remaining]').innerText)")
+
+                try await page.waitForElement("[data-testid=end-screen]", timeout: 45)
+                #expect(try await page.attribute("[data-testid=end-screen]", "data-reason") == "balance_exhausted")
+                let end = try await page.text("[data-testid=end-screen]")
+                #expect(end.contains("You have run out of minutes"))
+                #expect(end.contains("Buy more minutes"))
+                #expect(try await page.text("[data-testid=transcript]").contains("disagreed about how to release"))
+                try await page.waitForText("#balance-value", containing: "0 min")
+                try await page.screenshot("out-of-minutes")
+
+                // With no minutes, a new interview cannot start, and the page says how to get more.
+                try await page.click("[data-nav=practice]")
+                try await page.waitForElement("[data-testid=no-minutes]")
+                #expect(try await page.browser.execute("return document.querySelector('[data-testid=start-interview]').disabled") as? Bool == true)
+                #expect(try await page.text("[data-testid=no-minutes]").contains("Buy more minutes"))
+
+                let token = try page.engine.token(email: email)
+                #expect(try page.engine.json("GET", "v1/me", token: token).json["balance_ms"] as? Int == 0)
+                try await page.waitForEngine("the session to be stored as out of minutes") {
+                    let sessions = try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]]
+                    return sessions?.first?["end_reason"] as? String == "balance_exhausted"
+                }
+            }
+        }
+
+        @Test func aDroppedConnectionKeepsTheTranscriptAndOffersAFreshStart() async throws {
+            try await BrowserHarness.run { page in
+                let email = try page.engine.createAccount()
+                try await page.signInThroughTheForm(email: email)
+                try await page.startInterview(mode: "text")
+                try await page.answerByTyping("We had six weeks to ship the billing service.")
+
+                // The network breaks under the page (the engine sees an ordinary disconnect).
+                try await page.browser.execute("window.jestry.view.socket.simulateDrop()")
+                try await page.waitForElement("[data-testid=connection-banner]")
+
+                // Either the engine resumes the session, or the page says it ended and offers a new one.
+                let outcome = try await page.waitUntil("the reconnect to settle", """
+                    const banner = document.querySelector('[data-testid=connection-banner]');
+                    if (!banner) return null;
+                    if (banner.innerText.includes('Reconnected')) return 'resumed';
+                    if (banner.innerText.includes('this interview has ended')) return 'ended';
+                    return null;
+                    """) as? String
+                #expect(try await page.text("[data-testid=transcript]").contains("We had six weeks to ship the billing service."))
+                let token = try page.engine.token(email: email)
+                if outcome == "resumed" {
+                    #expect(try await page.text("[data-testid=status]") != "Connection lost")
+                    try await page.answerByTyping("I wrote the plan.")
+                } else {
+                    #expect(try await page.text("[data-testid=status]") == "Connection lost")
+                    try await page.screenshot("connection-lost")
+                    try await page.waitForEngine("the dropped session to be stored as disconnected") {
+                        let stored = try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]]
+                        return stored?.first?["end_reason"] as? String == "disconnected"
+                    }
+
+                    try await page.click("[data-testid=start-again]")
+                    try await page.waitForText("[data-testid=transcript]", containing: "A new interview started")
+                    try await page.waitUntil("the new session's question", "return window.jestry.view.socket.state === 'live'")
+                    try await page.answerByTyping("I wrote the plan.")
+                    // The earlier transcript is still there above the new interview.
+                    #expect(try await page.text("[data-testid=transcript]").contains("We had six weeks to ship the billing service."))
+                    try await page.waitForEngine("a second session") {
+                        (try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]])?.count == 2
+                    }
+                }
+                try await page.click("[data-testid=end-interview]")
+                try await page.confirmDialog()
+                try await page.waitForElement("[data-testid=end-screen]")
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// Past interviews: date, track, mode, duration, score and outcome, newest first.
+
+import { api, FeatureUnavailableError } from '../api.js';
+import { confirmDialog } from '../dialog.js';
+import { h, message, replaceChildren } from '../dom.js';
+import * as format from '../format.js';
+
+/** Track id → title, from GET /v1/tracks; ids stay as they are if the list cannot be read. */
+export async function trackTitles() {
+  try {
+    return new Map((await api.tracks()).map((track) => [track.id, track.title]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The overall score of a session, whatever field the engine uses; null when unscored. */
+export function sessionScore(session, detail) {
+  const value = session?.score ?? session?.overall_score ?? session?.scores?.overall ?? detail?.score
+    ?? detail?.scores?.overall ?? detail?.report?.overall ?? detail?.report?.score ?? null;
+  return typeof value === 'number' ? format.percentScore(value) : format.score(value);
+}
+
+export function sessionDuration(session) {
+  if (!session.ended_at) return 'In progress';
+  if (typeof session.billed_ms === 'number') return format.duration(session.billed_ms);
+  const ms = new Date(session.ended_at) - new Date(session.started_at);
+  return Number.isFinite(ms) ? format.duration(ms) : '—';
+}
+
+/**
+ * Asks, then deletes a session. Resolves to {deleted: true} or {deleted: false, message} (cancelled: message null).
+ */
+export async function deleteSessionWithConfirmation(session, title) {
+  const confirmed = await confirmDialog({
+    title: 'Delete this interview?',
+    body: h('p', {}, `The ${title} interview of ${format.dateTime(session.started_at)} will be deleted with its transcript, scores, report and recording. This cannot be undone.`),
+    confirmLabel: 'Delete interview',
+    danger: true,
+  });
+  if (!confirmed) return { deleted: false, message: null };
+  try {
+    const outcome = await api.deleteSession(session.id);
+    return { deleted: true, message: outcome === 'gone' ? 'That interview was already gone from your history.' : 'The interview was deleted.' };
+  } catch (error) {
+    if (error instanceof FeatureUnavailableError) {
+      return { deleted: false, unavailable: true, message: 'This Jestry server cannot delete interviews yet, so nothing was deleted. Your interview is still in your history.' };
+    }
+    return { deleted: false, message: `The interview could not be deleted: ${error.message}` };
+  }
+}
+
+function notScored() {
+  return [h('span', { 'aria-hidden': 'true' }, '—'), h('span', { class: 'visually-hidden' }, 'not scored')];
+}
+
+/**
+ * The listing has no scores: read them from each finished session's report, a few requests at a time, for the
+ * newest sessions only.
+ */
+async function fillScores(pending) {
+  const queue = pending.slice(0, 30);
+  for (const { cell } of pending.slice(30)) replaceChildren(cell, notScored());
+  const worker = async () => {
+    while (queue.length) {
+      const { session, cell } = queue.shift();
+      let shown = null;
+      try { shown = sessionScore(session, await api.session(session.id)); } catch { shown = null; }
+      replaceChildren(cell, shown ?? notScored());
+      cell.removeAttribute('aria-busy');
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+}
+
+export async function renderHistory(root) {
+  const [sessions, titles] = await Promise.all([api.sessions(), trackTitles()]);
+  const status = h('div', { class: 'history__status', 'data-testid': 'history-status' });
+
+  const heading = h('div', { class: 'page-head' },
+    h('h1', {}, 'Your interviews'),
+    h('p', { class: 'lead' }, 'Every interview you practised, newest first. Open one to read the transcript, scores and report, or to listen to its recording.'));
+
+  if (sessions.length === 0) {
+    replaceChildren(root, heading, h('div', { class: 'panel empty', 'data-testid': 'history-empty' },
+      h('h2', { class: 'panel__title' }, 'No interviews yet'),
+      h('p', {}, 'When you finish your first practice interview, it appears here.'),
+      h('p', {}, h('a', { class: 'button button--primary', href: '#/practice' }, 'Start practising'))));
+    return null;
+  }
+
+  const pendingScores = [];
+  const rows = sessions.map((session) => {
+    const title = titles.get(session.track) ?? session.track;
+    const score = sessionScore(session);
+    const scoreCell = h('td', { 'data-label': 'Score', 'data-testid': 'session-score' }, score ?? (session.ended_at ? '…' : notScored()));
+    if (!score && session.ended_at) {
+      scoreCell.setAttribute('aria-busy', 'true');
+      pendingScores.push({ session, cell: scoreCell });
+    }
+    const deleteButton = h('button', { type: 'button', class: 'button button--quiet button--small', 'data-testid': 'delete-session', 'aria-label': `Delete the ${title} interview of ${format.dateTime(session.started_at)}` }, 'Delete');
+    const row = h('tr', { 'data-session-id': session.id },
+      h('th', { scope: 'row', 'data-label': 'Date' }, h('a', { href: `#/history/${session.id}`, 'data-testid': 'session-link' }, format.dateTime(session.started_at))),
+      h('td', { 'data-label': 'Track' }, title),
+      h('td', { 'data-label': 'Mode' }, format.modeName(session.mode)),
+      h('td', { 'data-label': 'Duration', 'data-testid': 'session-duration' }, sessionDuration(session)),
+      scoreCell,
+      h('td', { 'data-label': 'Outcome' }, h('span', { class: `tag tag--${session.end_reason ?? 'live'}` }, format.endReason(session.end_reason))),
+      h('td', { 'data-label': 'Actions' }, deleteButton));
+    deleteButton.addEventListener('click', async () => {
+      const result = await deleteSessionWithConfirmation(session, title);
+      if (result.message) replaceChildren(status, message(result.deleted ? 'success' : 'error', h('p', {}, result.message)));
+      if (result.deleted) {
+        row.remove();
+        status.focus?.();
+      }
+    });
+    return row;
+  });
+
+  replaceChildren(root, heading, status,
+    h('div', { class: 'table-wrap' },
+      h('table', { class: 'table history-table', 'data-testid': 'history-table' },
+        h('caption', { class: 'visually-hidden' }, 'Past interviews, newest first'),
+        h('thead', {}, h('tr', {}, ['Date', 'Track', 'Mode', 'Duration', 'Score', 'Outcome', 'Actions'].map((name) => h('th', { scope: 'col' }, name)))),
+        h('tbody', {}, rows))));
+  fillScores(pendingScores);
+  return null;
+}
