@@ -20,6 +20,12 @@ import Testing
 
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+        try Self.run(arguments, environment: environment)
+    }
+
+    /// Runs `jestry` with `arguments` to the end and collects its output.
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments

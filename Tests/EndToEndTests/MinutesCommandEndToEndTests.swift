@@ -4,25 +4,8 @@ import Testing
 
 /// `jestry minutes grant|refund|history`: operator entries in the ledger, each with a reason.
 @Suite struct MinutesCommandEndToEndTests {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func jestry(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = CommandLineEndToEndTests.executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+    func jestry(_ arguments: [String]) throws -> CommandLineEndToEndTests.Output {
+        try CommandLineEndToEndTests.run(arguments)
     }
 
     @Test func grantRefundAndHistory() throws {
