@@ -41,6 +41,8 @@ public enum ClientMessage: Sendable, Equatable {
     case transcriptFinal(String, questionID: String?)
     /// The client started or stopped speaking a question aloud.
     case playback(questionID: String, playing: Bool)
+    /// A new connection asks for a dropped session back, with the token `session.started` gave it.
+    case sessionResume(sessionID: String, resumeToken: String)
     /// The candidate has finished answering the current question.
     case answerDone
     /// The candidate ends the session early.
@@ -54,6 +56,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .transcriptPartial: "transcript.partial"
         case .transcriptFinal: "transcript.final"
         case .playback(_, let playing): playing ? "playback.started" : "playback.stopped"
+        case .sessionResume: "session.resume"
         case .answerDone: "answer.done"
         case .sessionEnd: "session.end"
         }

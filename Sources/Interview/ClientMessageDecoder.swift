@@ -65,6 +65,10 @@ public enum ClientMessageDecoder {
         case "playback.started", "playback.stopped":
             guard let questionID = try fields.questionID.get() else { throw missing("question_id", in: type) }
             return .playback(questionID: questionID, playing: type == "playback.started")
+        case "session.resume":
+            guard let sessionID = try fields.sessionID.get() else { throw missing("session_id", in: type) }
+            guard let token = try fields.resumeToken.get() else { throw missing("resume_token", in: type) }
+            return .sessionResume(sessionID: sessionID, resumeToken: token)
         case "answer.done":
             return .answerDone
         case "session.end":
@@ -96,10 +100,12 @@ private struct MessageFields: Decodable {
     var text: Result<String?, ProtocolError>
     var questionID: Result<String?, ProtocolError>
     var record: Result<Bool?, ProtocolError>
+    var sessionID: Result<String?, ProtocolError>
+    var resumeToken: Result<String?, ProtocolError>
 
     enum CodingKeys: String, CodingKey {
         case type, id, track, mode, sampleRate = "sample_rate", protocolVersion = "protocol", text
-        case questionID = "question_id", record
+        case questionID = "question_id", record, sessionID = "session_id", resumeToken = "resume_token"
     }
 
     init(from decoder: any Decoder) throws {
@@ -127,5 +133,7 @@ private struct MessageFields: Decodable {
         text = field(.text, "a string")
         questionID = field(.questionID, "a string")
         record = field(.record, "true or false")
+        sessionID = field(.sessionID, "a string")
+        resumeToken = field(.resumeToken, "a string")
     }
 }

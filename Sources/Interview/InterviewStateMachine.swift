@@ -73,8 +73,10 @@ public struct InterviewStateMachine: Sendable {
     // MARK: Inputs
 
     /// The client asked to start. The driver has looked up the track's plan (nil when unknown) and the balance.
+    /// `resumeToken` goes to the client in `session.started`, for `session.resume` after a dropped connection.
     public mutating func start(_ request: SessionStartRequest, requestID: String?, sessionID: String,
-                               plan: (any InterviewPlan)?, balanceMs: Int64, at now: ClockReading) -> [InterviewAction] {
+                               plan: (any InterviewPlan)?, balanceMs: Int64, resumeToken: String? = nil,
+                               at now: ClockReading) -> [InterviewAction] {
         switch state {
         case .live:
             return [.send(.error(ProtocolError(.sessionAlreadyStarted,
@@ -103,7 +105,7 @@ public struct InterviewStateMachine: Sendable {
             .send(.sessionStarted(SessionStarted(sessionID: sessionID, protocolVersion: ClientMessageDecoder.protocolVersion,
                                                  trackID: plan.trackID, trackTitle: plan.trackTitle, mode: request.mode,
                                                  sampleRate: request.sampleRate, mainQuestionCount: plan.mainQuestionCount,
-                                                 balanceMs: balanceMs), replyTo: requestID)),
+                                                 balanceMs: balanceMs, resumeToken: resumeToken), replyTo: requestID)),
         ]
         actions += session.ask(session.mainQuestion, at: now)
         // Metering starts with the first question, not with the connection.
@@ -275,7 +277,8 @@ public struct InterviewStateMachine: Sendable {
     /// The driver's periodic timer (a few times a second): feedback, the end of a silent turn when audio stopped
     /// flowing, nudges and the idle end after a silent question, and the answer's time limit.
     public mutating func timerFired(at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state, let current = session.current, let askedAt = session.currentAskedAt else {
+        guard case .live(var session) = state, !session.suspended, let current = session.current,
+              let askedAt = session.currentAskedAt else {
             return []
         }
         var actions = session.feedbackIfDue(at: now, settings: settings)
@@ -339,7 +342,38 @@ public struct InterviewStateMachine: Sendable {
         return actions
     }
 
-    /// The connection is gone. The session is kept with what was said and the time used up to now.
+    /// The connection dropped but the session may be resumed: metering and timers stop until `clientResumed`, or
+    /// until the grace period ends with `clientClosed`.
+    public mutating func clientDisconnected(at now: ClockReading) {
+        guard case .live(var session) = state, !session.suspended else { return }
+        session.suspended = true
+        session.meter.stop(at: now.monotonicMs)
+        session.speaking = false
+        session.silenceSince = nil
+        session.playbackActive = false
+        state = .live(session)
+    }
+
+    /// A new connection took the session back: metering resumes and the open question is sent again.
+    public mutating func clientResumed(requestID: String?, at now: ClockReading) -> [InterviewAction] {
+        guard case .live(var session) = state, session.suspended else {
+            return [.send(.error(ProtocolError(.resumeFailed, "This session is not waiting to be resumed.", requestID: requestID)))]
+        }
+        session.suspended = false
+        session.meterPausedForQuiet = false
+        session.meter.start(at: now.monotonicMs)
+        session.quietSinceMs = now.monotonicMs
+        session.lastFeedbackAt = now.monotonicMs
+        var actions: [InterviewAction] = [.send(.sessionResumed(sessionID: session.sessionID, balanceMs: session.balanceMs,
+                                                                replyTo: requestID))]
+        if let current = session.current { actions.append(.send(.question(current))) }
+        actions.append(.send(.billingUpdated(BillingUpdate(balanceMs: session.balanceMs,
+                                                          sessionUsedMs: session.meter.total(at: now.monotonicMs)))))
+        state = .live(session)
+        return actions
+    }
+
+    /// The connection is gone for good. The session is kept with what was said and the time used up to now.
     public mutating func clientClosed(at now: ClockReading) -> [InterviewAction] {
         guard case .live = state else { return [] }
         return end(.disconnected, at: now)

@@ -66,6 +66,8 @@ struct LiveSession: Sendable {
     var clipping = false
     /// The client is reading the current question aloud.
     var playbackActive = false
+    /// The connection dropped; the session waits (unmetered, without timers) to be resumed.
+    var suspended = false
     /// Transcriptions the engine's own transcriber is working on for this answer; a silent turn waits for them.
     var transcriptionsPending = 0
 

@@ -18,6 +18,8 @@ public struct ProtocolError: Error, Equatable, Sendable {
         case audioFlood = "audio_flood"
         /// Audio arrives faster than real time at the declared rate: the declared rate is probably wrong.
         case audioRateMismatch = "audio_rate_mismatch"
+        /// `session.resume` named no session that can be resumed (unknown, another account's, wrong token, grace over).
+        case resumeFailed = "resume_failed"
         /// A transcript named a question whose turn has ended.
         case turnEnded = "turn_ended"
         case internalError = "internal_error"

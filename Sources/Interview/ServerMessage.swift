@@ -35,10 +35,13 @@ public struct SessionStarted: Sendable, Equatable, Codable {
     public var sampleRate: Int
     public var mainQuestionCount: Int
     public var balanceMs: Int64
+    /// Present to a dropped connection's successor as proof in `session.resume`; keep it private.
+    public var resumeToken: String?
 
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id", protocolVersion = "protocol", trackID = "track", trackTitle = "track_title"
         case mode, sampleRate = "sample_rate", mainQuestionCount = "question_count", balanceMs = "balance_ms"
+        case resumeToken = "resume_token"
     }
 }
 
@@ -204,6 +207,8 @@ public struct SessionEnded: Sendable, Equatable, Codable {
 /// One event the server sends as a text frame. The wire `type` is `ServerMessage.type`.
 public enum ServerMessage: Sendable, Equatable {
     case sessionStarted(SessionStarted, replyTo: String?)
+    /// The session is back on this connection; the open question follows as a `question` event.
+    case sessionResumed(sessionID: String, balanceMs: Int64, replyTo: String?)
     case question(QuestionAsked)
     case feedbackLive(LiveFeedback)
     case billingUpdated(BillingUpdate)
@@ -225,6 +230,7 @@ public enum ServerMessage: Sendable, Equatable {
     public var type: String {
         switch self {
         case .sessionStarted: "session.started"
+        case .sessionResumed: "session.resumed"
         case .question: "question"
         case .feedbackLive: "feedback.live"
         case .billingUpdated: "billing.updated"
@@ -247,6 +253,9 @@ public enum ServerMessage: Sendable, Equatable {
         switch self {
         case .sessionStarted(let payload, let replyTo):
             object = Self.fields(of: payload)
+            if let replyTo { object["id"] = replyTo }
+        case .sessionResumed(let sessionID, let balanceMs, let replyTo):
+            object = ["session_id": sessionID, "balance_ms": balanceMs]
             if let replyTo { object["id"] = replyTo }
         case .question(let payload): object = Self.fields(of: payload)
         case .feedbackLive(let payload): object = Self.fields(of: payload)

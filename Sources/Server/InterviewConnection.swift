@@ -11,6 +11,8 @@ final class InterviewConnection {
     let wsi: OpaquePointer
     let accountID: String
     var machine: InterviewStateMachine
+    /// Proof a later connection must show to take this session back; kept only in memory.
+    var resumeToken: String?
 
     /// Fragments of the message being received.
     var incoming = Data()

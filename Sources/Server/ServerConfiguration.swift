@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBinaryMessageBytes = 256 * 1024
     /// Largest HTTP request body; larger ones get 413.
     public var maxHTTPBodyBytes = 64 * 1024
+    /// How long a live session whose connection dropped waits, unmetered, for `session.resume`; 0 ends it at once.
+    public var resumeGraceSeconds: Double = 60
     /// How often live usage is settled with the ledger.
     public var settlementIntervalMs: Int64 = 1_000
     /// The per-connection timer that drives live feedback.

@@ -38,6 +38,8 @@ final class ServiceLoop: @unchecked Sendable {
     private var exchanges: [OpaquePointer: HTTPExchange] = [:]
     private var pendingUpgrades: [OpaquePointer: String] = [:]
     private var interviews: [OpaquePointer: InterviewConnection] = [:]
+    /// Live sessions whose connection dropped, by session id, until resumed or their grace period ends.
+    private var suspended: [String: (connection: InterviewConnection, deadlineMs: Int64)] = [:]
     private var nextSerial: UInt64 = 1
     private var lastSettlementMs: Int64 = 0
     private var settlementInFlight = false
@@ -107,10 +109,16 @@ final class ServiceLoop: @unchecked Sendable {
 
     /// Services the context until `requestStop`, then tears it down and flushes every pending write.
     func serve() {
+        let sweeper = DispatchSource.makeTimerSource(queue: workers)
+        sweeper.schedule(deadline: .now() + 1, repeating: 1)
+        sweeper.setEventHandler { [completions] in completions.post { [weak self] in self?.expireSuspendedSessions() } }
+        sweeper.resume()
         while !isStopRequested {
             if lws_service(context, 0) < 0 { break }
         }
+        sweeper.cancel()
         lws_context_destroy(context)
+        expireSuspendedSessions(all: true)
         context = nil
         completions.context = nil
         storeWriter.sync {}
@@ -384,10 +392,14 @@ final class ServiceLoop: @unchecked Sendable {
                 return connection.machine.invalidMessageReceived(ProtocolError(
                     .internalError, "Your minute balance could not be read; please try again.", requestID: envelope.id))
             }
+            let resumeToken = SecureRandom.token()
             let actions = connection.machine.start(request, requestID: envelope.id, sessionID: sessionID,
-                                                   plan: plan, balanceMs: balance, at: now)
+                                                   plan: plan, balanceMs: balance, resumeToken: resumeToken, at: now)
+            connection.resumeToken = resumeToken
             if connection.machine.isLive { voiceSessionStarted(request, sessionID: sessionID, on: connection) }
             return actions
+        case .sessionResume(let sessionID, let token):
+            return resume(sessionID: sessionID, token: token, requestID: envelope.id, on: connection, at: now)
         case .playback(let questionID, let playing):
             return connection.machine.playbackChanged(questionID: questionID, playing: playing, requestID: envelope.id, at: now)
         case .answerText(let text):
@@ -501,7 +513,45 @@ final class ServiceLoop: @unchecked Sendable {
 
     private func interviewClosed(_ wsi: OpaquePointer) {
         guard let connection = interviews.removeValue(forKey: wsi) else { return }
-        run(connection.machine.clientClosed(at: MonotonicClock.now()), on: connection)
+        let now = MonotonicClock.now()
+        // A live session waits for its client to come back, unless the server itself is going away.
+        if connection.machine.isLive, let sessionID = connection.machine.sessionID, !isStopRequested,
+           configuration.resumeGraceSeconds > 0 {
+            connection.machine.clientDisconnected(at: now)
+            suspended[sessionID] = (connection, now.monotonicMs + Int64(configuration.resumeGraceSeconds * 1000))
+            return
+        }
+        run(connection.machine.clientClosed(at: now), on: connection)
+    }
+
+    // MARK: Resuming
+
+    /// Hands a suspended session to the new connection when the account and the token match.
+    private func resume(sessionID: String, token: String, requestID: String?, on connection: InterviewConnection,
+                        at now: ClockReading) -> [InterviewAction] {
+        let refused = connection.machine.invalidMessageReceived(ProtocolError(
+            .resumeFailed, "There is no session \(sessionID) waiting to be resumed on your account; start a new one.",
+            requestID: requestID))
+        guard connection.machine.isAwaitingStart, let (old, _) = suspended[sessionID], old.accountID == connection.accountID,
+              let expected = old.resumeToken,
+              Digest.constantTimeEqual(Data(expected.utf8), Data(token.utf8)) else { return refused }
+        suspended[sessionID] = nil
+        connection.machine = old.machine
+        connection.detector = old.detector
+        connection.recorder = old.recorder
+        connection.resumeToken = old.resumeToken
+        connection.speechBuffer = Data()
+        logger.info("session resumed", metadata: ["session.id": "\(sessionID)"])
+        return connection.machine.clientResumed(requestID: requestID, at: now)
+    }
+
+    /// Ends suspended sessions whose grace period is over (or all of them, when the server stops).
+    func expireSuspendedSessions(all: Bool = false) {
+        let now = MonotonicClock.now()
+        for (sessionID, entry) in suspended where all || entry.deadlineMs <= now.monotonicMs {
+            suspended[sessionID] = nil
+            run(entry.connection.machine.clientClosed(at: now), on: entry.connection)
+        }
     }
 
     /// Carries out what the state machine asked for, in order.

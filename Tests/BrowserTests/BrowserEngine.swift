@@ -28,6 +28,8 @@ final class BrowserEngine {
         configuration.trialMinutes = trialMinutes
         // Real PBKDF2 with fewer rounds; the production count is tested in SecurityTests.
         configuration.passwordIterations = 1_000
+        // A dropped connection ends its session at once unless a test turns resuming on.
+        configuration.resumeGraceSeconds = 0
         let library = try PromptLibrary.load(directory: configuration.promptsDirectory).get()
         store = try SQLiteStore(path: configuration.databasePath)
         var logger = Logger(label: "jestry.browser-test")

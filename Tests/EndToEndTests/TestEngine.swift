@@ -31,6 +31,8 @@ final class TestEngine {
         configuration.trialMinutes = trialMinutes
         // Real PBKDF2, fewer rounds: the production count is tested in SecurityTests and would only slow this down.
         configuration.passwordIterations = 1_000
+        // A dropped connection ends its session at once unless a test turns resuming on.
+        configuration.resumeGraceSeconds = 0
         configure(&configuration)
         let library = try PromptLibrary.load(directory: configuration.promptsDirectory).get()
         store = try SQLiteStore(path: configuration.databasePath)

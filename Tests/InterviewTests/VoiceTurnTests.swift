@@ -181,3 +181,21 @@ import Testing
         #expect(feedback?.wordCount == 225)
     }
 }
+
+@Suite struct SuspendAndResumeTests {
+    @Test func aSuspendedSessionIsNotMeteredAndResumesWithItsQuestion() {
+        var clock = TestClock()
+        var machine = InterviewStateMachine()
+        _ = machine.start(SessionStartRequest(trackID: "fake"), requestID: nil, sessionID: "S", plan: FakePlan(),
+                          balanceMs: 600_000, resumeToken: "secret", at: clock.reading)
+        #expect(machine.usageToSettle(at: clock.advance(2_000)) == 2_000)
+        machine.clientDisconnected(at: clock.reading)
+        #expect(machine.timerFired(at: clock.advance(30_000)).isEmpty)  // no nudges to an empty line
+        #expect(machine.usageToSettle(at: clock.reading) == 0)
+        let resumed = machine.clientResumed(requestID: "r", at: clock.reading)
+        #expect(resumed.sent.first == .sessionResumed(sessionID: "S", balanceMs: 600_000, replyTo: "r"))
+        #expect(resumed.questions.map(\.questionID) == ["q1"])
+        #expect(machine.usageToSettle(at: clock.advance(1_000)) == 1_000)
+        #expect(machine.clientResumed(requestID: nil, at: clock.reading).errors.map(\.code) == [.resumeFailed])
+    }
+}
