@@ -66,9 +66,14 @@ public struct WAVFile: Sendable, Equatable {
 
     /// The file's bytes: a 44-byte header followed by the samples.
     public func encoded() -> Data {
-        var out = Data(capacity: 44 + pcm16.count)
+        Self.header(sampleRate: sampleRate, dataByteCount: pcm16.count) + pcm16
+    }
+
+    /// The 44-byte header of a PCM16 mono file holding `dataByteCount` bytes of samples.
+    public static func header(sampleRate: Int, dataByteCount: Int) -> Data {
+        var out = Data(capacity: 44)
         out.append(contentsOf: Array("RIFF".utf8))
-        out.appendLittleEndian(UInt32(36 + pcm16.count))
+        out.appendLittleEndian(UInt32(36 + dataByteCount))
         out.append(contentsOf: Array("WAVEfmt ".utf8))
         out.appendLittleEndian(UInt32(16))
         out.appendLittleEndian(UInt16(1))   // PCM
@@ -78,8 +83,7 @@ public struct WAVFile: Sendable, Equatable {
         out.appendLittleEndian(UInt16(2))
         out.appendLittleEndian(UInt16(16))
         out.append(contentsOf: Array("data".utf8))
-        out.appendLittleEndian(UInt32(pcm16.count))
-        out.append(pcm16)
+        out.appendLittleEndian(UInt32(dataByteCount))
         return out
     }
 

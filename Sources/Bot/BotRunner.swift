@@ -152,7 +152,9 @@ public struct BotRunner {
             let wait = started.addingTimeInterval(Double(index) * 0.02).timeIntervalSinceNow
             if wait > 0, let event = try? client.receive(timeout: wait) {
                 backlog.events.append(event)
-                if case .text(let text) = event, text.contains("\"type\":\"\(type)\"") { return true }
+                if case .text(let text) = event,
+                   let message = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                   message["type"] as? String == type { return true }
                 if case .closed = event { return true }
             }
         }

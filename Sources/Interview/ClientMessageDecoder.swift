@@ -9,34 +9,31 @@ public enum ClientMessageDecoder {
     public static let protocolVersion = 1
 
     public static func decode(_ frame: Data) -> Result<ClientEnvelope, ProtocolError> {
-        guard let object = try? JSONSerialization.jsonObject(with: frame, options: [.fragmentsAllowed]) else {
-            return .failure(ProtocolError(.invalidJSON, "The message is not valid JSON."))
-        }
-        guard object is [String: Any] else {
-            return .failure(ProtocolError(.invalidJSON, "A message must be a JSON object with a \"type\" field."))
-        }
+        // One parse: JSONDecoder reads the fields with their types checked, and its errors tell bad JSON apart from
+        // JSON that is not an object.
         let fields: MessageFields
         do {
             fields = try JSONDecoder().decode(MessageFields.self, from: frame)
         } catch let error as ProtocolError {
             return .failure(error)
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            return .failure(ProtocolError(.invalidJSON, "A message must be a JSON object with a \"type\" field."))
         } catch {
-            return .failure(ProtocolError(.invalidMessage, "The message could not be read as a protocol message."))
+            return .failure(ProtocolError(.invalidJSON, "The message is not valid JSON."))
         }
-        do {
+        do throws(ProtocolError) {
             guard let type = try fields.type.get() else {
                 throw ProtocolError(.invalidMessage, "The message has no \"type\" string.")
             }
             return .success(ClientEnvelope(id: fields.id, try message(type: type, fields: fields)))
-        } catch var error as ProtocolError {
+        } catch {
+            var error = error
             error.requestID = fields.id
             return .failure(error)
-        } catch {
-            return .failure(ProtocolError(.invalidMessage, "\(error)", requestID: fields.id))
         }
     }
 
-    private static func message(type: String, fields: MessageFields) throws -> ClientMessage {
+    private static func message(type: String, fields: MessageFields) throws(ProtocolError) -> ClientMessage {
         switch type {
         case "session.start":
             if let version = try fields.protocolVersion.get(), version != protocolVersion {
@@ -44,12 +41,13 @@ public enum ClientMessageDecoder {
                                     "This server speaks protocol version \(protocolVersion); \"protocol\" was \(version).")
             }
             guard let track = try fields.track.get() else { throw missing("track", in: type) }
-            let mode = try fields.mode.get().map { text in
-                guard let mode = InterviewMode(rawValue: text) else {
+            var mode = InterviewMode.text
+            if let text = try fields.mode.get() {
+                guard let parsed = InterviewMode(rawValue: text) else {
                     throw ProtocolError(.invalidMessage, "\"mode\" must be \"text\" or \"voice\", not \"\(text)\".")
                 }
-                return mode
-            } ?? .text
+                mode = parsed
+            }
             let rate = try fields.sampleRate.get() ?? SessionStartRequest.defaultSampleRate
             guard SessionStartRequest.supportedSampleRates.contains(rate) else {
                 let rates = SessionStartRequest.supportedSampleRates.sorted().map(String.init).joined(separator: ", ")
@@ -78,7 +76,7 @@ public enum ClientMessageDecoder {
         }
     }
 
-    private static func text(of fields: MessageFields, in type: String) throws -> String {
+    private static func text(of fields: MessageFields, in type: String) throws(ProtocolError) -> String {
         guard let text = try fields.text.get() else { throw missing("text", in: type) }
         return text
     }

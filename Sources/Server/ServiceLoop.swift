@@ -239,20 +239,23 @@ final class ServiceLoop: @unchecked Sendable {
         nextSerial += 1
         let token = Credentials.token(authorization: LWS.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
                                       cookie: LWS.header(wsi, WSI_TOKEN_HTTP_COOKIE))
-        guard let token, let accountID = try? store.accountID(forToken: token, at: Date()) else {
+        guard let token, let accountID = try? store.accountID(forToken: token, at: configuration.clock()) else {
             exchanges[wsi] = exchange
-            respond(exchange, wsi, .error(401, "unauthorized", "Sign in first."))
+            respond(exchange, wsi, .error(401, "unauthorized",
+                                          "Sign in first: send the token from POST /v1/login as \"Authorization: Bearer …\" or the session cookie."))
             return 0
         }
         // Someone else's session and a session without a recording look the same: 404.
         guard let file = RecordingFiles.file(forSession: sessionID, dataDirectory: configuration.dataDirectory),
-              (try? store.session(id: sessionID, accountID: accountID)) != nil,
+              (try? store.sessionBelongs(id: sessionID, to: accountID)) == true,
               FileManager.default.fileExists(atPath: file.path) else {
             exchanges[wsi] = exchange
             respond(exchange, wsi, .error(404, "not_found", "There is no recording for session \(sessionID)."))
             return 0
         }
-        let status = lws_serve_http_file(wsi, file.path, "audio/wav", nil, 0)
+        // Recordings are personal: never cached by a shared proxy, never sniffed as another type.
+        let headers = Array("cache-control: no-store\r\nx-content-type-options: nosniff\r\n".utf8CString)
+        let status = lws_serve_http_file(wsi, file.path, "audio/wav", headers, Int32(headers.count - 1))
         if status < 0 { return -1 }
         if status > 0 && lws_http_transaction_completed(wsi) != 0 { return -1 }
         return 0
@@ -627,7 +630,7 @@ final class ServiceLoop: @unchecked Sendable {
     private func writeCharges(_ charges: [UsageCharge]) -> [String: Int64] {
         let batch = unsettledCharges + charges
         do {
-            let balances = try store.settle(batch, at: Date())
+            let balances = try store.settle(batch, at: configuration.clock())
             unsettledCharges = []
             return balances
         } catch {

@@ -22,7 +22,7 @@ final class SessionRecorder: @unchecked Sendable {
         queue.async { [self] in
             do {
                 try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-                FileManager.default.createFile(atPath: file.path, contents: WAVFile(sampleRate: sampleRate, pcm16: Data()).encoded())
+                FileManager.default.createFile(atPath: file.path, contents: WAVFile.header(sampleRate: sampleRate, dataByteCount: 0))
                 handle = try FileHandle(forWritingTo: file)
                 try handle?.seekToEnd()
             } catch {
@@ -49,12 +49,8 @@ final class SessionRecorder: @unchecked Sendable {
         queue.async { [self] in
             guard let handle else { return }
             do {
-                let header = WAVFile(sampleRate: sampleRate, pcm16: Data()).encoded()
-                var sizes = header
-                sizes.replaceSubrange(4..<8, with: withUnsafeBytes(of: UInt32(36 + bytesWritten).littleEndian, Array.init))
-                sizes.replaceSubrange(40..<44, with: withUnsafeBytes(of: UInt32(bytesWritten).littleEndian, Array.init))
                 try handle.seek(toOffset: 0)
-                try handle.write(contentsOf: sizes)
+                try handle.write(contentsOf: WAVFile.header(sampleRate: sampleRate, dataByteCount: bytesWritten))
                 try handle.close()
             } catch {
                 logger.error("could not finish the recording", metadata: ["error": "\(error)"])

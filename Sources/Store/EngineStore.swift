@@ -53,6 +53,8 @@ public protocol EngineStore: Sendable {
     func sessions(accountID: String) throws -> [SessionListing]
     /// The session with its turns, only if `accountID` owns it.
     func session(id: String, accountID: String) throws -> SessionDetail?
+    /// Whether `accountID` owns session `id`: one primary-key read, cheap enough for the service thread.
+    func sessionBelongs(id: String, to accountID: String) throws -> Bool
     /// Deletes an ended session and its turns, only if `accountID` owns it. Its usage stays in the ledger.
     func deleteSession(id: String, accountID: String) throws -> SessionDeletion
 }

@@ -192,6 +192,12 @@ public final class SQLiteStore: EngineStore {
         }
     }
 
+    public func sessionBelongs(id: String, to accountID: String) throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM sessions WHERE id = ? AND account_id = ?", arguments: [id, accountID]) ?? false
+        }
+    }
+
     public func session(id: String, accountID: String) throws -> SessionDetail? {
         try pool.read { db in try Self.session(db, id: id, accountID: accountID) }
     }
