@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio"]),
         .testTarget(name: "BrowserTests", dependencies: ["Server", "Store", "EngineClient", "Prompts"]),
     ]
 )

@@ -87,6 +87,23 @@ public struct WAVFile: Sendable, Equatable {
         return out
     }
 
+    /// The header a recording of `fileSize` bytes should have, when `header` (its first 44 bytes) is a PCM16 mono
+    /// header of the kind `header(sampleRate:dataByteCount:)` writes whose sizes disagree with the file (a process
+    /// that died mid-recording leaves them at 0). Nil when the header is right or is not of that kind.
+    public static func repairedHeader(_ header: Data, fileSize: Int) -> Data? {
+        let bytes = [UInt8](header.prefix(44))
+        guard bytes.count == 44, fileSize >= 44, fileSize - 8 <= Int(UInt32.max),
+              Array(bytes[0..<4]) == Array("RIFF".utf8), Array(bytes[8..<16]) == Array("WAVEfmt ".utf8),
+              Array(bytes[36..<40]) == Array("data".utf8) else { return nil }
+        func uint32(_ offset: Int) -> Int {
+            Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+        }
+        let sampleRate = uint32(24)
+        let dataBytes = (fileSize - 44) & ~1  // whole samples only
+        guard sampleRate > 0, uint32(40) != dataBytes || uint32(4) != 36 + dataBytes else { return nil }
+        return Self.header(sampleRate: sampleRate, dataByteCount: dataBytes)
+    }
+
     /// Splits the samples into frames of `milliseconds` each (the last may be shorter), as a client streams them.
     public func frames(milliseconds: Int) -> [Data] {
         let frameBytes = max(2, sampleRate * milliseconds / 1000 * 2)

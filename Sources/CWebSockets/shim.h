@@ -10,6 +10,10 @@ static inline size_t jestry_lws_pre(void) { return LWS_PRE; }
 static inline uint64_t jestry_option_validate_utf8(void) { return LWS_SERVER_OPTION_VALIDATE_UTF8; }
 static inline uint64_t jestry_option_ssl_global_init(void) { return LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; }
 static inline uint64_t jestry_option_disable_ipv6(void) { return LWS_SERVER_OPTION_DISABLE_IPV6; }
+static inline uint64_t jestry_option_fallback_to_raw(void) { return LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG; }
+
+/// `lws_set_timeout` seconds that mean "close it at the next service", safe from inside a callback.
+static inline int jestry_timeout_kill_async(void) { return LWS_TO_KILL_ASYNC; }
 
 /// Client connection flags.
 static inline int jestry_client_use_ssl(void) { return LCCSCF_USE_SSL; }

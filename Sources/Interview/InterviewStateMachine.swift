@@ -19,10 +19,21 @@ public struct InterviewStateMachine: Sendable {
         public var maxNudges = 2
         /// `answer.time_warning` comes this long before the answer's time limit.
         public var timeWarningBeforeMs: Int64 = 15_000
-        /// More audio frames than this in one second is a flood; the extra frames are dropped.
+        /// Audio frames a second, on average since the session's first frame; frames beyond that budget are dropped.
+        /// A budget rather than a per-second window, so frames that arrive late in a burst (the network or the
+        /// server stalled) are never taken for a flood.
         public var maxAudioFramesPerSecond = 100
-        /// Audio running this far ahead of the clock means the declared sample rate is wrong.
-        public var audioAheadToleranceMs: Int64 = 3_000
+        /// Audio may run this far ahead of the wall clock (jitter); audio beyond it is dropped, never recorded: a
+        /// client cannot send more audio than time has passed.
+        public var audioAheadToleranceMs: Int64 = 2_000
+        /// The largest answer, in bytes of UTF-8 text (typed text plus transcripts); more is refused with
+        /// `answer_too_long`. About 5,000 words: far beyond any answer's time limit.
+        public var maxAnswerBytes = 32 * 1024
+        /// The answer in progress is persisted at most this often while it changes, so a crash loses at most this
+        /// much of it.
+        public var answerDraftIntervalMs: Int64 = 1_000
+        /// A connection that has not started (or resumed) a session this long after it opened is closed.
+        public var sessionStartTimeoutMs: Int64 = 15_000
         /// A silent turn waits at most this much longer for the engine's transcriber.
         public var transcriptionWaitMs: Int64 = 8_000
 
@@ -30,16 +41,21 @@ public struct InterviewStateMachine: Sendable {
     }
 
     private enum State {
-        case awaitingStart
+        /// `openedAtMs`: when the connection opened, for the start timeout (nil: no timeout).
+        case awaitingStart(openedAtMs: Int64?)
         case live(LiveSession)
         case ended(SessionEndReason)
+        /// The connection is being closed without a session ever having started on it.
+        case closedBeforeStart
     }
 
     private let settings: Settings
-    private var state: State = .awaitingStart
+    private var state: State
 
-    public init(settings: Settings = Settings()) {
+    /// `openedAt`: when the connection opened; a session must start within `sessionStartTimeoutMs` of it.
+    public init(settings: Settings = Settings(), openedAt: ClockReading? = nil) {
         self.settings = settings
+        state = .awaitingStart(openedAtMs: openedAt?.monotonicMs)
     }
 
     /// The id of the session once started.
@@ -70,6 +86,14 @@ public struct InterviewStateMachine: Sendable {
         return nil
     }
 
+    /// True once nothing more will happen on this connection: the session ended, or none ever started.
+    public var isFinished: Bool {
+        switch state {
+        case .ended, .closedBeforeStart: true
+        case .awaitingStart, .live: false
+        }
+    }
+
     // MARK: Inputs
 
     /// The client asked to start. The driver has looked up the track's plan (nil when unknown) and the balance.
@@ -81,7 +105,7 @@ public struct InterviewStateMachine: Sendable {
         case .live:
             return [.send(.error(ProtocolError(.sessionAlreadyStarted,
                                                "A session is already running on this connection.", requestID: requestID)))]
-        case .ended:
+        case .ended, .closedBeforeStart:
             return [.send(.error(ProtocolError(.wrongState, "This session has ended; open a new connection to start another.",
                                                requestID: requestID)))]
         case .awaitingStart:
@@ -121,7 +145,11 @@ public struct InterviewStateMachine: Sendable {
 
     public mutating func answerTextReceived(_ text: String, requestID: String?, at now: ClockReading) -> [InterviewAction] {
         withLiveSession(requestID: requestID, what: "answer.text") { [settings] session in
-            session.answer.typed.append(text)
+            if let refusal = Self.refuseIfTooLong(adding: text, replacingPartial: false, to: session.answer,
+                                                  settings: settings, requestID: requestID) {
+                return refusal
+            }
+            session.answer.append(typed: text)
             session.inputArrived(at: now)
             return session.feedbackIfDue(at: now, settings: settings)
         }
@@ -137,11 +165,14 @@ public struct InterviewStateMachine: Sendable {
                                                    "The turn for \(questionID) has ended; this transcript was not added.",
                                                    requestID: requestID)))]
             }
+            if let refusal = Self.refuseIfTooLong(adding: text, replacingPartial: true, to: session.answer,
+                                                  settings: settings, requestID: requestID) {
+                return refusal
+            }
             if isFinal {
-                session.answer.finals.append(text)
-                session.answer.partial = ""
+                session.answer.append(final: text)
             } else {
-                session.answer.partial = text
+                session.answer.replacePartial(with: text)
             }
             session.inputArrived(at: now)
             return session.feedbackIfDue(at: now, settings: settings)
@@ -162,13 +193,13 @@ public struct InterviewStateMachine: Sendable {
                 return [.send(.error(ProtocolError(.audioOddLength,
                                                    "An audio frame had \(byteCount) bytes; PCM16 frames have an even number of bytes.")))]
             }
-            let (flood, drop) = Self.checkFrameRate(&session, settings: settings, at: now)
-            if drop { return flood }
+            if let refusal = Self.refuseBeyondRealTime(&session, byteCount: byteCount, settings: settings, at: now) {
+                return refusal
+            }
             accepted = true
             session.audioClockMs += Int64(byteCount / 2) * 1000 / Int64(session.sampleRate)
             session.answer.audioBytes += Int64(byteCount)
             session.answer.sampleRate = session.sampleRate
-            let pace = Self.checkAudioPace(&session, settings: settings, at: now)
             if let silence = session.silenceSince, !session.speaking, session.answer.startedAt != nil {
                 let quietMs = session.audioClockMs - silence.audioMs
                 let wait = session.transcriptionsPending > 0 ? settings.transcriptionWaitMs : 0
@@ -176,7 +207,7 @@ public struct InterviewStateMachine: Sendable {
             }
             // Audio alone is not news for live feedback (speech events and transcripts are); the timer's heartbeat
             // keeps the counters moving.
-            return pace
+            return []
         }
         return (turnEnds ? actions + finishTurn(.silence, at: now) : actions, accepted)
     }
@@ -277,11 +308,25 @@ public struct InterviewStateMachine: Sendable {
     /// The driver's periodic timer (a few times a second): feedback, the end of a silent turn when audio stopped
     /// flowing, nudges and the idle end after a silent question, and the answer's time limit.
     public mutating func timerFired(at now: ClockReading) -> [InterviewAction] {
+        if case .awaitingStart(let openedAtMs?) = state, now.monotonicMs - openedAtMs >= settings.sessionStartTimeoutMs {
+            state = .closedBeforeStart
+            return [.send(.error(ProtocolError(.sessionStartTimeout,
+                                               "No session.start or session.resume arrived within \(settings.sessionStartTimeoutMs / 1000) s of connecting; connect again when you are ready.",
+                                               fatal: true))),
+                    .close(code: 1008, reason: "no session started")]
+        }
         guard case .live(var session) = state, !session.suspended, let current = session.current,
               let askedAt = session.currentAskedAt else {
             return []
         }
+        // The minutes ran out since the last settlement: end now rather than run on unpaid until it reports.
+        if session.meter.unsettled(at: now.monotonicMs) >= session.balanceMs {
+            state = .live(session)
+            return [.send(.billingUpdated(BillingUpdate(balanceMs: 0, sessionUsedMs: session.meter.total(at: now.monotonicMs))))]
+                + end(.balanceExhausted, at: now)
+        }
         var actions = session.feedbackIfDue(at: now, settings: settings)
+        if let draft = session.draftIfDue(at: now, settings: settings) { actions.append(draft) }
         let elapsed = now.monotonicMs - askedAt.monotonicMs
         var turnEnd: TurnEndReason?
         var idle = false
@@ -316,10 +361,11 @@ public struct InterviewStateMachine: Sendable {
         return actions
     }
 
-    /// Hands out the metered time not yet charged; the driver settles it with the ledger.
+    /// Hands out the metered time not yet charged, never more than the balance the session knows of (which it
+    /// lowers by what it hands out until the ledger reports the real one); the driver settles it with the ledger.
     public mutating func usageToSettle(at now: ClockReading) -> Int64 {
         guard case .live(var session) = state else { return 0 }
-        let amount = session.meter.takeUnsettled(at: now.monotonicMs)
+        let amount = session.takeChargeableUsage(at: now)
         state = .live(session)
         return amount
     }
@@ -394,7 +440,7 @@ public struct InterviewStateMachine: Sendable {
     private func wrongState(requestID: String?, what: String) -> [InterviewAction] {
         let message = switch state {
         case .awaitingStart: "\(what) is not accepted before session.start."
-        case .ended: "\(what) is not accepted: the session has ended."
+        case .ended, .closedBeforeStart: "\(what) is not accepted: the session has ended."
         case .live: "\(what) is not accepted now."
         }
         return [.send(.error(ProtocolError(.wrongState, message, requestID: requestID)))]
@@ -408,32 +454,42 @@ public struct InterviewStateMachine: Sendable {
         return finished ? actions + end(.completed, at: now) : actions
     }
 
-    /// Counts frames per second; past the limit the extra frames are dropped, with one `audio_flood` error a second.
-    private static func checkFrameRate(_ session: inout LiveSession, settings: Settings,
-                                       at now: ClockReading) -> (actions: [InterviewAction], drop: Bool) {
-        if now.monotonicMs - session.frameWindowStartMs >= 1_000 {
-            session.frameWindowStartMs = now.monotonicMs
-            session.framesInWindow = 0
-            session.floodReported = false
-        }
-        session.framesInWindow += 1
-        guard session.framesInWindow > settings.maxAudioFramesPerSecond else { return ([], false) }
-        guard !session.floodReported else { return ([], true) }
-        session.floodReported = true
-        return ([.send(.error(ProtocolError(.audioFlood,
-                                            "More than \(settings.maxAudioFramesPerSecond) audio frames in a second; send frames of about 20 ms. Extra frames are dropped.")))],
-                true)
+    /// `answer_too_long` when `text` would take the answer past `maxAnswerBytes` (a partial transcript replaces the
+    /// previous partial, so only the rest of the answer counts against it).
+    private static func refuseIfTooLong(adding text: String, replacingPartial: Bool, to answer: AnswerInProgress,
+                                        settings: Settings, requestID: String?) -> [InterviewAction]? {
+        let base = replacingPartial ? answer.committedBytes : answer.committedBytes + answer.partial.utf8.count
+        guard base + text.utf8.count > settings.maxAnswerBytes else { return nil }
+        return [.send(.error(ProtocolError(.answerTooLong,
+                                           "This answer has reached its limit of \(settings.maxAnswerBytes) bytes of text; the last \(text.utf8.count) bytes were not added. Send answer.done to finish it.",
+                                           requestID: requestID)))]
     }
 
-    /// Audio that runs well ahead of the clock was recorded at another rate than the one declared.
-    private static func checkAudioPace(_ session: inout LiveSession, settings: Settings, at now: ClockReading) -> [InterviewAction] {
+    /// Audio is bounded by real time: on average at most `maxAudioFramesPerSecond` frames a second, and never more
+    /// audio than the wall time since the first frame plus `audioAheadToleranceMs`. Both are budgets counted from
+    /// the first frame, so frames that were delayed and arrive together are accepted. A refused frame is dropped
+    /// (not detected, not recorded), with at most one error of each kind a second.
+    private static func refuseBeyondRealTime(_ session: inout LiveSession, byteCount: Int, settings: Settings,
+                                             at now: ClockReading) -> [InterviewAction]? {
         let first = session.firstAudioAtMs ?? now.monotonicMs
         session.firstAudioAtMs = first
-        let ahead = session.audioClockMs - (now.monotonicMs - first)
-        guard ahead > settings.audioAheadToleranceMs, !session.rateMismatchReported else { return [] }
-        session.rateMismatchReported = true
-        return [.send(.error(ProtocolError(.audioRateMismatch,
-                                           "Audio is arriving faster than real time at the declared \(session.sampleRate) Hz; check the sample_rate in session.start.")))]
+        let elapsedMs = now.monotonicMs - first
+        let frameBudget = Int64(settings.maxAudioFramesPerSecond) * (elapsedMs + 1_000) / 1_000
+        if Int64(session.audioFramesAccepted) >= frameBudget {
+            if let last = session.lastFloodReportMs, now.monotonicMs - last < 1_000 { return [] }
+            session.lastFloodReportMs = now.monotonicMs
+            return [.send(.error(ProtocolError(.audioFlood,
+                                               "More than \(settings.maxAudioFramesPerSecond) audio frames a second; send frames of about 20 ms. Extra frames are dropped.")))]
+        }
+        let frameMs = Int64(byteCount / 2) * 1000 / Int64(session.sampleRate)
+        if session.audioClockMs + frameMs > elapsedMs + settings.audioAheadToleranceMs {
+            if let last = session.lastPaceReportMs, now.monotonicMs - last < 1_000 { return [] }
+            session.lastPaceReportMs = now.monotonicMs
+            return [.send(.error(ProtocolError(.audioRateMismatch,
+                                               "Audio is arriving faster than real time at the declared \(session.sampleRate) Hz; check the sample_rate in session.start. Audio ahead of the clock is dropped.")))]
+        }
+        session.audioFramesAccepted += 1
+        return nil
     }
 
     private mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
@@ -443,7 +499,7 @@ public struct InterviewStateMachine: Sendable {
             actions += session.recordAnswer(at: now, complete: false).actions
         }
         session.meter.stop(at: now.monotonicMs)
-        let finalUsage = session.meter.takeUnsettled(at: now.monotonicMs)
+        let finalUsage = session.takeChargeableUsage(at: now)
         if finalUsage > 0 {
             actions.append(.settleUsage(sessionID: session.sessionID, ms: finalUsage))
         }

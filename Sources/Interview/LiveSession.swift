@@ -2,9 +2,13 @@ import Foundation
 
 /// The answer being given to the open question.
 struct AnswerInProgress: Sendable {
-    var typed: [String] = []
-    var finals: [String] = []
-    var partial = ""
+    private(set) var typed: [String] = []
+    private(set) var finals: [String] = []
+    private(set) var partial = ""
+    /// UTF-8 bytes of `typed` and `finals`, the part of the answer that only grows.
+    private(set) var committedBytes = 0
+    /// Changes whenever the text does: analysis and drafts are redone only for a new revision.
+    private(set) var revision = 0
     var audioBytes: Int64 = 0
     var sampleRate = SessionStartRequest.defaultSampleRate
     /// When the candidate first typed, spoke or sent a transcript.
@@ -28,6 +32,26 @@ struct AnswerInProgress: Sendable {
     var audioMs: Int64 { audioBytes / 2 * 1000 / Int64(sampleRate) }
 
     var hasContent: Bool { !text.isEmpty || audioBytes > 0 }
+
+    mutating func append(typed text: String) {
+        typed.append(text)
+        committedBytes += text.utf8.count
+        revision += 1
+    }
+
+    /// A final transcript replaces the partial it finalises.
+    mutating func append(final text: String) {
+        finals.append(text)
+        committedBytes += text.utf8.count
+        partial = ""
+        revision += 1
+    }
+
+    mutating func replacePartial(with text: String) {
+        guard text != partial else { return }
+        partial = text
+        revision += 1
+    }
 
     mutating func markStarted(at now: ClockReading) {
         if startedAt == nil { startedAt = now }
@@ -77,12 +101,18 @@ struct LiveSession: Sendable {
     var meterPausedForQuiet = false
     var timeWarningSent = false
 
-    // Audio sanity: frames per second, and audio against the clock.
-    var frameWindowStartMs: Int64 = 0
-    var framesInWindow = 0
-    var floodReported = false
+    // Audio against the clock: frames and milliseconds accepted since the first frame, and when each kind of
+    // refusal was last reported.
     var firstAudioAtMs: Int64?
-    var rateMismatchReported = false
+    var audioFramesAccepted = 0
+    var lastFloodReportMs: Int64?
+    var lastPaceReportMs: Int64?
+
+    /// The analysis of the answer's text at `revision`: recomputed only when the text changed.
+    var analysisCache: (revision: Int, analysis: AnswerAnalysis)?
+    /// The answer revision last persisted as a draft, and when.
+    var draftedRevision = 0
+    var lastDraftMs: Int64 = 0
 
     // Running totals for the summary and the report.
     var answersGiven = 0
@@ -126,11 +156,20 @@ struct LiveSession: Sendable {
         quietSinceMs = now.monotonicMs
         nudgesSent = 0
         timeWarningSent = false
-        if meterPausedForQuiet {  // the candidate answered (if only with answer.done): the room is not empty
-            meterPausedForQuiet = false
-            meter.start(at: now.monotonicMs)
-        }
+        analysisCache = nil
+        draftedRevision = 0
+        // Metering paused by a nudge stays paused: only the candidate's own input restarts it (`inputArrived`),
+        // never `answer.done` alone (docs/PROTOCOL.md §6).
         return [.record(.questionAsked(sessionID: sessionID, question: asked, at: now.wall)), .send(.question(asked))]
+    }
+
+    /// The metered time not yet handed out, capped at the balance this session knows of, which it then lowers: the
+    /// session never charges more than it was told there is. (Time past the balance is still in the meter's total,
+    /// so `used_ms` shows it; the timer ends the session as soon as the balance is used up.)
+    mutating func takeChargeableUsage(at now: ClockReading) -> Int64 {
+        let amount = min(meter.takeUnsettled(at: now.monotonicMs), max(0, balanceMs))
+        balanceMs -= amount
+        return amount
     }
 
     /// The candidate typed, spoke or sent a transcript: the answer has started, feedback has news to tell, the
@@ -146,9 +185,28 @@ struct LiveSession: Sendable {
         }
     }
 
-    func analysis(at now: ClockReading) -> AnswerAnalysis {
-        let speakingMs = answer.startedAt.map { now.monotonicMs - $0.monotonicMs } ?? 0
-        return AnswerAnalyzer.analyze(answer.text, durationMs: speakingMs)
+    /// The answer's analysis now. The text is analysed once per revision: a heartbeat that finds the text
+    /// unchanged only moves the duration.
+    mutating func analysis(at now: ClockReading) -> AnswerAnalysis {
+        var measured: AnswerAnalysis
+        if let cache = analysisCache, cache.revision == answer.revision {
+            measured = cache.analysis
+        } else {
+            measured = AnswerAnalyzer.analyze(answer.text)
+            analysisCache = (answer.revision, measured)
+        }
+        measured.durationMs = answer.startedAt.map { now.monotonicMs - $0.monotonicMs } ?? 0
+        return measured
+    }
+
+    /// The answer in progress as a draft record, when its text changed and the last draft is old enough.
+    mutating func draftIfDue(at now: ClockReading, settings: InterviewStateMachine.Settings) -> InterviewAction? {
+        guard let current, answer.revision != draftedRevision,
+              now.monotonicMs - lastDraftMs >= settings.answerDraftIntervalMs else { return nil }
+        draftedRevision = answer.revision
+        lastDraftMs = now.monotonicMs
+        return .record(.answerDraft(sessionID: sessionID, questionID: current.questionID, text: answer.text,
+                                    audioMs: answer.audioMs, startedAt: (answer.startedAt ?? now).wall, at: now.wall))
     }
 
     /// Spoken time including the stretch still going on.
@@ -156,7 +214,7 @@ struct LiveSession: Sendable {
         answer.speakingMs + (answer.speechStartAudioMs.map { max(0, audioClockMs - $0) } ?? 0)
     }
 
-    func measures(at now: ClockReading) -> LiveMeasures {
+    mutating func measures(at now: ClockReading) -> LiveMeasures {
         let measured = analysis(at: now)
         // Spoken answers are paced over speaking time; typed ones over the time since the first keystroke.
         var wpm = measured.wordsPerMinute
@@ -200,6 +258,7 @@ struct LiveSession: Sendable {
     /// Records the answer to the open question (scored when complete) and counts it in the totals.
     mutating func recordAnswer(at now: ClockReading, complete: Bool) -> (actions: [InterviewAction], analysis: AnswerAnalysis, text: String) {
         let text = answer.text
+        draftedRevision = answer.revision  // the answer itself is recorded now; no draft of it is due
         let measured = analysis(at: now)
         let started = answer.startedAt ?? now
         if !measured.isEmpty { answersGiven += 1 }

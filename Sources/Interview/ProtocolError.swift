@@ -14,10 +14,20 @@ public struct ProtocolError: Error, Equatable, Sendable {
         case unsupportedSampleRate = "unsupported_sample_rate"
         case audioOddLength = "audio_odd_length"
         case audioNotExpected = "audio_not_expected"
-        /// More than 100 audio frames in a second: frames are dropped until the rate falls.
+        /// More than 100 audio frames a second on average: the extra frames are dropped.
         case audioFlood = "audio_flood"
-        /// Audio arrives faster than real time at the declared rate: the declared rate is probably wrong.
+        /// Audio arrives faster than real time at the declared rate: the audio ahead of the clock is dropped.
         case audioRateMismatch = "audio_rate_mismatch"
+        /// The answer reached its size limit; the text was not added.
+        case answerTooLong = "answer_too_long"
+        /// Text messages came faster than the connection's limit; the extra ones were dropped.
+        case rateLimited = "rate_limited"
+        /// The account has as many live sessions as it may.
+        case tooManySessions = "too_many_sessions"
+        /// No `session.start` or `session.resume` arrived in time after connecting; the connection closes.
+        case sessionStartTimeout = "session_start_timeout"
+        /// The client did not read what the server sent; the connection closes.
+        case notReading = "not_reading"
         /// `session.resume` named no session that can be resumed (unknown, another account's, wrong token, grace over).
         case resumeFailed = "resume_failed"
         /// A transcript named a question whose turn has ended.

@@ -7,6 +7,9 @@ public enum SessionRecord: Sendable, Equatable {
     /// `complete` is false for an answer cut short by a disconnect or an early end; only complete answers are scored.
     case answerGiven(sessionID: String, questionID: String, text: String, analysis: AnswerAnalysis, audioMs: Int64,
                      startedAt: Date, endedAt: Date, complete: Bool, score: AnswerScore?)
+    /// The answer in progress so far, persisted while it grows so that a crash loses at most a draft interval of it;
+    /// `answerGiven` for the same question replaces it.
+    case answerDraft(sessionID: String, questionID: String, text: String, audioMs: Int64, startedAt: Date, at: Date)
     case sessionEnded(sessionID: String, reason: SessionEndReason, summary: SessionSummary, report: SessionReport?, at: Date)
 }
 

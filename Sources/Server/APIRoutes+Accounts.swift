@@ -83,18 +83,18 @@ extension APIRoutes {
         // Failures count per account (known or not, so the answer does not reveal which emails exist); once they
         // run out, the password is not even checked until the wait is over.
         let accountKey = email.trimmingCharacters(in: .whitespaces).lowercased()
-        let accountWait = limits.loginFailuresPerAccount.retryAfter(accountKey)
+        // Every attempt takes a token before the password is checked, and a success gives the account its tokens
+        // back: parallel guesses cannot all pass a check made before any of them failed.
+        let accountWait = limits.loginFailuresPerAccount.take(accountKey)
         guard accountWait == 0 else {
             return .rateLimited("Too many failed sign-ins for this account.", retryAfter: accountWait)
         }
         let refused = HTTPResponse.error(401, "invalid_credentials", "The email or password is wrong.")
         guard let (account, stored) = try store.credentials(email: email) else {
             _ = hasher.hash(password)  // same work as a real check, so timing does not reveal which emails exist
-            limits.loginFailuresPerAccount.take(accountKey)
             return refused
         }
         guard hasher.verify(password, against: stored) else {
-            limits.loginFailuresPerAccount.take(accountKey)
             return refused
         }
         limits.loginFailuresPerAccount.reset(accountKey)

@@ -37,47 +37,61 @@ struct APIRoutes: Sendable {
     }
 
     private func route(_ request: HTTPRequest) throws -> HTTPResponse {
-        let segments = request.path.split(separator: "/").map(String.init)
-        guard segments.first == "v1", segments.count >= 2 else {
+        guard let handlers = endpoint(request) else {
             return .error(404, "not_found", "There is no API endpoint \(request.path).")
         }
-        let resource = segments[1]
-        let method = request.method
-        let notAllowed = HTTPResponse.error(405, "method_not_allowed", "\(method) is not supported on \(request.path).")
-        switch (resource, segments.count) {
-        case ("accounts", 2): return method == "POST" ? try createAccount(request) : notAllowed
-        case ("login", 2): return method == "POST" ? try login(request) : notAllowed
-        case ("logout", 2): return method == "POST" ? try authenticated(request) { try logout($0, everywhere: false) } : notAllowed
+        // HEAD is GET without the body (the service loop drops it), so it gets the same status and headers.
+        let method = request.method == "HEAD" ? "GET" : request.method
+        guard let handler = handlers[method] else {
+            return .methodNotAllowed(request.method, request.path, allow: Self.allowHeader(handlers.keys))
+        }
+        return try handler()
+    }
+
+    /// The methods an endpoint answers, each with its handler; nil when there is no such endpoint.
+    private func endpoint(_ request: HTTPRequest) -> [String: () throws -> HTTPResponse]? {
+        let segments = request.path.split(separator: "/").map(String.init)
+        guard segments.first == "v1", segments.count >= 2 else { return nil }
+        switch (segments[1], segments.count) {
+        case ("accounts", 2): return ["POST": { try createAccount(request) }]
+        case ("login", 2): return ["POST": { try login(request) }]
+        case ("logout", 2): return ["POST": { try authenticated(request) { try logout($0, everywhere: false) } }]
         case ("logout", 3) where segments[2] == "all":
-            return method == "POST" ? try authenticated(request) { try logout($0, everywhere: true) } : notAllowed
-        case ("health", 2): return method == "GET" ? .json(200, ["status": "ok"]) : notAllowed
-        case ("tracks", 2): return method == "GET" ? tracks() : notAllowed
-        case ("prompts", 3) where segments[2] == "status": return method == "GET" ? promptsStatus() : notAllowed
+            return ["POST": { try authenticated(request) { try logout($0, everywhere: true) } }]
+        case ("health", 2): return ["GET": { .json(200, ["status": "ok"]) }]
+        case ("tracks", 2): return ["GET": { tracks() }]
+        case ("prompts", 3) where segments[2] == "status": return ["GET": { promptsStatus() }]
         case ("me", 2):
-            switch method {
-            case "GET": return try authenticated(request) { try me($0.accountID) }
-            case "PATCH": return try authenticated(request) { try updateMe($0, request) }
-            default: return notAllowed
-            }
-        case ("account", 2):
-            return method == "DELETE" ? try authenticated(request) { try deleteAccount($0, request) } : notAllowed
-        case ("export", 2): return method == "GET" ? try authenticated(request) { try export($0.accountID) } : notAllowed
-        case ("sessions", 2):
-            return method == "GET" ? try authenticated(request) { try sessionList($0.accountID) } : notAllowed
+            return ["GET": { try authenticated(request) { try me($0.accountID) } },
+                    "PATCH": { try authenticated(request) { try updateMe($0, request) } }]
+        case ("account", 2): return ["DELETE": { try authenticated(request) { try deleteAccount($0, request) } }]
+        case ("export", 2): return ["GET": { try authenticated(request) { try export($0.accountID) } }]
+        case ("sessions", 2): return ["GET": { try authenticated(request) { try sessionList($0.accountID) } }]
         case ("sessions", 3):
             let id = segments[2]
-            switch method {
-            case "GET": return try authenticated(request) { try sessionDetail(id, accountID: $0.accountID) }
-            case "DELETE": return try authenticated(request) { try deleteSession(id, accountID: $0.accountID) }
-            default: return notAllowed
-            }
-        case ("billing", 3) where segments[2] == "webhook": return method == "POST" ? try billingWebhook(request) : notAllowed
-        case ("billing", 3) where segments[2] == "products": return method == "GET" ? products() : notAllowed
-        case ("billing", 3) where segments[2] == "ledger":
-            return method == "GET" ? try authenticated(request) { try ledger($0.accountID) } : notAllowed
-        default:
-            return .error(404, "not_found", "There is no API endpoint \(request.path).")
+            return ["GET": { try authenticated(request) { try sessionDetail(id, accountID: $0.accountID) } },
+                    "DELETE": { try authenticated(request) { try deleteSession(id, accountID: $0.accountID) } }]
+        case ("billing", 3) where segments[2] == "webhook": return ["POST": { try billingWebhook(request) }]
+        case ("billing", 3) where segments[2] == "products": return ["GET": { products() }]
+        case ("billing", 3) where segments[2] == "ledger": return ["GET": { try authenticated(request) { try ledger($0.accountID) } }]
+        default: return nil
         }
+    }
+
+    /// The `Allow` value for `path` (API, recording, interview or static), or nil for an API path that does not exist.
+    func allowedMethods(path: String) -> String? {
+        if path == "/v1/interview" { return "GET" }
+        if ServiceLoop.recordingSessionID(path) != nil { return "GET, HEAD" }
+        guard path == "/v1" || path.hasPrefix("/v1/") else { return "GET, HEAD" }
+        return endpoint(HTTPRequest(method: "GET", path: path)).map { Self.allowHeader($0.keys) }
+    }
+
+    /// `Allow` for a 405: the endpoint's methods in a fixed order, HEAD wherever GET is.
+    static func allowHeader(_ methods: some Sequence<String>) -> String {
+        var names = Set(methods)
+        if names.contains("GET") { names.insert("HEAD") }
+        let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+        return order.filter(names.contains).joined(separator: ", ")
     }
 
     /// Who is calling, and with which token.

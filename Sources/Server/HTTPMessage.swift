@@ -65,6 +65,13 @@ struct HTTPResponse: Sendable, Error {
     static func error(_ status: UInt32, _ code: String, _ message: String) -> HTTPResponse {
         json(status, ["error": ["code": code, "message": message]])
     }
+
+    /// 405 with the `Allow` header RFC 9110 asks for.
+    static func methodNotAllowed(_ method: String, _ path: String, allow: String) -> HTTPResponse {
+        var response = HTTPResponse.error(405, "method_not_allowed", "\(method) is not supported on \(path); use \(allow).")
+        response.headers.append((name: "allow:", value: allow))
+        return response
+    }
 }
 
 enum JSONCoding {

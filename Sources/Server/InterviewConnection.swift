@@ -10,6 +10,8 @@ final class InterviewConnection {
     let serial: UInt64
     let wsi: OpaquePointer
     let accountID: String
+    /// The client's address, for the per-address connection limit.
+    let address: String
     var machine: InterviewStateMachine
     /// Proof a later connection must show to take this session back; kept only in memory.
     var resumeToken: String?
@@ -19,10 +21,20 @@ final class InterviewConnection {
     var incomingIsBinary = false
     var assembling = false
 
-    /// Text frames waiting for a writeable callback, oldest first.
+    /// Text frames waiting for a writeable callback, oldest first, and their total size (bounded by
+    /// `maxQueuedBytes`: a client that does not read cannot make the server hold more).
     private(set) var outgoing: [Data] = []
+    private var outgoingStart = 0
+    private(set) var queuedBytes = 0
+    let maxQueuedBytes: Int
     /// Set when the session is over: close with this code once `outgoing` is empty.
     var closeAfterFlush: (code: UInt16, reason: String)?
+    /// Set when an event did not fit in the queue: the connection is being closed for not reading.
+    var outputOverflowed = false
+    /// Set when the connection must not be parked for resume when it closes (its sign-in was revoked).
+    var endsWithoutResume = false
+    /// Messages this connection may still send (text frames, and binary frames where no audio is expected).
+    var messageBudget: MessageBudget
     /// Voice sessions only.
     var detector: VoiceActivityDetector?
     /// Only when the candidate consented to recording.
@@ -31,18 +43,42 @@ final class InterviewConnection {
     var speechBuffer = Data()
     var speechBufferStartMs: Int64 = 0
 
-    init(serial: UInt64, wsi: OpaquePointer, accountID: String, settings: InterviewStateMachine.Settings) {
+    init(serial: UInt64, wsi: OpaquePointer, accountID: String, address: String, settings: InterviewStateMachine.Settings,
+         openedAt: ClockReading, maxQueuedBytes: Int, messageLimit: RateLimit) {
         self.serial = serial
         self.wsi = wsi
         self.accountID = accountID
-        machine = InterviewStateMachine(settings: settings)
+        self.address = address
+        self.maxQueuedBytes = maxQueuedBytes
+        messageBudget = MessageBudget(messageLimit)
+        machine = InterviewStateMachine(settings: settings, openedAt: openedAt)
     }
 
-    func enqueue(_ frame: Data) { outgoing.append(frame) }
+    /// Queues a frame; false (and nothing queued) when it would take the queue past `maxQueuedBytes`.
+    func enqueue(_ frame: Data) -> Bool {
+        guard queuedBytes + frame.count <= maxQueuedBytes else { return false }
+        outgoing.append(frame)
+        queuedBytes += frame.count
+        return true
+    }
 
-    func dequeue() -> Data? { outgoing.isEmpty ? nil : outgoing.removeFirst() }
+    func dequeue() -> Data? {
+        guard outgoingStart < outgoing.count else { return nil }
+        let frame = outgoing[outgoingStart]
+        outgoingStart += 1
+        queuedBytes -= frame.count
+        // Compact now and then instead of `removeFirst` (O(n) per frame).
+        if outgoingStart == outgoing.count {
+            outgoing.removeAll(keepingCapacity: true)
+            outgoingStart = 0
+        } else if outgoingStart >= 64 {
+            outgoing.removeFirst(outgoingStart)
+            outgoingStart = 0
+        }
+        return frame
+    }
 
-    var hasPendingOutput: Bool { !outgoing.isEmpty || closeAfterFlush != nil }
+    var hasPendingOutput: Bool { outgoingStart < outgoing.count || closeAfterFlush != nil }
 }
 
 /// One HTTP request in flight on a connection.
@@ -52,9 +88,12 @@ final class HTTPExchange {
     /// The response, once known; written in the next writeable callbacks.
     var response: HTTPResponse?
     var headersSent = false
+    /// When the headers arrived (monotonic ms): the body must follow within the configured deadline.
+    let startedMs: Int64
 
-    init(id: UInt64, request: HTTPRequest) {
+    init(id: UInt64, request: HTTPRequest, startedMs: Int64) {
         self.id = id
         self.request = request
+        self.startedMs = startedMs
     }
 }

@@ -54,10 +54,12 @@ enum LWS {
 
     /// One `lws_write` with the `LWS_PRE` headroom it needs.
     static func write(_ wsi: OpaquePointer, _ payload: Data, _ protocolKind: lws_write_protocol) -> Bool {
+        // Through the buffer pointer, never `&buffer[pre]`: an empty payload (a HEAD response) has no byte there.
         var buffer = [UInt8](repeating: 0, count: pre + payload.count)
-        payload.copyBytes(to: &buffer[pre], count: payload.count)
-        let written = buffer.withUnsafeMutableBufferPointer {
-            lws_write(wsi, $0.baseAddress! + pre, payload.count, protocolKind)
+        let written = buffer.withUnsafeMutableBufferPointer { raw -> Int32 in
+            let start = raw.baseAddress! + pre
+            payload.copyBytes(to: start, count: payload.count)
+            return lws_write(wsi, start, payload.count, protocolKind)
         }
         return written >= payload.count
     }

@@ -9,6 +9,7 @@ extension ServerConfiguration {
     var machineSettings: InterviewStateMachine.Settings {
         var settings = InterviewStateMachine.Settings()
         settings.billingWarningMs = billingWarningMs
+        settings.sessionStartTimeoutMs = Int64(sessionStartTimeoutSeconds * 1000)
         return settings
     }
 

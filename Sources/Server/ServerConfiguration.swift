@@ -32,6 +32,26 @@ public struct ServerConfiguration: Sendable {
     public var speechToTextKey: String?
     public var speechToTextModel = "whisper-1"
 
+    // MARK: What one client may cost (each refusal is a specific error, HTTP status or close code)
+
+    /// An HTTP request body must arrive completely within this time of its headers; otherwise 408 and close.
+    public var requestBodyDeadlineSeconds: Double = 10
+    /// Interview WebSockets open at once from one client address; more get 429 `too_many_connections`. 0: no limit.
+    public var maxInterviewConnectionsPerAddress = 64
+    /// Interview WebSockets open at once for one account; more get 429 `too_many_connections`. 0: no limit.
+    public var maxInterviewConnectionsPerAccount = 6
+    /// Sessions live at once for one account (a dropped one waiting for resume counts); more get
+    /// `too_many_sessions`. 0: no limit.
+    public var maxLiveSessionsPerAccount = 3
+    /// Bytes of events waiting for one connection that does not read them; past this it is closed with 1008
+    /// (`not_reading`) and its session waits for resume as after a drop.
+    public var maxQueuedOutputBytes = 512 * 1024
+    /// Text messages per connection (binary frames too, where no audio is expected): past this the extra ones are
+    /// dropped with `rate_limited`. 20 a second sustained is far above any client's need.
+    public var messageLimit = RateLimit(burst: 60, period: 3)
+    /// A connection that starts no session within this time is closed (`session_start_timeout`, 1008).
+    public var sessionStartTimeoutSeconds: Double = 15
+
     // MARK: Accounts, access and minutes
 
     /// A token unused for this long ends, even before `tokenLifetime` (OWASP: idle and absolute timeouts).

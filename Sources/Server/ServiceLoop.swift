@@ -30,13 +30,27 @@ final class ServiceLoop: @unchecked Sendable {
 
     private(set) var context: OpaquePointer?
     private let protocolName = strdup("jestry-interview")!
-    private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
+    /// The raw-socket protocol a connection falls back to when libwebsockets' HTTP parser gives up on it (an
+    /// unknown method, bytes that are not HTTP): it still gets an HTTP answer with a JSON body.
+    private let fallbackProtocolName = strdup("jestry-unparsed-http")!
+    private let fallbackRole = strdup("raw-skt")!
+    private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 3)
+    /// Refusals waiting for a fallback connection to become writeable.
+    private var unparsedRequests: [OpaquePointer: HTTPResponse] = [:]
     /// Ping after 20 s without traffic, hang up after 50 s: a vanished client stops being metered within a minute
     /// even when its TCP connection never reports the loss. lws keeps this by reference, so it lives as long as we do.
     private let livenessPolicy = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
 
     private var exchanges: [OpaquePointer: HTTPExchange] = [:]
-    private var pendingUpgrades: [OpaquePointer: String] = [:]
+    /// Upgrades accepted in `confirmUpgrade`, waiting for `ESTABLISHED`: the account and the client's address.
+    private var pendingUpgrades: [OpaquePointer: (accountID: String, address: String)] = [:]
+    /// Interview WebSockets counted against the per-address and per-account limits, from the accepted upgrade to
+    /// `WSI_DESTROY`.
+    private var countedConnections: [OpaquePointer: (accountID: String, address: String)] = [:]
+    private var connectionsPerAddress: [String: Int] = [:]
+    private var connectionsPerAccount: [String: Int] = [:]
+    /// Limits that refused something, logged once a minute each rather than once per refusal.
+    private var refusals = RefusalLog()
     private var interviews: [OpaquePointer: InterviewConnection] = [:]
     /// Live sessions whose connection dropped, by session id, until resumed or their grace period ends.
     private var suspended: [String: (connection: InterviewConnection, deadlineMs: Int64)] = [:]
@@ -63,10 +77,12 @@ final class ServiceLoop: @unchecked Sendable {
         routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger)
         staticFiles = StaticFiles(root: configuration.staticDirectory)
         originPolicy = OriginPolicy(allowedOrigins: configuration.allowedOrigins, tls: configuration.tlsEnabled)
-        protocols.initialize(repeating: lws_protocols(), count: 2)
+        protocols.initialize(repeating: lws_protocols(), count: 3)
         protocols[0].name = UnsafePointer(protocolName)
         protocols[0].callback = jestryServiceCallback
         protocols[0].rx_buffer_size = 16 * 1024
+        protocols[1].name = UnsafePointer(fallbackProtocolName)
+        protocols[1].callback = jestryServiceCallback
         livenessPolicy.initialize(to: lws_retry_bo_t())
         livenessPolicy.pointee.secs_since_valid_ping = 20
         livenessPolicy.pointee.secs_since_valid_hangup = 50
@@ -76,16 +92,21 @@ final class ServiceLoop: @unchecked Sendable {
         protocols.deallocate()
         livenessPolicy.deallocate()
         free(protocolName)
+        free(fallbackProtocolName)
+        free(fallbackRole)
     }
 
     /// Creates the context and returns the port it listens on.
     func createContext() throws -> Int {
+        SessionRecorder.repairHeaders(in: RecordingFiles.directory(dataDirectory: configuration.dataDirectory), logger: logger)
         LWSLogBridge.install()
         var info = lws_context_creation_info()
         info.port = Int32(configuration.port)
         info.protocols = UnsafePointer(protocols)
         info.user = Unmanaged.passUnretained(self).toOpaque()
-        info.options = jestry_option_validate_utf8()
+        info.options = jestry_option_validate_utf8() | jestry_option_fallback_to_raw()
+        info.listen_accept_role = UnsafePointer(fallbackRole)
+        info.listen_accept_protocol = UnsafePointer(fallbackProtocolName)
         info.retry_and_idle_policy = UnsafePointer(livenessPolicy)
         // lws sizes its tables from `ulimit -n`; an "unlimited" limit silently caps it near 2,560 connections.
         info.fd_limit_per_thread = 8192
@@ -111,7 +132,12 @@ final class ServiceLoop: @unchecked Sendable {
     func serve() {
         let sweeper = DispatchSource.makeTimerSource(queue: workers)
         sweeper.schedule(deadline: .now() + 1, repeating: 1)
-        sweeper.setEventHandler { [completions] in completions.post { [weak self] in self?.expireSuspendedSessions() } }
+        sweeper.setEventHandler { [completions] in
+            completions.post { [weak self] in
+                self?.expireSuspendedSessions()
+                self?.expireSlowRequests()
+            }
+        }
         sweeper.resume()
         while !isStopRequested {
             if lws_service(context, 0) < 0 { break }
@@ -158,6 +184,8 @@ final class ServiceLoop: @unchecked Sendable {
             return interviewOpened(wsi)
         case LWS_CALLBACK_RECEIVE:
             return interviewReceived(wsi, input, length)
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            return peerInitiatedClose(input, length)
         case LWS_CALLBACK_SERVER_WRITEABLE:
             return interviewWriteable(wsi)
         case LWS_CALLBACK_TIMER:
@@ -169,7 +197,15 @@ final class ServiceLoop: @unchecked Sendable {
         case LWS_CALLBACK_WSI_DESTROY:
             exchanges[wsi] = nil
             pendingUpgrades[wsi] = nil
+            uncount(wsi)
             if interviews[wsi] != nil { interviewClosed(wsi) }
+            return 0
+        case LWS_CALLBACK_RAW_RX:
+            return unparsedRequestReceived(wsi, input, length)
+        case LWS_CALLBACK_RAW_WRITEABLE:
+            return unparsedRequestWriteable(wsi)
+        case LWS_CALLBACK_RAW_CLOSE:
+            unparsedRequests[wsi] = nil
             return 0
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             completions.drain()
@@ -183,17 +219,28 @@ final class ServiceLoop: @unchecked Sendable {
 
     private func httpRequestStarted(_ wsi: OpaquePointer, path: String) -> Int32 {
         let method = LWS.method(wsi)
+        if let refusal = Self.framingRefusal(method: method, contentLength: LWS.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH),
+                                             transferEncoding: LWS.header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {
+            // The body's end cannot be trusted, so neither can anything after it on this connection.
+            refusals.note("http-framing", logger: logger, at: MonotonicClock.now().monotonicMs)
+            respondAlone(wsi, method: method, path: path, refusal)
+            return 0
+        }
         if path != "/v1" && !path.hasPrefix("/v1/") {
             return serveStatic(wsi, method: method, path: path)
         }
-        if method == "GET", let sessionID = Self.recordingSessionID(path) {
+        if let sessionID = Self.recordingSessionID(path) {
+            guard method == "GET" || method == "HEAD" else {
+                respondAlone(wsi, method: method, path: path, .methodNotAllowed(method, path, allow: "GET, HEAD"))
+                return 0
+            }
             return serveRecording(wsi, sessionID: sessionID)
         }
         let request = HTTPRequest.read(from: wsi, method: method, path: path)
-        let exchange = HTTPExchange(id: nextSerial, request: request)
+        let exchange = HTTPExchange(id: nextSerial, request: request, startedMs: MonotonicClock.now().monotonicMs)
         nextSerial += 1
         exchanges[wsi] = exchange
-        let declaredLength = Int(LWS.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) ?? "0") ?? 0
+        let declaredLength = request.declaredContentLength
         if declaredLength > configuration.maxHTTPBodyBytes {
             var response = HTTPResponse.error(413, "body_too_large",
                                               "The request body is \(declaredLength) bytes; the limit is \(configuration.maxHTTPBodyBytes).")
@@ -207,16 +254,12 @@ final class ServiceLoop: @unchecked Sendable {
     }
 
     private func serveStatic(_ wsi: OpaquePointer, method: String, path: String) -> Int32 {
-        let exchange = HTTPExchange(id: nextSerial, request: HTTPRequest(method: method, path: path))
-        nextSerial += 1
         guard method == "GET" || method == "HEAD" else {
-            exchanges[wsi] = exchange
-            respond(exchange, wsi, .error(405, "method_not_allowed", "Only GET reads static files."))
+            respondAlone(wsi, method: method, path: path, .methodNotAllowed(method, path, allow: "GET, HEAD"))
             return 0
         }
         guard let file = staticFiles.file(for: path) else {
-            exchanges[wsi] = exchange
-            respond(exchange, wsi, .error(404, "not_found", "There is no page \(path)."))
+            respondAlone(wsi, method: method, path: path, .error(404, "not_found", "There is no page \(path)."))
             return 0
         }
         let status = lws_serve_http_file(wsi, file.path, file.mimeType, nil, 0)
@@ -235,22 +278,20 @@ final class ServiceLoop: @unchecked Sendable {
     /// Streams a session's recording to its owner with `lws_serve_http_file`, so a long recording is never held in
     /// memory. The ownership check is two primary-key reads, as at the WebSocket upgrade.
     private func serveRecording(_ wsi: OpaquePointer, sessionID: String) -> Int32 {
-        let exchange = HTTPExchange(id: nextSerial, request: HTTPRequest(method: "GET", path: "/v1/sessions/\(sessionID)/recording"))
-        nextSerial += 1
+        let method = LWS.method(wsi)
+        let path = "/v1/sessions/\(sessionID)/recording"
         let token = Credentials.token(authorization: LWS.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
                                       cookie: LWS.header(wsi, WSI_TOKEN_HTTP_COOKIE))
         guard let token, let accountID = try? store.accountID(forToken: token, at: configuration.clock()) else {
-            exchanges[wsi] = exchange
-            respond(exchange, wsi, .error(401, "unauthorized",
-                                          "Sign in first: send the token from POST /v1/login as \"Authorization: Bearer …\" or the session cookie."))
+            respondAlone(wsi, method: method, path: path, .error(401, "unauthorized",
+                                                                 "Sign in first: send the token from POST /v1/login as \"Authorization: Bearer …\" or the session cookie."))
             return 0
         }
         // Someone else's session and a session without a recording look the same: 404.
         guard let file = RecordingFiles.file(forSession: sessionID, dataDirectory: configuration.dataDirectory),
               (try? store.sessionBelongs(id: sessionID, to: accountID)) == true,
               FileManager.default.fileExists(atPath: file.path) else {
-            exchanges[wsi] = exchange
-            respond(exchange, wsi, .error(404, "not_found", "There is no recording for session \(sessionID)."))
+            respondAlone(wsi, method: method, path: path, .error(404, "not_found", "There is no recording for session \(sessionID)."))
             return 0
         }
         // Recordings are personal: never cached by a shared proxy, never sniffed as another type.
@@ -259,6 +300,68 @@ final class ServiceLoop: @unchecked Sendable {
         if status < 0 { return -1 }
         if status > 0 && lws_http_transaction_completed(wsi) != 0 { return -1 }
         return 0
+    }
+
+    /// The bytes libwebsockets' HTTP parser refused (`input`: all of them so far). A request line with a method
+    /// token lws does not know gets 405 with the path's `Allow`; anything else 400. Either way the connection closes.
+    private func unparsedRequestReceived(_ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        guard unparsedRequests[wsi] == nil else { return 0 }  // answered already; the rest is ignored
+        let bytes = input.map { Data(bytes: $0, count: min(length, 8192)) } ?? Data()
+        unparsedRequests[wsi] = UnparsedRequest.response(for: bytes, allowedMethods: routes.allowedMethods(path:))
+        refusals.note("unparsed-http", logger: logger, at: MonotonicClock.now().monotonicMs)
+        lws_callback_on_writable(wsi)
+        return 0
+    }
+
+    private func unparsedRequestWriteable(_ wsi: OpaquePointer) -> Int32 {
+        guard let response = unparsedRequests.removeValue(forKey: wsi) else { return 0 }
+        _ = LWS.write(wsi, UnparsedRequest.serialize(response), LWS_WRITE_HTTP)
+        return -1
+    }
+
+    /// Answers a request the service loop decides itself (no handler runs), e.g. a 404 for a static file.
+    private func respondAlone(_ wsi: OpaquePointer, method: String, path: String, _ response: HTTPResponse) {
+        let exchange = HTTPExchange(id: nextSerial, request: HTTPRequest(method: method, path: path),
+                                    startedMs: MonotonicClock.now().monotonicMs)
+        nextSerial += 1
+        exchanges[wsi] = exchange
+        respond(exchange, wsi, response)
+    }
+
+    /// A request whose body cannot be framed safely: `Transfer-Encoding` with `Content-Length` is how requests are
+    /// smuggled past proxies (400), a chunked body is not supported (411), and a GET or HEAD carries no body (400).
+    /// Each closes the connection.
+    static func framingRefusal(method: String, contentLength: String?, transferEncoding: String?) -> HTTPResponse? {
+        var refusal: HTTPResponse
+        if transferEncoding != nil, contentLength != nil {
+            refusal = .error(400, "ambiguous_body_length", "Send either Content-Length or Transfer-Encoding, not both.")
+        } else if transferEncoding != nil {
+            refusal = .error(411, "length_required", "Chunked request bodies are not supported; send Content-Length.")
+        } else if let contentLength, Int(contentLength.trimmingCharacters(in: .whitespaces)).map({ $0 < 0 }) ?? true {
+            refusal = .error(400, "invalid_content_length", "Content-Length must be a whole number of bytes.")
+        } else if method == "GET" || method == "HEAD", let contentLength, Int(contentLength.trimmingCharacters(in: .whitespaces)) != 0 {
+            refusal = .error(400, "unexpected_body", "\(method) requests carry no body.")
+        } else {
+            return nil
+        }
+        refusal.closeConnection = true
+        return refusal
+    }
+
+    /// Once a second: a request whose body has not arrived within the deadline gets 408 and its connection closes,
+    /// so a client trickling bytes cannot hold a connection (and its buffers) for long.
+    func expireSlowRequests() {
+        let now = MonotonicClock.now().monotonicMs
+        let deadlineMs = Int64(configuration.requestBodyDeadlineSeconds * 1000)
+        for (wsi, exchange) in exchanges where exchange.response == nil && now - exchange.startedMs > deadlineMs {
+            refusals.note("request-body-deadline", logger: logger, at: now)
+            var response = HTTPResponse.error(408, "request_timeout",
+                                              "The request body did not arrive within \(Int(configuration.requestBodyDeadlineSeconds)) s.")
+            response.closeConnection = true
+            respond(exchange, wsi, response)
+            // A client that does not read the 408 either is closed without it.
+            lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 2)
+        }
     }
 
     /// Runs the API handler on a worker thread and brings the response back to the service thread.
@@ -317,10 +420,54 @@ final class ServiceLoop: @unchecked Sendable {
             return refuseUpgrade(wsi, .error(401, "unauthorized",
                                              "Sign in first and send the token as \"Authorization: Bearer …\" or the session cookie."))
         }
-        pendingUpgrades[wsi] = accountID
+        let address = LWS.peerAddress(wsi) ?? "unknown"
+        if let refusal = connectionLimitRefusal(accountID: accountID, address: address) { return refuseUpgrade(wsi, refusal) }
+        pendingUpgrades[wsi] = (accountID, address)
+        countedConnections[wsi] = (accountID, address)
+        connectionsPerAddress[address, default: 0] += 1
+        connectionsPerAccount[accountID, default: 0] += 1
         tokenWatch.opened(wsi, token: token)
         workers.async { [store, configuration] in  // opening an interview is a use of the token (a write: not here)
             try? store.touchToken(token, at: configuration.clock(), idleTimeout: configuration.tokenIdleTimeout)
+        }
+        return 0
+    }
+
+    /// 429 when the address or the account already has as many interview connections as it may.
+    private func connectionLimitRefusal(accountID: String, address: String) -> HTTPResponse? {
+        let perAddress = configuration.maxInterviewConnectionsPerAddress
+        let perAccount = configuration.maxInterviewConnectionsPerAccount
+        let message: String
+        if perAddress > 0, connectionsPerAddress[address, default: 0] >= perAddress {
+            message = "Your address already has \(perAddress) interview connections open; close one first."
+        } else if perAccount > 0, connectionsPerAccount[accountID, default: 0] >= perAccount {
+            message = "Your account already has \(perAccount) interview connections open; close one first."
+        } else {
+            return nil
+        }
+        refusals.note("interview-connections", logger: logger, at: MonotonicClock.now().monotonicMs)
+        return .error(429, "too_many_connections", message)
+    }
+
+    /// A connection leaves the per-address and per-account counts when libwebsockets destroys it.
+    private func uncount(_ wsi: OpaquePointer) {
+        guard let counted = countedConnections.removeValue(forKey: wsi) else { return }
+        connectionsPerAddress[counted.address, default: 1] -= 1
+        if connectionsPerAddress[counted.address] == 0 { connectionsPerAddress[counted.address] = nil }
+        connectionsPerAccount[counted.accountID, default: 1] -= 1
+        if connectionsPerAccount[counted.accountID] == 0 { connectionsPerAccount[counted.accountID] = nil }
+    }
+
+    /// The client sent a close frame. libwebsockets echoes its code, and lets codes above 4999 through although
+    /// RFC 6455 §7.4 reserves none there: those are answered with 1002 (protocol error) instead, by rewriting the
+    /// echoed code in place (`input` is libwebsockets' own receive buffer).
+    private func peerInitiatedClose(_ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        guard let input, length >= 2 else { return length == 1 ? -1 : 0 }  // a 1-byte close payload is malformed
+        let bytes = input.assumingMemoryBound(to: UInt8.self)
+        let code = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        if code >= 5000 {
+            bytes[0] = UInt8(1002 >> 8)
+            bytes[1] = UInt8(1002 & 0xff)
         }
         return 0
     }
@@ -332,11 +479,14 @@ final class ServiceLoop: @unchecked Sendable {
     }
 
     private func interviewOpened(_ wsi: OpaquePointer) -> Int32 {
-        guard let accountID = pendingUpgrades.removeValue(forKey: wsi) else {
+        guard let (accountID, address) = pendingUpgrades.removeValue(forKey: wsi) else {
             LWS.setCloseReason(wsi, code: 1008, reason: "not authenticated")
             return -1
         }
-        interviews[wsi] = InterviewConnection(serial: nextSerial, wsi: wsi, accountID: accountID, settings: machineSettings)
+        interviews[wsi] = InterviewConnection(serial: nextSerial, wsi: wsi, accountID: accountID, address: address,
+                                              settings: machineSettings, openedAt: MonotonicClock.now(),
+                                              maxQueuedBytes: configuration.maxQueuedOutputBytes,
+                                              messageLimit: configuration.messageLimit)
         nextSerial += 1
         lws_set_timer_usecs(wsi, lws_usec_t(configuration.tickIntervalMs * 1000))
         return 0
@@ -363,6 +513,18 @@ final class ServiceLoop: @unchecked Sendable {
         connection.assembling = false
         let message = connection.incoming
         let now = MonotonicClock.now()
+        // Audio is bounded by the machine (real time); everything else by the connection's message budget, which
+        // also bounds the error replies a misbehaving client can make the server queue.
+        if !connection.incomingIsBinary || !connection.machine.acceptsAudio,
+           case .refused(let report) = connection.messageBudget.take(at: now.monotonicMs) {
+            refusals.note("messages-per-connection", logger: logger, at: now.monotonicMs)
+            if report {
+                run(connection.machine.invalidMessageReceived(ProtocolError(
+                    .rateLimited, "More than \(configuration.messageLimit.burst) messages in \(Int(configuration.messageLimit.period)) s; the extra ones were dropped. Send fewer, larger updates.")),
+                    on: connection)
+            }
+            return 0
+        }
         if connection.incomingIsBinary {
             audioReceived(message, on: connection, at: now)
         } else {
@@ -383,6 +545,7 @@ final class ServiceLoop: @unchecked Sendable {
             // Already started or ended: the machine answers without needing a plan or a balance.
             return connection.machine.start(request, requestID: envelope.id, sessionID: "", plan: nil, balanceMs: 0, at: now)
         case .sessionStart(let request):
+            if let refusal = liveSessionLimitRefusal(accountID: connection.accountID, requestID: envelope.id) { return refusal }
             let sessionID = SecureRandom.identifier()
             // The plan is a value: the session keeps this version of the prompts even if they are edited meanwhile.
             let plan = prompts.current.plan(forTrack: request.trackID, seed: UInt64(sessionID.prefix(16), radix: 16) ?? 0)
@@ -416,6 +579,20 @@ final class ServiceLoop: @unchecked Sendable {
         case .sessionEnd:
             return connection.machine.endSession(requestID: envelope.id, at: now)
         }
+    }
+
+    /// `too_many_sessions` when the account already has as many live sessions as it may (one waiting for resume
+    /// counts: it still holds its machine and may come back).
+    private func liveSessionLimitRefusal(accountID: String, requestID: String?) -> [InterviewAction]? {
+        let limit = configuration.maxLiveSessionsPerAccount
+        guard limit > 0 else { return nil }
+        let live = interviews.values.count { $0.accountID == accountID && $0.machine.isLive }
+            + suspended.values.count { $0.connection.accountID == accountID }
+        guard live >= limit else { return nil }
+        refusals.note("live-sessions-per-account", logger: logger, at: MonotonicClock.now().monotonicMs)
+        return [.send(.error(ProtocolError(.tooManySessions,
+                                           "Your account already has \(limit) interviews running; end one before starting another.",
+                                           requestID: requestID)))]
     }
 
     /// Voice sessions get a voice activity detector, and a recorder when the candidate consented.
@@ -509,7 +686,7 @@ final class ServiceLoop: @unchecked Sendable {
         run(connection.machine.timerFired(at: now), on: connection)
         settleIfDue(at: now)
         recheckTokensIfDue(at: now)
-        if connection.machine.endReason == nil {
+        if !connection.machine.isFinished {
             lws_set_timer_usecs(wsi, lws_usec_t(configuration.tickIntervalMs * 1000))
         }
     }
@@ -519,7 +696,7 @@ final class ServiceLoop: @unchecked Sendable {
         let now = MonotonicClock.now()
         // A live session waits for its client to come back, unless the server itself is going away.
         if connection.machine.isLive, let sessionID = connection.machine.sessionID, !isStopRequested,
-           configuration.resumeGraceSeconds > 0 {
+           configuration.resumeGraceSeconds > 0, !connection.endsWithoutResume {
             connection.machine.clientDisconnected(at: now)
             suspended[sessionID] = (connection, now.monotonicMs + Int64(configuration.resumeGraceSeconds * 1000))
             return
@@ -559,10 +736,16 @@ final class ServiceLoop: @unchecked Sendable {
 
     /// Carries out what the state machine asked for, in order.
     private func run(_ actions: [InterviewAction], on connection: InterviewConnection) {
+        defer { if connection.outputOverflowed { closeUnread(connection) } }
         for action in actions {
             switch action {
             case .send(let message):
-                connection.enqueue(message.encoded())
+                // Past the queue's bound the client gets nothing more; records and charges still run.
+                guard !connection.outputOverflowed else { continue }
+                guard connection.enqueue(message.encoded()) else {
+                    connection.outputOverflowed = true
+                    continue
+                }
                 lws_callback_on_writable(connection.wsi)
             case .record(let record):
                 log(record)
@@ -588,6 +771,16 @@ final class ServiceLoop: @unchecked Sendable {
         }
     }
 
+    /// The client has left more than `maxQueuedOutputBytes` unread: the connection is closed now (its socket is
+    /// full, so nothing queued would reach it), and its session waits for resume as after any drop.
+    private func closeUnread(_ connection: InterviewConnection) {
+        guard interviews[connection.wsi] === connection else { return }
+        refusals.note("queued-output", logger: logger, at: MonotonicClock.now().monotonicMs)
+        LWS.setCloseReason(connection.wsi, code: 1008, reason: "not reading")
+        interviewClosed(connection.wsi)
+        lws_set_timeout(connection.wsi, PENDING_TIMEOUT_USER_OK, jestry_timeout_kill_async())
+    }
+
     private func log(_ record: SessionRecord) {
         switch record {
         case .sessionStarted(let sessionID, let trackID, let mode, _, _):
@@ -595,7 +788,7 @@ final class ServiceLoop: @unchecked Sendable {
         case .questionAsked(let sessionID, let question, _):
             logger.debug("question asked", metadata: ["session.id": "\(sessionID)", "template": "\(question.template.id)",
                                                        "template.version": "\(question.template.version)"])
-        case .answerGiven:
+        case .answerGiven, .answerDraft:
             break
         case .sessionEnded(let sessionID, let reason, let summary, _, _):
             logger.info("session ended", metadata: ["session.id": "\(sessionID)", "reason": "\(reason.rawValue)",
@@ -710,7 +903,9 @@ extension ServiceLoop {
         for (wsi, connection) in interviews where revoked.contains(ObjectIdentifier(connection)) {
             guard connection.closeAfterFlush == nil else { continue }
             logger.info("closing an interview whose token is no longer valid", metadata: ["account.id": "\(connection.accountID)"])
-            // Closing ends a live session as `disconnected`: what was said is stored and the time is charged.
+            // Closing ends a live session as `disconnected` at once (no resume: the sign-in is gone), so what was
+            // said is stored and the time is charged.
+            connection.endsWithoutResume = true
             connection.closeAfterFlush = (1008, "sign-in no longer valid")
             lws_callback_on_writable(wsi)
         }

@@ -5,7 +5,8 @@ import Logging
 /// Writes a consenting candidate's audio to a WAV file as it arrives, off the service thread.
 ///
 /// The header is written first with zero sizes and completed by `finish()`; if the process dies before, the samples
-/// are still there and readers that take what follows the header (as `WAVFile` does) can play them.
+/// are still there, and `repairHeaders` completes the header when the engine starts again, so that every WAV
+/// reader plays them.
 final class SessionRecorder: @unchecked Sendable {
     private let queue = DispatchQueue(label: "jestry.recorder")
     /// Touched only on `queue`.
@@ -57,6 +58,27 @@ final class SessionRecorder: @unchecked Sendable {
             }
             self.handle = nil
         }
+    }
+
+    /// Completes the headers of recordings a crash left unfinished. Runs at start, before any session records.
+    static func repairHeaders(in directory: URL, logger: Logger) {
+        let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: [.fileSizeKey])) ?? []
+        var repaired = 0
+        for file in files where file.pathExtension == "wav" {
+            guard let handle = try? FileHandle(forUpdating: file) else { continue }
+            defer { try? handle.close() }
+            guard let size = try? handle.seekToEnd(), (try? handle.seek(toOffset: 0)) != nil,
+                  let header = try? handle.read(upToCount: 44),
+                  let fixed = WAVFile.repairedHeader(header, fileSize: Int(size)) else { continue }
+            do {
+                try handle.seek(toOffset: 0)
+                try handle.write(contentsOf: fixed)
+                repaired += 1
+            } catch {
+                logger.error("could not repair a recording's header", metadata: ["file": "\(file.lastPathComponent)", "error": "\(error)"])
+            }
+        }
+        if repaired > 0 { logger.notice("repaired recordings left unfinished by an earlier stop", metadata: ["count": "\(repaired)"]) }
     }
 
     /// Waits for pending writes (tests, shutdown).

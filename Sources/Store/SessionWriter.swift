@@ -24,6 +24,12 @@ enum SessionWriter {
                 UPDATE turns SET answer_text = ?, analysis_json = ?, audio_ms = ?, answer_started_at = ?, answer_ended_at = ?,
                 answer_complete = ?, score_json = ? WHERE session_id = ? AND question_id = ?
                 """, arguments: [text, json, audioMs, startedAt, endedAt, complete, scoreJSON, sessionID, questionID])
+        case .answerDraft(let sessionID, let questionID, let text, let audioMs, let startedAt, _):
+            // Never over a finished answer: drafts only fill a turn whose answer is still open.
+            try db.execute(sql: """
+                UPDATE turns SET answer_text = ?, audio_ms = ?, answer_started_at = ?, answer_complete = 0
+                WHERE session_id = ? AND question_id = ? AND answer_ended_at IS NULL
+                """, arguments: [text, audioMs, startedAt, sessionID, questionID])
         case .sessionEnded(let sessionID, let reason, let summary, let report, let at):
             let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
             let reportJSON = try report.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }

@@ -35,6 +35,8 @@ struct Serve: ParsableCommand {
     var products: String?
     @Option(help: "Send billing.warning when this many seconds are left. [env: JESTRY_BILLING_WARNING_SECONDS, default 60]")
     var billingWarningSeconds: Double?
+    @OptionGroup(title: "Limits on what one client may cost")
+    var limits: LimitOptions
 
     func run() throws {
         try Environment.bootstrapLogging(level: logLevel ?? Environment.value("JESTRY_LOG_LEVEL") ?? "info")
@@ -63,6 +65,7 @@ struct Serve: ParsableCommand {
         guard (0...65535).contains(configuration.port) else { throw ValidationError("--port must be from 0 to 65535") }
         try AccountOptions(tlsCert: tlsCert, tlsKey: tlsKey, allowedOrigins: allowedOrigins, products: products,
                            billingWarningSeconds: billingWarningSeconds).apply(to: &configuration)
+        try limits.apply(to: &configuration)
         guard configuration.trialMinutes >= 0 else { throw ValidationError("--trial-minutes cannot be negative") }
 
         let library: PromptLibrary

@@ -20,23 +20,9 @@ final class ManualClock: @unchecked Sendable {
 enum RawHTTP {
     /// Sends `request` to 127.0.0.1:`port` and returns what arrives until the headers end (or the peer closes).
     static func exchange(port: Int, _ request: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RawHTTPError.socket }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw RawHTTPError.connect }
-        let bytes = Array(request.utf8)
-        guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw RawHTTPError.send }
+        let socket = try RawSocket(port: port)
+        guard socket.write(request) else { throw RawHTTPError.send }
         var received = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let text = String(decoding: received, as: UTF8.self)
             if let end = text.range(of: "\r\n\r\n") {
@@ -44,9 +30,8 @@ enum RawHTTP {
                 if text.hasPrefix("HTTP/1.1 101") { break }
                 if let length = contentLength(text), text[end.upperBound...].utf8.count >= length { break }
             }
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            received.append(contentsOf: buffer[0..<count])
+            guard let chunk = socket.receive(timeout: 10) else { break }
+            received.append(chunk)
         }
         return String(decoding: received, as: UTF8.self)
     }
@@ -69,7 +54,7 @@ enum RawHTTP {
         return nil
     }
 
-    enum RawHTTPError: Error { case socket, connect, send }
+    enum RawHTTPError: Error { case send }
 }
 
 extension HTTPClient.Response {

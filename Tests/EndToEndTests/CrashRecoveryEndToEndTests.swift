@@ -71,6 +71,9 @@ import Testing
         let turns = try #require(stored["turns"] as? [[String: Any]])
         #expect(turns.count == 2, "both questions asked before the crash are stored")
         #expect(turns.first?["answer_text"] as? String == answer)
+        // The answer in progress was stored as it grew: the crash did not lose it.
+        #expect(turns.last?["answer_text"] as? String == "Halfway through my second answer")
+        #expect(turns.last?["answer_complete"] as? Bool == false)
         #expect(try http.send("GET", "v1/me", token: token).json["balance_ms"] as? Int == Int(balance))
         #expect(try store.balance(accountID: account.id) == balance, "the restart charged nothing")
     }

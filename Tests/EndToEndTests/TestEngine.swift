@@ -19,10 +19,12 @@ final class TestEngine {
     private var watcher: PromptsWatcher?
 
     /// `promptsDirectory` defaults to the repository's Prompts/; `watchPrompts` turns on live reload.
+    /// `prepareData` runs on the empty data folder before the server starts (files an earlier run left behind).
     init(trialMinutes: Double = 10, promptsDirectory: URL? = nil, watchPrompts: Bool = false,
-         configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+         configure: (inout ServerConfiguration) -> Void = { _ in }, prepareData: (URL) throws -> Void = { _ in }) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        try prepareData(dataDirectory)
         var configuration = ServerConfiguration(dataDirectory: dataDirectory,
                                                 promptsDirectory: promptsDirectory ?? Self.repository.appendingPathComponent("Prompts"),
                                                 staticDirectory: Self.repository.appendingPathComponent("web-static"))

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Server
+
+/// `jestry serve`'s limits on what one client may cost, each with its environment variable. 0 turns a connection or
+/// session cap off.
+struct LimitOptions: ParsableArguments {
+    @Option(help: "Interview connections open at once from one address. [env: JESTRY_MAX_CONNECTIONS_PER_ADDRESS, default 64]")
+    var maxConnectionsPerAddress: Int?
+    @Option(help: "Interview connections open at once per account. [env: JESTRY_MAX_CONNECTIONS_PER_ACCOUNT, default 6]")
+    var maxConnectionsPerAccount: Int?
+    @Option(help: "Live sessions at once per account. [env: JESTRY_MAX_LIVE_SESSIONS_PER_ACCOUNT, default 3]")
+    var maxLiveSessionsPerAccount: Int?
+    @Option(help: "Messages a second one connection may send, sustained (bursts of three seconds' worth). [env: JESTRY_MESSAGES_PER_SECOND, default 20]")
+    var messagesPerSecond: Int?
+    @Option(help: "KiB of unread events queued for one connection before it is closed. [env: JESTRY_MAX_QUEUED_OUTPUT_KIB, default 512]")
+    var maxQueuedOutputKib: Int?
+    @Option(help: "Seconds a request body may take to arrive. [env: JESTRY_REQUEST_BODY_DEADLINE_SECONDS, default 10]")
+    var requestBodyDeadlineSeconds: Double?
+    @Option(help: "Seconds a connection may wait before starting a session. [env: JESTRY_SESSION_START_TIMEOUT_SECONDS, default 15]")
+    var sessionStartTimeoutSeconds: Double?
+
+    func apply(to configuration: inout ServerConfiguration) throws {
+        if let value = try Self.whole(maxConnectionsPerAddress, "JESTRY_MAX_CONNECTIONS_PER_ADDRESS", "--max-connections-per-address") {
+            configuration.maxInterviewConnectionsPerAddress = value
+        }
+        if let value = try Self.whole(maxConnectionsPerAccount, "JESTRY_MAX_CONNECTIONS_PER_ACCOUNT", "--max-connections-per-account") {
+            configuration.maxInterviewConnectionsPerAccount = value
+        }
+        if let value = try Self.whole(maxLiveSessionsPerAccount, "JESTRY_MAX_LIVE_SESSIONS_PER_ACCOUNT", "--max-live-sessions-per-account") {
+            configuration.maxLiveSessionsPerAccount = value
+        }
+        if let value = try Self.whole(messagesPerSecond, "JESTRY_MESSAGES_PER_SECOND", "--messages-per-second", minimum: 1) {
+            configuration.messageLimit = RateLimit(burst: value * 3, period: 3)
+        }
+        if let value = try Self.whole(maxQueuedOutputKib, "JESTRY_MAX_QUEUED_OUTPUT_KIB", "--max-queued-output-kib", minimum: 16) {
+            configuration.maxQueuedOutputBytes = value * 1024
+        }
+        if let value = try Self.seconds(requestBodyDeadlineSeconds, "JESTRY_REQUEST_BODY_DEADLINE_SECONDS", "--request-body-deadline-seconds") {
+            configuration.requestBodyDeadlineSeconds = value
+        }
+        if let value = try Self.seconds(sessionStartTimeoutSeconds, "JESTRY_SESSION_START_TIMEOUT_SECONDS", "--session-start-timeout-seconds") {
+            configuration.sessionStartTimeoutSeconds = value
+        }
+    }
+
+    static func whole(_ flag: Int?, _ variable: String, _ option: String, minimum: Int = 0) throws -> Int? {
+        let value = try flag ?? Environment.value(variable).map {
+            guard let number = Int($0) else { throw ValidationError("\(variable) must be a whole number, not \"\($0)\"") }
+            return number
+        }
+        if let value, value < minimum { throw ValidationError("\(option) must be at least \(minimum)") }
+        return value
+    }
+
+    static func seconds(_ flag: Double?, _ variable: String, _ option: String) throws -> Double? {
+        let value = try flag ?? Environment.value(variable).map {
+            guard let number = Double($0) else { throw ValidationError("\(variable) must be a number, not \"\($0)\"") }
+            return number
+        }
+        if let value, !(value.isFinite && value >= 1 && value <= 3600) { throw ValidationError("\(option) must be from 1 to 3600") }
+        return value
+    }
+}
