@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "jestry", targets: ["jestry"]),
+        // The core and its fuzz driver, for the libFuzzer package in Fuzz/.
+        .library(name: "InterviewFuzzing", targets: ["InterviewFuzzing", "Interview"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -13,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // C libraries, imported through module maps and shim headers.
@@ -49,7 +52,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "InterviewTests", dependencies: ["Interview"]),
+        // Drives InterviewStateMachine with arbitrary inputs and checks its invariants: shared by the property
+        // tests and the libFuzzer target, so it lives beside the tests and uses only the public API.
+        .target(name: "InterviewFuzzing", dependencies: ["Interview"], path: "Tests/InterviewFuzzing"),
+        .testTarget(name: "InterviewTests", dependencies: [
+            "Interview", "InterviewFuzzing",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),

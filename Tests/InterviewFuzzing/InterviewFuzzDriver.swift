@@ -1,0 +1,197 @@
+import Foundation
+import Interview
+
+/// What one input did: the actions the machine returned and the time it handed out for settlement.
+public struct FuzzStep: Sendable {
+    public var index: Int
+    public var input: FuzzInput
+    public var actions: [InterviewAction]
+    /// Milliseconds `usageToSettle` returned in this step (a settlement).
+    public var usageTaken: Int64
+    /// Balance added to what the machine may charge (the start balance, or minutes granted meanwhile).
+    public var balanceGiven: Int64
+    /// Bytes the client sent in this step (the frame), for bounding the output.
+    public var inputBytes: Int
+    /// Whom the machine's errors in this step must answer: a client frame with this id, or nobody.
+    public var replyTo: ReplyTo
+
+    public init(index: Int, input: FuzzInput, actions: [InterviewAction], usageTaken: Int64, balanceGiven: Int64,
+                inputBytes: Int, replyTo: ReplyTo) {
+        self.index = index
+        self.input = input
+        self.actions = actions
+        self.usageTaken = usageTaken
+        self.balanceGiven = balanceGiven
+        self.inputBytes = inputBytes
+        self.replyTo = replyTo
+    }
+
+    public enum ReplyTo: Sendable, Equatable {
+        /// Not a client message: the machine has nobody to send an error to.
+        case nobody
+        /// A client message whose `id` is not known to the input's author.
+        case unknownID
+        case request(String?)
+    }
+}
+
+/// Plays a `FuzzScenario` against one `InterviewStateMachine` the way the server's service loop does: it decodes
+/// text frames with `ClientMessageDecoder`, looks up the plan and the balance for `session.start`, keeps an account
+/// ledger that charges are capped at (as the store does), delivers nothing to a dropped connection, and closes the
+/// connection for good at the end.
+public struct InterviewFuzzDriver {
+    public static let sessionID = "fuzz-session"
+
+    public private(set) var machine = InterviewStateMachine()
+    private var clock = ClockReading(monotonicMs: 5_000_000, wall: Date(timeIntervalSince1970: 1_800_000_000))
+    /// The account's balance as the store keeps it.
+    private var ledgerMs: Int64
+    private var connection = Connection.open
+    private var sampleRate = SessionStartRequest.defaultSampleRate
+    /// The detector's position: milliseconds of accepted audio.
+    private var audioMs: Int64 = 0
+    /// Questions whose speech went to the transcriber, oldest first.
+    private var transcribing: [String] = []
+    private var resumes = 0
+
+    private enum Connection {
+        case open
+        /// Dropped, waiting to be resumed: nothing arrives.
+        case suspended
+        /// Closed for good.
+        case gone
+    }
+
+    public init(balanceMs: Int64) {
+        ledgerMs = max(0, balanceMs)
+    }
+
+    /// Runs every input and the final close; the steps in order.
+    public static func run(_ scenario: FuzzScenario) -> [FuzzStep] {
+        var driver = InterviewFuzzDriver(balanceMs: scenario.balanceMs)
+        var steps = scenario.inputs.enumerated().compactMap { driver.apply($1, index: $0) }
+        if let last = driver.apply(.close, index: scenario.inputs.count) { steps.append(last) }
+        return steps
+    }
+
+    /// Applies one input; nil when the server would not call the machine for it (a frame to a dropped connection).
+    public mutating func apply(_ input: FuzzInput, index: Int) -> FuzzStep? {
+        var step = FuzzStep(index: index, input: input, actions: [], usageTaken: 0, balanceGiven: 0, inputBytes: 0,
+                            replyTo: .nobody)
+        if case .gone = connection { return nil }
+        switch input {
+        case .advance(let ms):
+            clock = clock.advanced(byMs: max(0, ms))
+            return nil
+        case .balanceChanged(let delta):
+            // A refund takes back only what is there; the balance never goes below zero. Before the start, the
+            // start itself hands the balance over.
+            let before = ledgerMs
+            ledgerMs = max(0, ledgerMs &+ delta)
+            step.balanceGiven = machine.isLive ? max(0, ledgerMs - before) : 0
+            return step
+        case .close:
+            step.actions = machine.clientClosed(at: clock)
+            connection = .gone
+            return step
+        case .disconnect:
+            guard case .open = connection else { return nil }
+            // As the service loop: a live session waits to be resumed, anything else is closed.
+            if machine.isLive {
+                machine.clientDisconnected(at: clock)
+                connection = .suspended
+            } else {
+                step.actions = machine.clientClosed(at: clock)
+                connection = .gone
+            }
+            return step
+        case .resume:
+            guard case .suspended = connection else { return nil }
+            resumes += 1
+            let requestID = "resume-\(resumes)"
+            step.replyTo = .request(requestID)
+            step.actions = machine.clientResumed(requestID: requestID, at: clock)
+            connection = .open
+            return step
+        default:
+            break
+        }
+        guard case .open = connection else { return nil }
+        switch input {
+        case .text(let frame, let requestID):
+            step.inputBytes = frame.count
+            step.replyTo = if case .known(let id) = requestID { .request(id) } else { .unknownID }
+            let (actions, given) = textReceived(frame)
+            step.actions = actions
+            step.balanceGiven = given
+        case .binary(let byteCount):
+            step.inputBytes = byteCount
+            step.replyTo = .request(nil)
+            let wasVoice = machine.acceptsAudio
+            let (actions, accepted) = machine.audioReceived(byteCount: byteCount, at: clock)
+            if accepted, wasVoice { audioMs += Int64(byteCount / 2) * 1000 / Int64(sampleRate) }
+            step.actions = actions
+        case .timer:
+            step.actions = machine.timerFired(at: clock)
+        case .settle:
+            // The service loop settles every live connection with a session, and reports balances only to those
+            // it charged.
+            guard machine.sessionID != nil else { return nil }
+            let ms = machine.usageToSettle(at: clock)
+            step.usageTaken = ms
+            guard ms > 0 else { return step }
+            ledgerMs -= min(ms, ledgerMs)
+            step.actions = machine.balanceUpdated(ledgerMs, at: clock)
+        case .speechStarted:
+            step.actions = machine.speechStarted(atAudioMs: audioMs, at: clock)
+        case .speechStopped:
+            step.actions = machine.speechStopped(atAudioMs: audioMs, at: clock)
+        case .transcriptionStarted:
+            guard let questionID = machine.currentQuestionID else { return nil }
+            machine.serverTranscriptionStarted()
+            transcribing.append(questionID)
+        case .transcriptionFinished(let text):
+            guard !transcribing.isEmpty else { return nil }
+            step.actions = machine.serverTranscriptionFinished(text, questionID: transcribing.removeFirst(), at: clock)
+        case .advance, .balanceChanged, .close, .disconnect, .resume:
+            break  // handled above
+        }
+        return step
+    }
+
+    /// A text frame, dispatched as `ServiceLoop.messageReceived` does; also returns the balance handed to a start.
+    private mutating func textReceived(_ frame: Data) -> (actions: [InterviewAction], balanceGiven: Int64) {
+        let envelope: ClientEnvelope
+        switch ClientMessageDecoder.decode(frame) {
+        case .failure(let error): return (machine.invalidMessageReceived(error), 0)
+        case .success(let decoded): envelope = decoded
+        }
+        let id = envelope.id
+        switch envelope.message {
+        case .sessionStart(let request) where !machine.isAwaitingStart:
+            return (machine.start(request, requestID: id, sessionID: "", plan: nil, balanceMs: 0, at: clock), 0)
+        case .sessionStart(let request):
+            let plan: (any InterviewPlan)? = request.trackID == FuzzPlan.track ? FuzzPlan() : nil
+            let actions = machine.start(request, requestID: id, sessionID: Self.sessionID, plan: plan, balanceMs: ledgerMs,
+                                        resumeToken: "resume-token", at: clock)
+            guard machine.isLive else { return (actions, 0) }
+            sampleRate = request.sampleRate
+            return (actions, ledgerMs)
+        case .sessionResume:
+            // Over a connection that is open the session is not waiting; the machine must refuse.
+            return (machine.clientResumed(requestID: id, at: clock), 0)
+        case .playback(let questionID, let playing):
+            return (machine.playbackChanged(questionID: questionID, playing: playing, requestID: id, at: clock), 0)
+        case .answerText(let text):
+            return (machine.answerTextReceived(text, requestID: id, at: clock), 0)
+        case .transcriptPartial(let text, let questionID):
+            return (machine.transcriptReceived(text, isFinal: false, questionID: questionID, requestID: id, at: clock), 0)
+        case .transcriptFinal(let text, let questionID):
+            return (machine.transcriptReceived(text, isFinal: true, questionID: questionID, requestID: id, at: clock), 0)
+        case .answerDone:
+            return (machine.answerDone(requestID: id, at: clock), 0)
+        case .sessionEnd:
+            return (machine.endSession(requestID: id, at: clock), 0)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Interview
+
+/// The promises `InterviewStateMachine` keeps whatever a client sends and whenever it sends it.
+public enum Invariant: String, Sendable, CaseIterable {
+    /// Each input yields at most `maxActionsPerInput` actions and at most `outputLimit(inputBytes:)` bytes of sent
+    /// messages: a client cannot make the engine talk much more than it was talked to.
+    case boundedOutput
+    /// Every balance and remaining time the machine reports is zero or more.
+    case balanceNeverNegative
+    /// The machine never charges more time than the balance it was given (at the start, plus minutes granted while
+    /// the session ran).
+    case usageWithinBalance
+    /// A session that started ends with exactly one `sessionEnded` record, with the reason the client is told
+    /// (no message for `disconnected`, whose client is gone) and one close; a session that never started records
+    /// no end.
+    case oneEndPerSession
+    /// After the end nothing is charged, asked, recorded or measured: only errors answer late messages.
+    case quietAfterEnd
+    /// Errors answer client messages only, and carry the `id` of the message they answer.
+    case errorsEchoRequestID
+}
+
+/// An invariant broken at one step of a run.
+public struct InvariantViolation: Sendable, Equatable, CustomStringConvertible {
+    public var invariant: Invariant
+    /// The index of the input in the scenario (`inputs.count` for the final close).
+    public var step: Int
+    public var detail: String
+
+    public var description: String { "\(invariant.rawValue) at input \(step): \(detail)" }
+}
+
+/// Checks a run's steps against every `Invariant`.
+public enum InterviewInvariants {
+    public static let maxActionsPerInput = 32
+
+    /// Room for the largest event the machine composes on its own (`session.ended` with its report), plus every
+    /// client byte echoed back JSON-escaped (at most 6 bytes for one, as `\u0001`).
+    public static func outputLimit(inputBytes: Int) -> Int { 16_384 + 6 * inputBytes }
+
+    public static func violations(in steps: [FuzzStep]) -> [InvariantViolation] {
+        var found: [InvariantViolation] = []
+        func fail(_ invariant: Invariant, _ step: FuzzStep, _ detail: String) {
+            found.append(InvariantViolation(invariant: invariant, step: step.index, detail: detail))
+        }
+        var startedSession: String?
+        var ends: [(reason: SessionEndReason, step: Int)] = []
+        var endedMessages: [SessionEndReason] = []
+        var closes = 0
+        var given: Int64 = 0
+        var charged: Int64 = 0
+        var overchargeReported = false
+
+        for step in steps {
+            let sent = step.actions.compactMap { if case .send(let message) = $0 { message } else { nil } }
+
+            if step.actions.count > maxActionsPerInput {
+                fail(.boundedOutput, step, "\(step.actions.count) actions for \(step.input)")
+            }
+            let bytes = sent.reduce(0) { $0 + $1.encoded().count }
+            if bytes > outputLimit(inputBytes: step.inputBytes) {
+                fail(.boundedOutput, step, "\(bytes) bytes sent for \(step.inputBytes) bytes received (\(step.input))")
+            }
+
+            for message in sent {
+                if let negative = negativeAmount(in: message) {
+                    fail(.balanceNeverNegative, step, "\(message.type) reports \(negative)")
+                }
+            }
+
+            for error in sent.compactMap({ if case .error(let error) = $0 { error } else { nil } }) {
+                switch step.replyTo {
+                case .nobody:
+                    fail(.errorsEchoRequestID, step, "error \(error.code.rawValue) without a client message (\(step.input))")
+                case .request(let id) where error.requestID != id:
+                    fail(.errorsEchoRequestID, step,
+                         "error \(error.code.rawValue) carries id \(error.requestID.debugDescription), the message had \(id.debugDescription)")
+                case .request, .unknownID:
+                    break
+                }
+            }
+
+            let endedBefore = !ends.isEmpty
+            var endedInStep = false
+            for action in step.actions {
+                if endedBefore || endedInStep, !allowedAfterEnd(action, sameStep: endedInStep && !endedBefore) {
+                    fail(.quietAfterEnd, step, "\(describe(action)) after the session ended")
+                }
+                switch action {
+                case .record(.sessionStarted(let sessionID, _, _, _, _)):
+                    if startedSession != nil { fail(.oneEndPerSession, step, "a second sessionStarted record") }
+                    startedSession = sessionID
+                case .record(.sessionEnded(let sessionID, let reason, _, _, _)):
+                    if sessionID != startedSession {
+                        fail(.oneEndPerSession, step, "sessionEnded for \(sessionID), started: \(startedSession.debugDescription)")
+                    }
+                    ends.append((reason, step.index))
+                    endedInStep = true
+                case .send(.sessionEnded(let ended)):
+                    endedMessages.append(ended.reason)
+                case .close:
+                    closes += 1
+                case .settleUsage(_, let ms):
+                    charged += ms
+                    if ms <= 0 { fail(.usageWithinBalance, step, "settleUsage of \(ms) ms") }
+                default:
+                    break
+                }
+            }
+            if endedBefore, step.usageTaken > 0 {
+                fail(.quietAfterEnd, step, "usageToSettle handed out \(step.usageTaken) ms after the end")
+            }
+
+            given += step.balanceGiven
+            charged += step.usageTaken
+            if charged > given, !overchargeReported {
+                overchargeReported = true
+                fail(.usageWithinBalance, step, "\(charged) ms charged, \(given) ms given (\(step.input))")
+            }
+        }
+
+        let last = steps.last.map(\.index) ?? 0
+        func failAtEnd(_ invariant: Invariant, _ detail: String) {
+            found.append(InvariantViolation(invariant: invariant, step: last, detail: detail))
+        }
+        switch (startedSession, ends.count) {
+        case (nil, 0), (.some, 1): break
+        case (nil, let count): failAtEnd(.oneEndPerSession, "\(count) sessionEnded records without a start")
+        case (.some, let count): failAtEnd(.oneEndPerSession, "\(count) sessionEnded records once closed")
+        }
+        if let end = ends.first {
+            let expectedMessages = end.reason == .disconnected ? [] : [end.reason]
+            if endedMessages != expectedMessages || closes != expectedMessages.count {
+                failAtEnd(.oneEndPerSession, "ended \(end.reason.rawValue) at input \(end.step); session.ended sent: "
+                    + "\(endedMessages.map(\.rawValue)), closes: \(closes)")
+            }
+        } else if !endedMessages.isEmpty || closes > 0 {
+            failAtEnd(.oneEndPerSession, "session.ended sent \(endedMessages.count) times and \(closes) closes without an end record")
+        }
+        return found
+    }
+
+    /// Within the step that ends the session the end is announced and the connection closed; after it, only
+    /// errors.
+    private static func allowedAfterEnd(_ action: InterviewAction, sameStep: Bool) -> Bool {
+        switch action {
+        case .send(.error): true
+        case .send(.sessionEnded), .close: sameStep
+        default: false
+        }
+    }
+
+    private static func negativeAmount(in message: ServerMessage) -> Int64? {
+        let amounts: [Int64] = switch message {
+        case .sessionStarted(let started, _): [started.balanceMs]
+        case .sessionResumed(_, let balance, _): [balance]
+        case .billingUpdated(let update): [update.balanceMs, update.sessionUsedMs]
+        case .billingWarning(let remaining): [remaining]
+        case .sessionEnded(let ended): [ended.summary.usedMs]
+        default: []
+        }
+        return amounts.first { $0 < 0 }
+    }
+
+    private static func describe(_ action: InterviewAction) -> String {
+        switch action {
+        case .send(let message): "send \(message.type)"
+        case .record(let record): "record \(String(describing: record).prefix(60))"
+        case .settleUsage(_, let ms): "settleUsage \(ms) ms"
+        case .close(let code, _): "close \(code)"
+        }
+    }
+}
