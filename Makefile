@@ -2,7 +2,7 @@
 # Both install missing system packages first (apt, as root or through sudo, only when missing).
 
 SWIFT ?= swift
-APT_PACKAGES := pkg-config libwebsockets-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver
+APT_PACKAGES := pkg-config libwebsockets-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver python3-venv
 PORT ?= 8080
 
 .PHONY: run test build setup
@@ -12,9 +12,10 @@ run: setup
 	$(SWIFT) build --product jestry
 	$$($(SWIFT) build --show-bin-path)/jestry serve --port $(PORT)
 
-## Install missing system packages and run every test (unit, prompt examples and end-to-end).
+## Install missing system packages and run every test (unit, prompt examples, end-to-end, WebSocket conformance).
 test: setup
 	$(SWIFT) test
+	sh Tests/Conformance/run.sh
 
 build: setup
 	$(SWIFT) build
