@@ -12,8 +12,10 @@ run: setup
 	$(SWIFT) build --product jestry
 	$$($(SWIFT) build --show-bin-path)/jestry serve --port $(PORT)
 
-## Install missing system packages and run every test (unit, prompt examples and end-to-end).
+## Install missing system packages and run every test: the browser client's JavaScript units, then the Swift tests
+## (unit, prompt examples, end-to-end, browser).
 test: setup
+	node --test Tests/ClientTests/*.test.js
 	$(SWIFT) test
 
 build: setup
@@ -24,6 +26,7 @@ setup:
 	for package in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
 	done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

@@ -20,10 +20,11 @@ final class BrowserHarness {
     /// A signed-out visit asking who is signed in (401) is expected on every page that starts signed out.
     private(set) var expectedConsoleErrors = ["/v1/me - Failed to load resource: the server responded with a status of 401"]
 
-    /// Runs `body` with a fresh engine and browser, and cleans both up whatever happens.
-    static func run(trialMinutes: Double = 10, width: Int = 1280, height: Int = 1000, phone: Bool = false,
-                    _ body: (BrowserHarness) async throws -> Void) async throws {
-        let engine = try BrowserEngine(trialMinutes: trialMinutes)
+    /// Runs `body` with a fresh engine and browser, and cleans both up whatever happens. `resumeGraceSeconds` nil
+    /// runs the engine with its production grace period for dropped connections.
+    static func run(trialMinutes: Double = 10, resumeGraceSeconds: Double? = nil, width: Int = 1280, height: Int = 1000,
+                    phone: Bool = false, _ body: (BrowserHarness) async throws -> Void) async throws {
+        let engine = try BrowserEngine(trialMinutes: trialMinutes, resumeGraceSeconds: resumeGraceSeconds)
         defer { engine.stop() }
         let chromedriver = try await ChromeDriver()
         defer { chromedriver.stop() }
@@ -226,5 +227,28 @@ final class BrowserHarness {
         try await browser.execute("document.activeElement && document.activeElement.blur && document.activeElement.blur(); window.scrollTo(0, 0);")
         try await Task.sleep(nanoseconds: 300_000_000)
         try await browser.screenshot().write(to: directory.appendingPathComponent("\(name).png"))
+    }
+}
+
+extension BrowserHarness {
+    /// From now on the page keeps every event the engine sends it, in `window.engineEvents`, for checks against what
+    /// the page shows.
+    func recordEngineEvents() async throws {
+        try await browser.execute("""
+            window.engineEvents = [];
+            window.jestry.view.socket.addEventListener('server', (event) => window.engineEvents.push(event.detail));
+            """)
+    }
+
+    /// The coaching tip on the page is the one in the engine's latest feedback.live, word for word, and there is no tip
+    /// when the engine sends none. Waits (bounded) for the engine's first feedback, or for its first tip.
+    func expectTheEnginesTip(waitingForATip: Bool = false) async throws {
+        let seen = try await waitUntil(waitingForATip ? "a tip from the engine" : "the engine's feedback", """
+            const feedback = window.engineEvents.filter((event) => event.type === 'feedback.live').pop();
+            if (!feedback || (arguments[0] && !feedback.tip)) return null;
+            const box = document.querySelector('[data-testid=tip]').closest('.tip');
+            return [feedback.tip ? feedback.tip.text : '', box.hidden ? '' : box.querySelector('[data-testid=tip]').innerText.trim()];
+            """, [waitingForATip]) as? [String]
+        #expect(seen?.count == 2 && seen?.first == seen?.last, "the engine's tip and the page's: \(seen ?? [])")
     }
 }

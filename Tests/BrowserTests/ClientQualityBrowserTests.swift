@@ -120,8 +120,13 @@ extension BrowserTests {
                 try await page.signInThroughTheForm(email: email)
                 try await audit(page, "practice setup")
                 try await page.startInterview(mode: "text")
+                try await page.recordEngineEvents()
                 try await page.answerByTyping("Um, at my last job our team had to ship a billing service in six weeks.")
                 try await page.waitForText("[data-testid=filler-count]", containing: "1")
+                // Thirty words of "we" and no "I": the engine's prompts have a tip for that, and the page shows it.
+                try await page.answerByTyping("We split the work so that we could meet the date, and we asked the other teams for help, "
+                    + "and then we shipped it together.")
+                try await page.expectTheEnginesTip(waitingForATip: true)
                 try await audit(page, "interview room")
                 try await page.screenshot("interview-phone")
                 try await page.click("[data-testid=end-interview]")
