@@ -94,9 +94,11 @@ extension BrowserTests {
             return problems;
             """
 
+        /// This page's own checks, then axe-core's.
         func audit(_ page: BrowserHarness, _ screen: String) async throws {
             let problems = try await page.browser.execute(Self.auditScript) as? [String] ?? ["the audit did not run"]
             #expect(problems.isEmpty, "\(screen): \(problems)")
+            try await page.expectAccessible(screen)
         }
 
         @Test func everyScreenIsLabelledReadableAndFitsAPhone() async throws {
@@ -117,6 +119,8 @@ extension BrowserTests {
                 try await audit(page, "sign up with errors")
 
                 let email = try page.engine.createAccount()
+                try await page.open("#/signin")
+                try await audit(page, "sign in")
                 try await page.signInThroughTheForm(email: email)
                 try await audit(page, "practice setup")
                 try await page.startInterview(mode: "text")

@@ -41,6 +41,7 @@ extension BrowserTests {
                 #expect(try await page.attribute("[data-star=task]", "data-covered") == "true")
                 #expect(try await page.attribute("[data-star=result]", "data-covered") == "false")
                 try await page.expectTheEnginesTip()
+                try await page.expectAccessible("a voice interview")
                 try await page.screenshot("interview-voice")
 
                 // Finishing the answer brings the next question (a follow-up for this short answer).
@@ -203,6 +204,7 @@ extension BrowserTests {
                 #expect(try await page.text("[data-testid=status]") == "Connection lost")
                 #expect(try await page.text("[data-testid=transcript]").contains("We had six weeks to ship the billing service."))
                 #expect(try await page.text("[data-testid=transcript] .turn__note") == "The answer was cut off.")
+                try await page.expectAccessible("a lost interview")
                 try await page.screenshot("connection-lost")
 
                 try await page.click("[data-testid=start-again]")

@@ -7,10 +7,11 @@ import { answerScore } from '../report.js';
 
 export class TranscriptView {
   constructor() {
-    this.list = h('ol', { class: 'transcript__list', role: 'log', 'aria-label': 'Interview transcript', 'data-testid': 'transcript' });
+    this.list = h('ol', { class: 'transcript__list' });
+    // The live region wraps the list: a role on the <ol> itself would take its list semantics away.
     this.element = h('section', { class: 'transcript', 'aria-labelledby': 'transcript-title' },
       h('h2', { id: 'transcript-title', class: 'section-title' }, 'Transcript'),
-      this.list);
+      h('div', { role: 'log', 'aria-labelledby': 'transcript-title', 'data-testid': 'transcript' }, this.list));
     this.rendered = [];
   }
 
