@@ -134,6 +134,8 @@ extension BrowserTests {
                 try await audit(page, "interview room")
                 try await page.screenshot("interview-phone")
                 try await page.click("[data-testid=end-interview]")
+                try await page.waitForElement("dialog[open]")
+                try await page.expectAccessible("the dialog that ends the interview")
                 try await page.confirmDialog()
                 try await page.waitForElement("[data-testid=end-screen]")
                 try await audit(page, "end screen")

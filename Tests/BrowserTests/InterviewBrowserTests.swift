@@ -115,6 +115,7 @@ extension BrowserTests {
                 #expect(end.contains("Buy more minutes"))
                 #expect(try await page.text("[data-testid=transcript]").contains("disagreed about how to release"))
                 try await page.waitForText("#balance-value", containing: "0 min")
+                try await page.expectAccessible("out of minutes")
                 try await page.screenshot("out-of-minutes")
 
                 // With no minutes, a new interview cannot start, and the page says how to get more.
@@ -122,6 +123,7 @@ extension BrowserTests {
                 try await page.waitForElement("[data-testid=no-minutes]")
                 #expect(try await page.browser.execute("return document.querySelector('[data-testid=start-interview]').disabled") as? Bool == true)
                 #expect(try await page.text("[data-testid=no-minutes]").contains("Buy more minutes"))
+                try await page.expectAccessible("practice with no minutes")
 
                 let token = try page.engine.token(email: email)
                 #expect(try page.engine.json("GET", "v1/me", token: token).json["balance_ms"] as? Int == 0)
