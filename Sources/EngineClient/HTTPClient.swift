@@ -2,6 +2,13 @@ import COpenSSL
 import Foundation
 #if canImport(Glibc)
 import Glibc
+private let streamSocket = Int32(SOCK_STREAM.rawValue)
+/// A peer that hung up makes `send` fail with EPIPE instead of killing the process with SIGPIPE.
+private let sendFlags = Int32(MSG_NOSIGNAL)
+#else
+import Darwin
+private let streamSocket = SOCK_STREAM
+private let sendFlags: Int32 = 0  // Darwin has no MSG_NOSIGNAL: SO_NOSIGPIPE is set on the socket instead
 #endif
 
 /// A small blocking HTTP/1.1 client, plain or over TLS, one request per connection: the engine's API for bots and
@@ -68,7 +75,7 @@ public struct HTTPClient: Sendable {
 
         let connection = try Connection(host: host, port: url.port ?? (scheme == "https" ? 443 : 80),
                                         tls: scheme == "https", timeout: timeout)
-        defer { connection.close() }
+        defer { connection.finish() }
         try connection.write(request)
         // Connection: close, so the answer ends at its length or, without one, where the server hangs up.
         var received = Data()
@@ -165,20 +172,20 @@ private final class Connection {
 
     init(host: String, port: Int, tls useTLS: Bool, timeout: TimeInterval) throws {
         self.timeout = timeout
-        descriptor = try Self.connect(host: host, port: port, timeout: timeout)
+        descriptor = try Self.dial(host: host, port: port, timeout: timeout)
         guard useTLS else { return }
         do {
             try startTLS(host: host)
         } catch {
-            close()
+            finish()
             throw error
         }
     }
 
-    private static func connect(host: String, port: Int, timeout: TimeInterval) throws -> Int32 {
+    private static func dial(host: String, port: Int, timeout: TimeInterval) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_socktype = streamSocket
         var found: UnsafeMutablePointer<addrinfo>?
         let resolved = getaddrinfo(host, String(port), &hints, &found)
         guard resolved == 0, let first = found else {
@@ -192,7 +199,7 @@ private final class Connection {
             // Connect without blocking, so an unreachable host costs `timeout`, not the kernel's minutes.
             let flags = fcntl(descriptor, F_GETFL)
             _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
-            var outcome = Glibc.connect(descriptor, candidate.pointee.ai_addr, candidate.pointee.ai_addrlen) == 0 ? 0 : errno
+            var outcome = connect(descriptor, candidate.pointee.ai_addr, candidate.pointee.ai_addrlen) == 0 ? 0 : errno
             if outcome == EINPROGRESS {
                 var waiting = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
                 if poll(&waiting, 1, Int32(timeout * 1000)) == 1 {
@@ -204,13 +211,17 @@ private final class Connection {
             }
             guard outcome == 0 else {
                 problem = String(cString: strerror(outcome))
-                Glibc.close(descriptor)
+                close(descriptor)
                 continue
             }
             _ = fcntl(descriptor, F_SETFL, flags)
             var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
             setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            #if !canImport(Glibc)
+            var on: Int32 = 1
+            setsockopt(descriptor, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<Int32>.size))
+            #endif
             return descriptor
         }
         throw HTTPClient.ClientError.transport("cannot connect to \(host):\(port): \(problem)")
@@ -231,9 +242,8 @@ private final class Connection {
     }
 
     private func tlsError(_ what: String) -> HTTPClient.ClientError {
-        var buffer = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(ERR_get_error(), &buffer, buffer.count)
-        return .transport("\(what): \(String(cString: buffer))")
+        let reason = ERR_reason_error_string(ERR_get_error()).map { String(cString: $0) } ?? "no reason given"
+        return .transport("\(what): \(reason)")
     }
 
     func write(_ data: Data) throws {
@@ -242,7 +252,7 @@ private final class Connection {
             while offset < buffer.count {
                 let pointer = buffer.baseAddress! + offset
                 let written = tls.map { Int(SSL_write($0, pointer, Int32(buffer.count - offset))) }
-                    ?? Glibc.send(descriptor, pointer, buffer.count - offset, Int32(MSG_NOSIGNAL))
+                    ?? send(descriptor, pointer, buffer.count - offset, sendFlags)
                 guard written > 0 else { throw HTTPClient.ClientError.transport("sending failed: \(String(cString: strerror(errno)))") }
                 offset += written
             }
@@ -261,7 +271,7 @@ private final class Connection {
         throw HTTPClient.ClientError.transport("no complete answer within \(Int(timeout)) s")
     }
 
-    func close() {
+    func finish() {
         if let tls {
             SSL_shutdown(tls)
             SSL_free(tls)
@@ -271,6 +281,6 @@ private final class Connection {
             SSL_CTX_free(context)
             self.context = nil
         }
-        Glibc.close(descriptor)
+        close(descriptor)
     }
 }
