@@ -37,7 +37,7 @@ let package = Package(
             "Interview", "Security",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "EngineClient", dependencies: ["CWebSockets"]),
+        .target(name: "EngineClient", dependencies: ["CWebSockets", "COpenSSL"]),
         .target(name: "Server", dependencies: [
             "Interview", "Prompts", "Audio", "Store", "Security", "CWebSockets",
             .product(name: "Logging", package: "swift-log"),

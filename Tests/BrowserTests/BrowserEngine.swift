@@ -17,7 +17,8 @@ final class BrowserEngine {
     let http: HTTPClient
     let baseURL: URL
 
-    init(trialMinutes: Double) throws {
+    /// `resumeGraceSeconds` nil keeps the production default.
+    init(trialMinutes: Double, resumeGraceSeconds: Double?) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         var configuration = ServerConfiguration(dataDirectory: dataDirectory,
@@ -28,8 +29,7 @@ final class BrowserEngine {
         configuration.trialMinutes = trialMinutes
         // Real PBKDF2 with fewer rounds; the production count is tested in SecurityTests.
         configuration.passwordIterations = 1_000
-        // A dropped connection ends its session at once unless a test turns resuming on.
-        configuration.resumeGraceSeconds = 0
+        if let resumeGraceSeconds { configuration.resumeGraceSeconds = resumeGraceSeconds }
         let library = try PromptLibrary.load(directory: configuration.promptsDirectory).get()
         store = try SQLiteStore(path: configuration.databasePath)
         var logger = Logger(label: "jestry.browser-test")
