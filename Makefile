@@ -4,16 +4,18 @@
 SWIFT ?= swift
 APT_PACKAGES := pkg-config libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver python3-venv
 PORT ?= 8080
+# The Python references for bench-vad live outside the clone, in a virtualenv named after its requirements.
+JESTRY_CACHE ?= $(HOME)/.cache/jestry
+VAD_VENV = $(JESTRY_CACHE)/venv-vad-$(shell sha256sum bench/vad/requirements.txt | cut -c1-16)
 
 # axe-core, the accessibility checker the browser tests run on every screen. It ships inside PyPI's
 # axe-playwright-python wheel; fetched once into a cache outside the clone, checked against its digest, never committed.
-JESTRY_CACHE ?= $(HOME)/.cache/jestry
 AXE_CORE_VERSION := 4.12.1
 AXE_WHEEL := axe-playwright-python==0.1.8
 AXE_SHA256 := 84494fec757e4710dc751c8d7a636e457f4532f08f85c86dc9070133fbff53bc
 AXE_JS := $(JESTRY_CACHE)/axe-$(AXE_CORE_VERSION)/axe.min.js
 
-.PHONY: run test build setup
+.PHONY: run test build setup bench-vad
 
 ## Install missing system packages, build, and run the engine on http://localhost:$(PORT).
 run: setup
@@ -38,6 +40,19 @@ $(AXE_JS):
 
 build: setup
 	$(SWIFT) build
+
+## Speech detection on the labelled test set beside Silero VAD v6 and webrtcvad: one table (docs/BENCHMARKS.md).
+bench-vad: setup
+	$(SWIFT) build -c release --product jestry
+	@if [ ! -x "$(VAD_VENV)/bin/python" ]; then \
+	  echo "Creating $(VAD_VENV)"; rm -rf "$(VAD_VENV).partial"; \
+	  python3 -m venv "$(VAD_VENV).partial" \
+	    && "$(VAD_VENV).partial/bin/pip" install -q --no-deps -r bench/vad/requirements.txt \
+	    && mv "$(VAD_VENV).partial" "$(VAD_VENV)"; \
+	fi
+	@mixes=$$(mktemp -d); \
+	$$($(SWIFT) build -c release --show-bin-path)/jestry bench vad --export "$$mixes" \
+	  && "$(VAD_VENV)/bin/python" bench/vad/compare.py "$$mixes"; status=$$?; rm -rf "$$mixes"; exit $$status
 
 setup:
 	@missing=""; \

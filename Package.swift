@@ -27,6 +27,8 @@ let package = Package(
         // The pure core: no I/O, no clock, no sockets.
         .target(name: "Interview"),
         .target(name: "Audio"),
+        // The labelled test set of the voice activity detector: noises, mixes and window scores (tests, benchmark).
+        .target(name: "VADTestSet", dependencies: ["Audio"]),
         .target(name: "Prompts", dependencies: [
             "Interview", "Security",
             .product(name: "Yams", package: "Yams"),
@@ -47,7 +49,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "jestry", dependencies: [
-            "Server", "Bot", "Store", "Prompts", "Audio", "Interview",
+            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "VADTestSet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -59,7 +61,7 @@ let package = Package(
             "Interview", "InterviewFuzzing",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "VADTestSet"], exclude: ["Fixtures"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
