@@ -38,6 +38,12 @@ public struct InterviewStateMachine: Sendable {
         public var transcribesSpeech = false
         /// A silent turn waits at most this much longer for the engine's transcriber.
         public var transcriptionWaitMs: Int64 = 8_000
+        /// While a stretch of speech runs longer than this, the engine transcribes it so far (interim transcripts)…
+        public var interimTranscriptAfterMs: Int64 = 2_000
+        /// …at most this often per session, one at a time…
+        public var interimTranscriptIntervalMs: Int64 = 1_500
+        /// …and not for stretches longer than this (each interim transcribes the whole stretch again).
+        public var interimTranscriptMaxStretchMs: Int64 = 30_000
 
         public init() {}
     }
@@ -195,7 +201,9 @@ public struct InterviewStateMachine: Sendable {
             .send(.sessionStarted(SessionStarted(sessionID: sessionID, protocolVersion: ClientMessageDecoder.protocolVersion,
                                                  trackID: plan.trackID, trackTitle: plan.trackTitle, mode: request.mode,
                                                  sampleRate: request.sampleRate, mainQuestionCount: plan.mainQuestionCount,
-                                                 balanceMs: balanceMs, resumeToken: resumeToken), replyTo: requestID)),
+                                                 balanceMs: balanceMs, resumeToken: resumeToken,
+                                                 transcription: settings.transcribesSpeech ? .engine : .client),
+                                  replyTo: requestID)),
         ]
         actions += session.ask(session.mainQuestion, at: now)
         // Metering starts with the first question, not with the connection.
@@ -273,9 +281,23 @@ public struct InterviewStateMachine: Sendable {
             }
             // Audio alone is not news for live feedback (speech events and transcripts are); the timer's heartbeat
             // keeps the counters moving.
-            return []
+            return Self.interimTranscriptionIfDue(&session, settings: settings, at: now)
         }
         return (turnEnds ? actions + finishTurn(.silence, at: now) : actions, accepted)
+    }
+
+    /// While the candidate has been speaking for `interimTranscriptAfterMs` of one stretch, the engine transcribes
+    /// the stretch so far, one interim at a time and at most every `interimTranscriptIntervalMs`.
+    private static func interimTranscriptionIfDue(_ session: inout LiveSession, settings: Settings,
+                                                  at now: ClockReading) -> [InterviewAction] {
+        guard settings.transcribesSpeech, session.speaking, !session.interimInFlight, let current = session.current,
+              let start = session.answer.speechStartAudioMs else { return [] }
+        let stretchMs = session.audioClockMs - start
+        guard stretchMs >= settings.interimTranscriptAfterMs, stretchMs <= settings.interimTranscriptMaxStretchMs else { return [] }
+        if let last = session.lastInterimRequestMs, now.monotonicMs - last < settings.interimTranscriptIntervalMs { return [] }
+        session.interimInFlight = true
+        session.lastInterimRequestMs = now.monotonicMs
+        return [.transcribe(questionID: current.questionID, final: false)]
     }
 
     /// The voice activity detector heard speech begin at `audioMs` into the session's audio.
@@ -315,32 +337,70 @@ public struct InterviewStateMachine: Sendable {
         if settings.transcribesSpeech, let current = session.current {
             // Until its text arrives, a silent turn waits for it (up to `transcriptionWaitMs`).
             session.transcriptionsPending += 1
-            actions.append(.transcribe(questionID: current.questionID))
+            // An interim of this stretch still out would only repeat part of the final: it is dropped on arrival.
+            if session.interimInFlight { session.interimStale = true }
+            actions.append(.transcribe(questionID: current.questionID, final: true))
         }
         state = .live(session)
         return actions
     }
 
-    /// The engine's transcriber finished for `questionID`: `text` nil when it failed. A result for a turn that has
-    /// already ended is dropped quietly (the client did nothing wrong); the stored answer keeps what was heard.
-    /// While the session waits for resume the words are kept in the answer all the same (nothing is sent).
-    public mutating func serverTranscriptionFinished(_ text: String?, questionID: String, at now: ClockReading) -> [InterviewAction] {
+    /// The engine's transcriber finished for `questionID`: `text` nil when the stretch could not be transcribed
+    /// (the transcriber failed, timed out or was too busy), empty when it heard no words. `final` as in the
+    /// `transcribe` action it answers.
+    ///
+    /// A final result becomes a `transcript` event (final) and a final transcript of the answer; an interim one a
+    /// `transcript` event (not final) and the answer's partial, which the final replaces. When a final fails, the
+    /// stretch stays untranscribed but its last interim is kept as final, the turn stops waiting, and the client is
+    /// told once (`transcription.status` unavailable) until a final succeeds again. A result for a turn that has
+    /// already ended is dropped quietly (the client did nothing wrong), and so is an interim whose stretch has ended.
+    /// While the session waits for resume, final words are kept in the answer all the same (nothing is sent).
+    public mutating func serverTranscriptionFinished(_ text: String?, questionID: String, final: Bool = true,
+                                                     at now: ClockReading) -> [InterviewAction] {
         if case .suspended(var session) = state, session.current?.questionID == questionID {
             state = .modifying
-            session.transcriptionsPending = max(0, session.transcriptionsPending - 1)
-            if let text, !text.isEmpty, Self.refuseIfTooLong(adding: text, replacingPartial: true, to: session.answer,
-                                                            settings: settings, requestID: nil) == nil {
-                session.answer.append(final: text)
+            if final {
+                session.transcriptionsPending = max(0, session.transcriptionsPending - 1)
+                let words = (text ?? "").isEmpty ? session.answer.partial : text ?? ""
+                if !words.isEmpty, Self.refuseIfTooLong(adding: words, replacingPartial: true, to: session.answer,
+                                                        settings: settings, requestID: nil) == nil {
+                    session.answer.append(final: words)
+                }
+            } else {
+                session.interimInFlight = false
+                session.interimStale = false
             }
             state = .suspended(session)
             return []
         }
         guard case .live(var session) = state, session.current?.questionID == questionID else { return [] }
         state = .modifying
+        if !final {
+            session.interimInFlight = false
+            let stale = session.interimStale
+            session.interimStale = false
+            state = .live(session)
+            guard !stale, let text, !text.isEmpty else { return [] }
+            return [.send(.transcript(questionID: questionID, text: text, isFinal: false))]
+                + transcriptReceived(text, isFinal: false, questionID: questionID, requestID: nil, at: now)
+        }
         session.transcriptionsPending = max(0, session.transcriptionsPending - 1)
+        var actions: [InterviewAction] = []
+        if text == nil, !session.engineTranscriptionFailing {
+            session.engineTranscriptionFailing = true
+            actions.append(.send(.transcriptionStatus(.unavailable,
+                                                      message: "Your last words could not be transcribed; the interview goes on, and the engine will try again with what you say next.")))
+        } else if text != nil, session.engineTranscriptionFailing {
+            session.engineTranscriptionFailing = false
+            actions.append(.send(.transcriptionStatus(.engine, message: "Transcription works again.")))
+        }
+        // No words from the final: the stretch's last interim, if any, stands for it.
+        let words = (text ?? "").isEmpty ? session.answer.partial : text ?? ""
         state = .live(session)
-        guard let text, !text.isEmpty else { return [] }
-        return transcriptReceived(text, isFinal: true, questionID: questionID, requestID: nil, at: now)
+        guard !words.isEmpty else { return actions }
+        let added = transcriptReceived(words, isFinal: true, questionID: questionID, requestID: nil, at: now)
+        if added.contains(where: { if case .send(.error) = $0 { true } else { false } }) { return actions + added }
+        return actions + [.send(.transcript(questionID: questionID, text: words, isFinal: true))] + added
     }
 
     /// The open question's id, for tagging work that comes back later.
@@ -481,6 +541,7 @@ public struct InterviewStateMachine: Sendable {
             session.speaking = false
             session.silenceSince = nil
             session.playbackActive = false
+            if session.interimInFlight { session.interimStale = true }
             state = .suspended(session)
             return [.park(sessionID: session.sessionID)]
         case .live, .suspended:

@@ -92,6 +92,14 @@ struct LiveSession: Sendable {
     var playbackActive = false
     /// Transcriptions the engine's own transcriber is working on for this answer; a silent turn waits for them.
     var transcriptionsPending = 0
+    /// An interim transcription of the stretch being spoken is out; `interimStale` once that stretch has ended (its
+    /// final is on the way, so the interim is dropped when it comes back).
+    var interimInFlight = false
+    var interimStale = false
+    /// When the last interim transcription was asked for (monotonic), for the rate bound.
+    var lastInterimRequestMs: Int64?
+    /// The engine's last final transcription failed; the client was told (`transcription.status`).
+    var engineTranscriptionFailing = false
 
     // Silence after a question, and the answer's time limit.
     var quietSinceMs: Int64 = 0
@@ -151,6 +159,8 @@ struct LiveSession: Sendable {
         silenceSince = nil
         playbackActive = false
         transcriptionsPending = 0
+        interimInFlight = false
+        interimStale = false
         quietSinceMs = now.monotonicMs
         nudgesSent = 0
         timeWarningSent = false

@@ -26,6 +26,22 @@ public enum SessionEndReason: String, Sendable, Equatable, Codable {
     case error
 }
 
+/// Who turns the candidate's speech into text in a session (`transcription` in `session.started`).
+public enum TranscriptionSource: String, Sendable, Equatable, Codable {
+    /// The engine's own transcriber: the client gets `transcript` events and need not run a recogniser.
+    case engine
+    /// The client sends `transcript.partial`/`transcript.final` from its own recogniser (or types).
+    case client
+}
+
+/// The engine's transcription during a session, when it changes (`transcription.status`).
+public enum TranscriptionState: String, Sendable, Equatable, Codable {
+    /// Transcripts come from the engine again.
+    case engine
+    /// The engine could not transcribe the last stretch of speech (its transcriber is down, slow or busy).
+    case unavailable
+}
+
 public struct SessionStarted: Sendable, Equatable, Codable {
     public var sessionID: String
     public var protocolVersion: Int
@@ -37,11 +53,12 @@ public struct SessionStarted: Sendable, Equatable, Codable {
     public var balanceMs: Int64
     /// Present to a dropped connection's successor as proof in `session.resume`; keep it private.
     public var resumeToken: String?
+    public var transcription: TranscriptionSource = .client
 
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id", protocolVersion = "protocol", trackID = "track", trackTitle = "track_title"
         case mode, sampleRate = "sample_rate", mainQuestionCount = "question_count", balanceMs = "balance_ms"
-        case resumeToken = "resume_token"
+        case resumeToken = "resume_token", transcription
     }
 }
 
@@ -226,6 +243,11 @@ public enum ServerMessage: Sendable, Equatable {
     case answerTimeWarning(questionID: String, remainingMs: Int64)
     /// The candidate spoke while the question was being read aloud: stop reading it.
     case playbackStop(questionID: String, reason: String)
+    /// The engine's transcript of the candidate's speech: interim (`isFinal` false, replaced by the next one) while a
+    /// stretch of speech runs, final when it has ended.
+    case transcript(questionID: String, text: String, isFinal: Bool)
+    /// The engine's transcription stopped or started working again in this session.
+    case transcriptionStatus(TranscriptionState, message: String)
 
     public var type: String {
         switch self {
@@ -244,6 +266,8 @@ public enum ServerMessage: Sendable, Equatable {
         case .nudge: "nudge"
         case .answerTimeWarning: "answer.time_warning"
         case .playbackStop: "playback.stop"
+        case .transcript: "transcript"
+        case .transcriptionStatus: "transcription.status"
         }
     }
 
@@ -311,6 +335,13 @@ private struct WireEvent: Encodable {
         case .playbackStop(let questionID, let reason):
             try fields.encode(questionID, forKey: Key("question_id"))
             try fields.encode(reason, forKey: Key("reason"))
+        case .transcript(let questionID, let text, let isFinal):
+            try fields.encode(questionID, forKey: Key("question_id"))
+            try fields.encode(text, forKey: Key("text"))
+            try fields.encode(isFinal, forKey: Key("final"))
+        case .transcriptionStatus(let state, let message):
+            try fields.encode(state.rawValue, forKey: Key("transcription"))
+            try fields.encode(message, forKey: Key("message"))
         }
     }
 }

@@ -30,9 +30,11 @@ public enum InterviewAction: Sendable, Equatable {
     case requestResume(sessionID: String, resumeToken: String, requestID: String?)
     /// Pass this accepted audio frame on: to the recording, the voice activity detector and the speech buffer.
     case forwardAudio(Data)
-    /// Send the stretch of speech that just ended, spoken to `questionID`, to the engine's transcriber; answer
-    /// with `serverTranscriptionFinished(…)`.
-    case transcribe(questionID: String)
+    /// Send the buffered stretch of speech, spoken to `questionID`, to the engine's transcriber; answer with
+    /// `serverTranscriptionFinished(…, final:)`. `final`: the stretch has ended (send it and start a new one);
+    /// otherwise an interim look at the stretch still running (keep buffering), which the driver may decline at once
+    /// (nil) when its transcriber is busy.
+    case transcribe(questionID: String, final: Bool)
     /// Keep this suspended session (the machine, its detector and recording) for `clientResumed` within the grace
     /// period, then `clientClosed`.
     case park(sessionID: String)

@@ -14,8 +14,12 @@ struct APIRoutes: Sendable {
     let logger: Logger
     let limits: AccessLimits
     let originPolicy: OriginPolicy
+    /// The transcriber's health, when one is configured (`GET /v1/health`).
+    let transcription: TranscriptionHealth?
 
-    init(store: any EngineStore, prompts: PromptsProvider, configuration: ServerConfiguration, logger: Logger) {
+    init(store: any EngineStore, prompts: PromptsProvider, configuration: ServerConfiguration, logger: Logger,
+         transcription: TranscriptionHealth? = nil) {
+        self.transcription = transcription
         self.store = store
         self.prompts = prompts
         self.configuration = configuration
@@ -34,6 +38,13 @@ struct APIRoutes: Sendable {
             logger.error("API request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
             return .error(500, "internal_error", "Something went wrong on our side; please try again.")
         }
+    }
+
+    /// Up, and who transcribes voice sessions started now: `engine` (its transcriber answers its health probe),
+    /// `unavailable` (one is configured but down: clients transcribe) or `client` (none configured).
+    private func health() -> HTTPResponse {
+        let transcription = transcription.map { $0.isAvailable ? "engine" : "unavailable" } ?? "client"
+        return .json(200, ["status": "ok", "transcription": transcription])
     }
 
     private func route(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -58,7 +69,7 @@ struct APIRoutes: Sendable {
         case ("logout", 2): return ["POST": { try authenticated(request) { try logout($0, everywhere: false) } }]
         case ("logout", 3) where segments[2] == "all":
             return ["POST": { try authenticated(request) { try logout($0, everywhere: true) } }]
-        case ("health", 2): return ["GET": { .json(200, ["status": "ok"]) }]
+        case ("health", 2): return ["GET": { health() }]
         case ("tracks", 2): return ["GET": { tracks() }]
         case ("prompts", 3) where segments[2] == "status": return ["GET": { promptsStatus() }]
         case ("me", 2):

@@ -14,8 +14,9 @@ final class EngineServices: Sendable {
     let routes: APIRoutes
     let staticFiles: StaticFiles
     let originPolicy: OriginPolicy
-    /// Server-side speech to text, when configured; clients may send their own transcripts either way.
-    let transcriber: (any SpeechTranscriber)?
+    /// Server-side speech to text with its bounds and health probe, when configured; clients may send their own
+    /// transcripts either way.
+    let transcription: TranscriptionService?
     /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
     /// thread the session is on (a resumed session may move).
     let storeWriter = DispatchQueue(label: "jestry.store-writer")
@@ -35,13 +36,32 @@ final class EngineServices: Sendable {
         self.prompts = prompts
         self.logger = logger
         self.clock = clock
-        transcriber = configuration.speechToTextURL.map {
-            OpenAICompatibleTranscriber(baseURL: $0, apiKey: configuration.speechToTextKey, model: configuration.speechToTextModel)
+        transcription = configuration.speechToTextURL.map {
+            var transcriber = OpenAICompatibleTranscriber(baseURL: $0, apiKey: configuration.speechToTextKey,
+                                                          model: configuration.speechToTextModel)
+            transcriber.timeout = configuration.speechToTextTimeoutSeconds
+            let health = TranscriptionHealth(baseURL: $0, interval: configuration.speechToTextProbeIntervalSeconds,
+                                             timeout: configuration.speechToTextProbeTimeoutSeconds, logger: logger)
+            health.start()
+            return TranscriptionService(transcriber: transcriber, maxInFlight: configuration.speechToTextMaxInFlight,
+                                        maxQueued: configuration.speechToTextMaxQueued,
+                                        timeout: configuration.speechToTextTimeoutSeconds, health: health, logger: logger)
         }
-        routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger)
+        routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger,
+                           transcription: transcription?.health)
         staticFiles = StaticFiles(root: configuration.staticDirectory)
         originPolicy = OriginPolicy(allowedOrigins: configuration.allowedOrigins, tls: configuration.tlsEnabled)
         connections = ConnectionCounts(perAddress: configuration.maxInterviewConnectionsPerAddress,
                                        perAccount: configuration.maxInterviewConnectionsPerAccount)
     }
+
+    /// A new connection's machine settings: it transcribes speech itself when a transcriber is configured and its
+    /// health probe last found it up (`session.started` tells the client which).
+    var machineSettings: InterviewStateMachine.Settings {
+        var settings = configuration.machineSettings
+        settings.transcribesSpeech = transcription?.health.isAvailable ?? false
+        return settings
+    }
+
+    deinit { transcription?.health.stop() }
 }

@@ -32,6 +32,15 @@ public struct ServerConfiguration: Sendable {
     /// Its API key (from the environment only, never a command-line option, never logged).
     public var speechToTextKey: String?
     public var speechToTextModel = "whisper-1"
+    /// Transcriptions the engine runs at once, and how many more may wait; past that a stretch of speech stays
+    /// untranscribed (the interview goes on).
+    public var speechToTextMaxInFlight = 2
+    public var speechToTextMaxQueued = 8
+    /// A transcription that has not answered in this time has failed.
+    public var speechToTextTimeoutSeconds: Double = 10
+    /// How often the service's `GET /health` is probed (`GET /v1/health` reports the result), and its timeout.
+    public var speechToTextProbeIntervalSeconds: Double = 5
+    public var speechToTextProbeTimeoutSeconds: Double = 2
 
     // MARK: What one client may cost (each refusal is a specific error, HTTP status or close code)
 

@@ -60,7 +60,7 @@ extension ServiceLoop {
             return -1
         }
         let connection = InterviewConnection(serial: nextSerial, wsi: wsi, accountID: accountID, address: address,
-                                             settings: configuration.machineSettings, openedAt: now,
+                                             settings: services.machineSettings, openedAt: now,
                                              maxQueuedBytes: configuration.maxQueuedOutputBytes,
                                              messageLimit: configuration.messageLimit)
         nextSerial += 1
@@ -176,7 +176,7 @@ extension ServiceLoop {
             case .requestSessionContext(let request, let requestID): startSession(request, requestID: requestID, on: connection)
             case .requestResume(let sessionID, let token, let requestID): resume(sessionID, token: token, requestID: requestID, on: connection)
             case .forwardAudio(let frame): forward(frame, on: connection)
-            case .transcribe(let questionID): transcribe(questionID: questionID, on: connection)
+            case .transcribe(let questionID, let final): transcribe(questionID: questionID, final: final, on: connection)
             case .park(let sessionID): park(connection, sessionID: sessionID)
             }
         }

@@ -26,7 +26,7 @@ extension ServiceLoop {
     func forward(_ frame: Data, on connection: InterviewConnection) {
         connection.recorder?.append(frame)
         guard var detector = connection.detector else { return }
-        let transcribes = services.transcriber != nil
+        let transcribes = services.transcription != nil
         if transcribes { connection.speechBuffer.append(frame) }
         let events = detector.process(frame)
         connection.detector = detector
@@ -48,44 +48,57 @@ extension ServiceLoop {
         }
     }
 
-    /// `transcribe`: sends the stretch of speech that just ended to the transcriber. Its text comes back to whichever
-    /// thread serves the session by then (it may have been resumed elsewhere), or to the parked session itself.
-    func transcribe(questionID: String, on connection: InterviewConnection) {
-        guard let transcriber = services.transcriber, let detector = connection.detector,
-              let sessionID = connection.machine.sessionID, !connection.speechBuffer.isEmpty else {
-            // Nothing to send: answer at once so the machine stops waiting.
-            return run(connection.machine.serverTranscriptionFinished(nil, questionID: questionID, at: now), on: connection)
+    /// `transcribe`: sends the buffered stretch of speech to the transcriber, off the thread: the whole stretch
+    /// when it has ended (`final`, and the buffer starts again), or a copy of it so far for an interim transcript.
+    /// The transcriber's bounds may refuse it; the machine then hears nil at once and the interview goes on. The text
+    /// comes back to whichever thread serves the session by then (it may have been resumed elsewhere), or to the
+    /// parked session itself.
+    func transcribe(questionID: String, final: Bool, on connection: InterviewConnection) {
+        guard let transcription = services.transcription, let detector = connection.detector,
+              let sessionID = connection.machine.sessionID else {
+            return run(connection.machine.serverTranscriptionFinished(nil, questionID: questionID, final: final, at: now),
+                       on: connection)
+        }
+        guard !connection.speechBuffer.isEmpty else {
+            // Nothing to send: no words, at once, so the machine stops waiting.
+            return run(connection.machine.serverTranscriptionFinished("", questionID: questionID, final: final, at: now),
+                       on: connection)
         }
         let audio = WAVFile(sampleRate: detector.sampleRate, pcm16: connection.speechBuffer)
-        connection.speechBuffer.removeAll(keepingCapacity: true)
-        connection.speechBufferStartMs = detector.processedMs
-        transcriber.transcribe(audio) { [services, logger] result in
-            var text: String?
-            switch result {
-            case .success(let heard): text = heard
-            case .failure(let error): logger.warning("transcription failed", metadata: ["session.id": "\(sessionID)", "error": "\(error)"])
-            }
-            services.deliverTranscription(text, sessionID: sessionID, questionID: questionID)
+        if final {
+            connection.speechBuffer.removeAll(keepingCapacity: true)
+            connection.speechBufferStartMs = detector.processedMs
+        }
+        let accepted = transcription.submit(audio, interim: !final) { [services] result in
+            let text = try? result.get()
+            services.deliverTranscription(text, sessionID: sessionID, questionID: questionID, final: final)
+        }
+        if !accepted {
+            run(connection.machine.serverTranscriptionFinished(nil, questionID: questionID, final: final, at: now), on: connection)
         }
     }
 
     /// A transcription for `sessionID`, on this loop's thread: to the session if it is still here.
-    func transcriptionArrived(_ text: String?, sessionID: String, questionID: String) {
+    func transcriptionArrived(_ text: String?, sessionID: String, questionID: String, final: Bool) {
         if let connection = interviews.values.first(where: { $0.machine.sessionID == sessionID }) {
-            run(connection.machine.serverTranscriptionFinished(text, questionID: questionID, at: now), on: connection)
+            run(connection.machine.serverTranscriptionFinished(text, questionID: questionID, final: final, at: now),
+                on: connection)
         } else {
-            services.deliverTranscription(text, sessionID: sessionID, questionID: questionID, toParkedOnly: true)
+            services.deliverTranscription(text, sessionID: sessionID, questionID: questionID, final: final, toParkedOnly: true)
         }
     }
 }
 
 extension EngineServices {
     /// Routes a transcription to the thread that serves its session now, or into the parked session's answer.
-    func deliverTranscription(_ text: String?, sessionID: String, questionID: String, toParkedOnly: Bool = false) {
+    func deliverTranscription(_ text: String?, sessionID: String, questionID: String, final: Bool,
+                              toParkedOnly: Bool = false) {
         let delivered = sessions.withParked(sessionID) { connection in
-            _ = connection.machine.serverTranscriptionFinished(text, questionID: questionID, at: clock())
+            _ = connection.machine.serverTranscriptionFinished(text, questionID: questionID, final: final, at: clock())
         }
         guard !delivered, !toParkedOnly, let loop = sessions.owner(of: sessionID) else { return }
-        loop.completions.post { [weak loop] in loop?.transcriptionArrived(text, sessionID: sessionID, questionID: questionID) }
+        loop.completions.post { [weak loop] in
+            loop?.transcriptionArrived(text, sessionID: sessionID, questionID: questionID, final: final)
+        }
     }
 }

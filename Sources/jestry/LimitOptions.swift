@@ -19,6 +19,12 @@ struct LimitOptions: ParsableArguments {
     var requestBodyDeadlineSeconds: Double?
     @Option(help: "Seconds a connection may wait before starting a session. [env: JESTRY_SESSION_START_TIMEOUT_SECONDS, default 15]")
     var sessionStartTimeoutSeconds: Double?
+    @Option(help: "Transcriptions the engine runs at once with --stt-url. [env: JESTRY_STT_MAX_IN_FLIGHT, default 2]")
+    var sttMaxInFlight: Int?
+    @Option(help: "Transcriptions that may wait; past that a stretch of speech stays untranscribed. [env: JESTRY_STT_MAX_QUEUED, default 8]")
+    var sttMaxQueued: Int?
+    @Option(help: "Seconds a transcription may take before it counts as failed. [env: JESTRY_STT_TIMEOUT_SECONDS, default 10]")
+    var sttTimeoutSeconds: Double?
 
     func apply(to configuration: inout ServerConfiguration) throws {
         if let value = try Self.whole(maxConnectionsPerAddress, "JESTRY_MAX_CONNECTIONS_PER_ADDRESS", "--max-connections-per-address") {
@@ -41,6 +47,15 @@ struct LimitOptions: ParsableArguments {
         }
         if let value = try Self.seconds(sessionStartTimeoutSeconds, "JESTRY_SESSION_START_TIMEOUT_SECONDS", "--session-start-timeout-seconds") {
             configuration.sessionStartTimeoutSeconds = value
+        }
+        if let value = try Self.whole(sttMaxInFlight, "JESTRY_STT_MAX_IN_FLIGHT", "--stt-max-in-flight", minimum: 1) {
+            configuration.speechToTextMaxInFlight = value
+        }
+        if let value = try Self.whole(sttMaxQueued, "JESTRY_STT_MAX_QUEUED", "--stt-max-queued") {
+            configuration.speechToTextMaxQueued = value
+        }
+        if let value = try Self.seconds(sttTimeoutSeconds, "JESTRY_STT_TIMEOUT_SECONDS", "--stt-timeout-seconds") {
+            configuration.speechToTextTimeoutSeconds = value
         }
     }
 

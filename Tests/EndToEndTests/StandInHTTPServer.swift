@@ -3,22 +3,32 @@ import Foundation
 import Glibc
 #endif
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 that answers every request with one fixed response and remembers what it
-/// was sent: a stand-in for outside services (speech to text) in end-to-end tests.
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers every request with one fixed response (or what `reply` says
+/// for it) and remembers what it was sent: a stand-in for outside services (speech to text) in end-to-end tests.
 final class StandInHTTPServer: @unchecked Sendable {
     struct Request {
         var head: String
         var body: Data
     }
 
+    /// A status and a JSON body, or nil: never answer (the connection stays open until `stop`).
+    typealias Reply = @Sendable (Request) -> (status: Int, body: String)?
+
     private let socketFD: Int32
     private let lock = NSLock()
     private var received: [Request] = []
+    private var unanswered: [Int32] = []
     let port: Int
     let responseBody: String
+    private let reply: Reply
 
-    init(responseBody: String) throws {
-        self.responseBody = responseBody
+    convenience init(responseBody: String) throws {
+        try self.init { _ in (200, responseBody) }
+    }
+
+    init(reply: @escaping Reply) throws {
+        self.reply = reply
+        responseBody = ""
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -36,7 +46,11 @@ final class StandInHTTPServer: @unchecked Sendable {
 
     var requests: [Request] { lock.withLock { received } }
 
-    func stop() { shutdown(socketFD, Int32(SHUT_RDWR)); close(socketFD) }
+    func stop() {
+        shutdown(socketFD, Int32(SHUT_RDWR))
+        close(socketFD)
+        for client in lock.withLock({ unanswered }) { close(client) }
+    }
 
     private func serve() {
         while true {
@@ -58,12 +72,15 @@ final class StandInHTTPServer: @unchecked Sendable {
                     expected = range.upperBound + length
                 }
             }
-            if let headEnd {
-                let request = Request(head: String(decoding: data[..<headEnd], as: UTF8.self), body: data[headEnd...])
-                lock.withLock { received.append(request) }
+            let request = Request(head: String(decoding: data[..<(headEnd ?? data.endIndex)], as: UTF8.self),
+                                  body: headEnd.map { Data(data[$0...]) } ?? Data())
+            if headEnd != nil { lock.withLock { received.append(request) } }
+            guard let (status, body) = reply(request) else {
+                lock.withLock { unanswered.append(client) }
+                continue
             }
-            let reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(responseBody.utf8.count)\r\nConnection: close\r\n\r\n\(responseBody)"
-            _ = reply.withCString { write(client, $0, strlen($0)) }
+            let text = "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            _ = text.withCString { write(client, $0, strlen($0)) }
             close(client)
         }
     }

@@ -57,8 +57,8 @@ public struct InterviewFuzzDriver {
     private var sampleRate = SessionStartRequest.defaultSampleRate
     /// The detector's position: milliseconds of accepted audio.
     private var audioMs: Int64 = 0
-    /// Questions whose speech went to the transcriber, oldest first.
-    private var transcribing: [String] = []
+    /// Questions whose speech went to the transcriber (final or interim), oldest first.
+    private var transcribing: [(questionID: String, final: Bool)] = []
     private var resumes = 0
 
     private enum Connection {
@@ -150,13 +150,15 @@ public struct InterviewFuzzDriver {
             step.actions = machine.speechStarted(atAudioMs: audioMs, at: clock)
         case .speechStopped:
             step.actions = machine.speechStopped(atAudioMs: audioMs, at: clock)
-            for case .transcribe(let questionID) in step.actions { transcribing.append(questionID) }
         case .transcriptionFinished(let text):
             guard !transcribing.isEmpty else { return nil }
-            step.actions = machine.serverTranscriptionFinished(text, questionID: transcribing.removeFirst(), at: clock)
+            let request = transcribing.removeFirst()
+            step.actions = machine.serverTranscriptionFinished(text, questionID: request.questionID, final: request.final,
+                                                               at: clock)
         case .advance, .balanceChanged, .close, .disconnect, .resume:
             break  // handled above
         }
+        for case .transcribe(let questionID, let final) in step.actions { transcribing.append((questionID, final)) }
         return step
     }
 

@@ -172,7 +172,7 @@ public enum InterviewInvariants {
         case .requestSessionContext(let request, _): "requestSessionContext \(request.trackID)"
         case .requestResume(let sessionID, _, _): "requestResume \(sessionID)"
         case .forwardAudio(let frame): "forwardAudio \(frame.count) bytes"
-        case .transcribe(let questionID): "transcribe \(questionID)"
+        case .transcribe(let questionID, let final): "transcribe \(questionID)\(final ? "" : " (interim)")"
         case .park(let sessionID): "park \(sessionID)"
         }
     }

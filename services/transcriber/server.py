@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -168,6 +169,11 @@ def main(argv=None):
                         format="%(asctime)s transcriber %(levelname)s %(message)s")
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # one line per request otherwise
 
+    # A parent may have left SIGTERM blocked (processes spawned from a thread that blocks signals inherit the mask);
+    # stopping must always work, so unblock it and make it end the process like Ctrl-C.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
     Handler.transcriber = Transcriber(args.model or bundled_model_path(), max(1, args.workers), max(0, args.queue),
                                       max(1, args.cpu_threads))
     server = ThreadingHTTPServer((args.host, args.port), Handler)
@@ -177,7 +183,7 @@ def main(argv=None):
     print(f"transcriber listening on http://{host}:{port}", flush=True)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         server.server_close()

@@ -1,0 +1,275 @@
+import Audio
+import EngineClient
+import Foundation
+import Testing
+
+/// services/transcriber (faster-whisper with the bundled tiny.en model), started from its cached virtualenv on a free
+/// loopback port. `make test` sets `JESTRY_TRANSCRIBER_PYTHON`; without it the virtualenv `make` names after the
+/// requirements' hash is used.
+final class LocalTranscriber {
+    let process = Process()
+    private(set) var port = 0
+
+    static var python: String {
+        get throws {
+            if let python = ProcessInfo.processInfo.environment["JESTRY_TRANSCRIBER_PYTHON"] { return python }
+            let requirements = TestEngine.repository.appendingPathComponent("services/transcriber/requirements.txt")
+            let sum = Process()
+            sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            sum.arguments = [requirements.path]
+            let output = Pipe()
+            sum.standardOutput = output
+            try sum.run()
+            sum.waitUntilExit()
+            let hash = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(16)
+            let cache = ProcessInfo.processInfo.environment["JESTRY_CACHE"]
+                ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/jestry").path
+            return "\(cache)/venv-transcriber-\(hash)/bin/python"
+        }
+    }
+
+    /// Starts it and waits (at most `startTimeout`) for the line saying the model is loaded and the port open.
+    init(startTimeout: TimeInterval = 120) throws {
+        let python = try Self.python
+        try #require(FileManager.default.isExecutableFile(atPath: python),
+                     "no transcriber virtualenv at \(python): run `make test` (it creates it)")
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [TestEngine.repository.appendingPathComponent("services/transcriber/server.py").path,
+                             "--port", "0", "--workers", "2", "--queue", "8", "--log-level", "warning"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        try process.run()
+        let found = DispatchSemaphore(value: 0)
+        let reader = output.fileHandleForReading
+        let box = PortBox()
+        Thread.detachNewThread {
+            var text = ""
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+                if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+                   let port = Int(text[range].split(separator: ":").last ?? "") {
+                    box.port = port
+                    found.signal()
+                    break
+                }
+            }
+            found.signal()
+        }
+        _ = found.wait(timeout: .now() + startTimeout)
+        port = box.port
+        if port == 0 { stop() }
+        try #require(port > 0, "the local transcriber did not start within \(Int(startTimeout)) s")
+    }
+
+    var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+
+    private final class PortBox: @unchecked Sendable { var port = 0 }
+}
+
+/// What a client saw while it streamed audio: every event, in order.
+struct Heard {
+    var events: [[String: Any]] = []
+
+    func of(_ type: String) -> [[String: Any]] { events.filter { $0["type"] as? String == type } }
+
+    var transcripts: [(text: String, final: Bool, questionID: String)] {
+        of("transcript").map { ($0["text"] as? String ?? "", $0["final"] as? Bool ?? false, $0["question_id"] as? String ?? "") }
+    }
+}
+
+extension WebSocketClient {
+    /// Streams `pcm` (16 kHz) in 20 ms frames in real time, then silence until an event of type `until` (after
+    /// `after` of them) or `maxSilence` seconds; collects every event meanwhile.
+    func stream(_ pcm: Data, thenSilenceUntil until: String, maxSilence: TimeInterval, into heard: inout Heard) {
+        let frame = 640
+        let quiet = Data(count: frame)
+        var offset = 0
+        let started = Date()
+        var index = 0
+        var done = false
+        func collect() {
+            while let event = try? receive(timeout: 0.001) {
+                guard case .text(let text) = event,
+                      let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { continue }
+                heard.events.append(json)
+                if json["type"] as? String == until { done = true }
+            }
+        }
+        while !done {
+            if offset < pcm.count {
+                send(binary: pcm.subdata(in: offset..<min(pcm.count, offset + frame)))
+                offset += frame
+            } else {
+                if Date().timeIntervalSince(started) > Double(pcm.count) / 32_000 + maxSilence { break }
+                send(binary: quiet)
+            }
+            index += 1
+            collect()
+            let wait = started.addingTimeInterval(Double(index) * 0.02).timeIntervalSinceNow
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+        }
+    }
+}
+
+/// The engine with the real local transcriber: the candidate's spoken words come back as `transcript` events, are
+/// stored as the answer and choose the follow-up.
+@Suite(.serialized) struct LocalTranscriberEndToEndTests {
+    static let answer = "At my last job a colleague wanted to rewrite our billing service all at once. My goal was to keep "
+        + "every invoice correct. I disagreed, so I proposed a small prototype first and I wrote a comparison for the team. "
+        + "As a result we shipped the new billing service safely and the customers were happy."
+
+    /// The answer spoken by espeak-ng, resampled to 16 kHz with the Audio module.
+    static func spokenAnswer() throws -> Data {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-answer-\(UUID().uuidString).wav")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try VoiceEndToEndTests.espeak(answer, to: file)
+        return try WAVFile(contentsOf: file).resampled(to: 16_000).pcm16
+    }
+
+    @Test func aSpokenAnswerIsTranscribedShownStoredAndChoosesTheFollowUp() throws {
+        let transcriber = try LocalTranscriber()
+        defer { transcriber.stop() }
+        let engine = try TestEngine { configuration in
+            configuration.speechToTextURL = transcriber.url
+            configuration.speechToTextProbeIntervalSeconds = 0.2
+            configuration.speechToTextTimeoutSeconds = 30
+        }
+        let health = try JSONSerialization.jsonObject(with: engine.http.send("GET", "v1/health").body) as? [String: Any]
+        #expect(health?["transcription"] as? String == "engine")
+        let token = try engine.signUp()
+        let client = try engine.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural", "mode": "voice"])
+        let started = try client.next("session.started")
+        #expect(started["transcription"] as? String == "engine")
+        let sessionID = try #require(started["session_id"] as? String)
+        _ = try client.next("question")
+
+        var heard = Heard()
+        let pcm = Data(count: 32_000) + (try Self.spokenAnswer())
+        client.stream(pcm, thenSilenceUntil: "question", maxSilence: 30, into: &heard)
+
+        // Interim transcripts while the long stretches ran, a final one for each stretch, all for q1.
+        let transcripts = heard.transcripts
+        #expect(transcripts.contains { !$0.final })
+        let finals = transcripts.filter(\.final)
+        #expect(!finals.isEmpty)
+        #expect(Set(transcripts.map(\.questionID)) == ["q1"])
+        let shown = finals.map(\.text).joined(separator: " ")
+        for word in ["billing", "prototype", "comparison", "customers"] {
+            #expect(shown.lowercased().contains(word), "\(word) not in \(shown)")
+        }
+        // The turn ended on silence, and the words chose the follow-up: no numbers were given.
+        #expect(heard.of("turn.ended").first?["reason"] as? String == "silence")
+        let followUp = try #require(heard.of("question").last)
+        #expect((followUp["template"] as? [String: Any])?["id"] as? String == "follow-up.no-numbers")
+        #expect(heard.of("transcription.status").isEmpty)
+
+        // What was shown is what was stored.
+        let stored = try engine.waitForSession(sessionID, token: token) {
+            ($0["turns"] as? [[String: Any]])?.first?["answer_text"] as? String != nil
+        }
+        #expect((stored["turns"] as? [[String: Any]])?.first?["answer_text"] as? String == shown)
+    }
+}
+
+/// The transcriber down, hanging or failing: the interview goes on, and the client is told.
+@Suite struct TranscriberTroubleEndToEndTests {
+    /// One second of a 180 Hz hum at 8 000: speech to the detector, too short for an interim transcript.
+    static var hum: Data {
+        var hum = Data()
+        for index in 0..<16_000 {
+            let sample = Int16(sin(2 * Double.pi * 180 * Double(index) / 16_000) * 8_000)
+            withUnsafeBytes(of: sample.littleEndian) { hum.append(contentsOf: $0) }
+        }
+        return hum
+    }
+
+    static func health(_ engine: TestEngine) throws -> String? {
+        (try JSONSerialization.jsonObject(with: engine.http.send("GET", "v1/health").body) as? [String: Any])?["transcription"] as? String
+    }
+
+    @Test func aTranscriberThatIsDownLeavesTranscriptsToTheClient() throws {
+        let gone = try StandInHTTPServer(responseBody: "{}")
+        let port = gone.port
+        gone.stop()  // nothing listens there now
+        let engine = try TestEngine { configuration in
+            configuration.speechToTextURL = URL(string: "http://127.0.0.1:\(port)")
+            configuration.speechToTextProbeIntervalSeconds = 0.1
+        }
+        var status = try Self.health(engine)
+        for _ in 0..<100 where status != "unavailable" {
+            Thread.sleep(forTimeInterval: 0.05)
+            status = try Self.health(engine)
+        }
+        #expect(status == "unavailable")
+        let token = try engine.signUp()
+        let client = try engine.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural", "mode": "voice"])
+        let started = try client.next("session.started")
+        #expect(started["transcription"] as? String == "client")
+        let sessionID = try #require(started["session_id"] as? String)
+        _ = try client.next("question")
+        try client.send(json: ["type": "transcript.final", "question_id": "q1", "text": "I proposed a prototype and we cut errors by 40 percent."])
+        try client.send(json: ["type": "answer.done"])
+        #expect(try client.next("turn.ended")["reason"] as? String == "answer_done")
+        _ = try client.next("question")
+        let stored = try engine.waitForSession(sessionID, token: token) { ($0["turns"] as? [[String: Any]])?.first?["answer_text"] != nil }
+        #expect((stored["turns"] as? [[String: Any]])?.first?["answer_text"] as? String
+            == "I proposed a prototype and we cut errors by 40 percent.")
+    }
+
+    @Test(arguments: ["hangs", "fails"])
+    func aTranscriberThatHangsOrFailsDoesNotStopTheInterview(_ trouble: String) throws {
+        // Its health check answers; transcriptions never answer, or answer 500.
+        let stt = try StandInHTTPServer { request in
+            if request.head.hasPrefix("GET ") { return (200, #"{"status":"ok"}"#) }
+            return trouble == "hangs" ? nil : (500, #"{"error":{"message":"model crashed"}}"#)
+        }
+        defer { stt.stop() }
+        let engine = try TestEngine { configuration in
+            configuration.speechToTextURL = URL(string: "http://127.0.0.1:\(stt.port)")
+            configuration.speechToTextTimeoutSeconds = 1
+        }
+        #expect(try Self.health(engine) == "engine")
+        let token = try engine.signUp()
+        let client = try engine.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural", "mode": "voice", "record": true])
+        let started = try client.next("session.started")
+        #expect(started["transcription"] as? String == "engine")
+        let sessionID = try #require(started["session_id"] as? String)
+        _ = try client.next("question")
+
+        var heard = Heard()
+        client.stream(Data(count: 32_000) + Self.hum, thenSilenceUntil: "question", maxSilence: 20, into: &heard)
+        // The client is told, the turn ends on silence, the next question comes.
+        let status = try #require(heard.of("transcription.status").first)
+        #expect(status["transcription"] as? String == "unavailable")
+        #expect(heard.of("turn.ended").first?["reason"] as? String == "silence")
+        #expect(heard.of("question").count == 1)
+        #expect(heard.transcripts.isEmpty)
+        #expect(stt.requests.contains { $0.head.hasPrefix("POST /v1/audio/transcriptions ") })
+        // Nothing lost: the answer is stored with its audio, and the recording has it all.
+        try client.send(json: ["type": "session.end"])
+        _ = try client.next("session.ended")
+        let stored = try engine.waitForSession(sessionID, token: token) { $0["report"] != nil }
+        let turn = try #require((stored["turns"] as? [[String: Any]])?.first)
+        #expect((turn["audio_ms"] as? Int ?? 0) >= 3_000)
+        let recording = try engine.http.send("GET", "v1/sessions/\(sessionID)/recording", token: token)
+        #expect(try WAVFile(parsing: recording.body).durationMs >= 3_000)
+    }
+}
