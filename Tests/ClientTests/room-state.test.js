@@ -175,3 +175,40 @@ test('running out of minutes ends the room at a zero balance; a refused start ke
   assert.equal(phaseOf(state), 'interrupted');
   assert.deepEqual(state.startProblem, { code: 'insufficient_balance', message: 'Your minute balance is zero.' });
 });
+
+test('the engine\'s transcripts fill the open turn: interim ones replace each other, final ones stay', () => {
+  const voice = initialRoomState({ mode: 'voice', balanceMs: 600000, at: 0 });
+  let state = play([{ ...started, mode: 'voice', transcription: 'engine' }, question('q1')], voice);
+  assert.equal(state.transcription, 'engine');
+  state = play([
+    { type: 'transcript', question_id: 'q1', text: 'At my last', final: false },
+    { type: 'transcript', question_id: 'q1', text: 'At my last job we', final: false },
+  ], state);
+  assert.equal(answerText(openTurn(state)), 'At my last job we');
+  state = play([
+    { type: 'transcript', question_id: 'q1', text: 'At my last job we shipped.', final: true },
+    { type: 'transcript', question_id: 'q0', text: 'an old turn', final: true },
+    { type: 'transcript', question_id: 'q1', text: 'It took', final: false },
+  ], state);
+  assert.deepEqual(openTurn(state).finals, ['At my last job we shipped.']);
+  assert.equal(answerText(openTurn(state)), 'At my last job we shipped. It took');
+  state = play([{ type: 'turn.ended', question_id: 'q1', reason: 'silence' }], state);
+  assert.equal(state.entries.at(-1).text, 'At my last job we shipped. It took');
+  // After the turn ended, a late transcript changes nothing.
+  const late = play([{ type: 'transcript', question_id: 'q1', text: 'late', final: true }], state);
+  assert.deepEqual(late.entries, state.entries);
+});
+
+test('transcription.status says when the engine cannot transcribe, and when it can again', () => {
+  const voice = initialRoomState({ mode: 'voice', balanceMs: 600000, at: 0 });
+  let state = play([{ ...started, mode: 'voice', transcription: 'engine' }, question('q1')], voice);
+  state = play([{ type: 'transcription.status', transcription: 'unavailable', message: 'Your last words could not be transcribed.' }], state);
+  assert.equal(state.transcription, 'unavailable');
+  state = play([{ type: 'transcription.status', transcription: 'engine', message: 'Transcription works again.' }], state);
+  assert.equal(state.transcription, 'engine');
+  // A session whose words come from the browser stays that way.
+  const client = play([{ ...started, mode: 'voice', transcription: 'client' }, question('q1'),
+    { type: 'transcription.status', transcription: 'unavailable', message: '…' }], voice);
+  assert.equal(client.transcription, 'client');
+  assert.equal(play([started], voice).transcription, 'client');
+});

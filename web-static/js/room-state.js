@@ -43,6 +43,12 @@ export function initialRoomState({ mode, balanceMs = null, at = 0 }) {
     say: null,
     /** How many times the engine asked the page to stop reading (playback.stop on a barge-in). */
     playbackStops: 0,
+    /**
+     * Who turns the candidate's speech into words: 'engine' (the engine's transcriber; its `transcript` events fill
+     * the answer and the browser's recogniser stays off), 'unavailable' (the engine's transcriber failed on the last
+     * words, per transcription.status) or 'client' (the browser's recogniser, when it has one).
+     */
+    transcription: 'client',
   };
 }
 
@@ -143,6 +149,7 @@ const serverHandlers = {
     connection: 'live',
     startProblem: null,
     session: message,
+    transcription: message.transcription === 'engine' ? 'engine' : 'client',
     sessionCount: state.sessionCount + 1,
     entries: state.sessionCount > 0 ? [...state.entries, { kind: 'divider', text: 'A new interview started' }] : state.entries,
     ended: null,
@@ -187,6 +194,18 @@ const serverHandlers = {
   'billing.updated': (state, message, at) => ({ ...state, balance: { ms: message.balance_ms, at } }),
 
   'billing.warning': (state, message) => (state.billingWarning ? state : { ...state, billingWarning: { remainingMs: message.remaining_ms } }),
+
+  /** The engine's own transcript: interim ones replace each other, a final one is kept (PROTOCOL.md §3.16). */
+  transcript: (state, message) => {
+    if (message.question_id !== state.question?.question_id || state.awaitingNext) return state;
+    return withOpenTurn(state, (turn) => (message.final
+      ? { finals: [...turn.finals, message.text], partial: '' }
+      : { partial: message.text }));
+  },
+
+  'transcription.status': (state, message) => (state.transcription === 'client'
+    ? state
+    : { ...state, transcription: message.transcription === 'engine' ? 'engine' : 'unavailable' }),
 
   'speech.started': (state) => ({ ...state, candidateSpeaking: true }),
   'speech.stopped': (state) => ({ ...state, candidateSpeaking: false }),

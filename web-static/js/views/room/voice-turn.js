@@ -1,6 +1,8 @@
 // The spoken side of a turn: the interviewer reads the question and its nudges aloud (unless muted) and tells the
-// engine while it reads; in a voice session the microphone streams to the engine and the browser's recogniser, when
-// there is one, sends live transcripts. Everything heard goes back into the room as events.
+// engine while it reads; in a voice session the microphone streams to the engine. When the engine transcribes
+// (`transcription: "engine"` in session.started) its transcript events fill the answer and the browser's recogniser
+// is never started, so the audio goes to nobody else; otherwise the recogniser, when there is one, sends live
+// transcripts. Everything heard goes back into the room as events.
 
 import { h, setText } from '../../dom.js';
 import { acceptsAnswer, openTurn } from '../../room-state.js';
@@ -37,9 +39,8 @@ export class VoiceTurn {
     if (mode !== 'voice') return;
     this.meter = levelMeter('Your microphone');
     this.audioSent = h('span', { class: 'stat__value', 'data-testid': 'audio-sent' }, '0.0 s');
-    this.recognitionStatus = h('p', { class: 'coach__note', 'data-testid': 'recognition-status' }, this.recognizer
-      ? 'Live transcript: on (your browser’s speech recognition).'
-      : 'Live transcript: not available in this browser. Your voice still reaches the interviewer; if the word count stays at 0, type key points for coaching on words.');
+    this.recognitionStatus = h('p', { class: 'coach__note', 'data-testid': 'recognition-status' }, 'Live transcript: waiting for the interview to start.');
+    this.shownTranscription = null;
     this.block = h('div', { class: 'coach__block' },
       this.meter.element,
       h('p', { class: 'stat' }, h('span', { class: 'stat__label' }, 'Audio sent'), this.audioSent),
@@ -56,8 +57,10 @@ export class VoiceTurn {
     if (this.recognizer) {
       this.recognizer.onPartial = (text) => this.recognized('partial', text);
       this.recognizer.onFinal = (text) => this.recognized('final', text);
-      this.recognizer.onUnavailable = (reason) => setText(this.recognitionStatus,
-        `Live transcript: not available (${reason}) Your voice still reaches the interviewer; if the word count stays at 0, type key points for coaching on words.`);
+      this.recognizer.onUnavailable = (reason) => {
+        this.recognizerProblem = reason;
+        this.shownTranscription = null;
+      };
     }
   }
 
@@ -73,9 +76,28 @@ export class VoiceTurn {
     if (sent) this.dispatch({ type: kind, text });
   }
 
+  /** Says who transcribes: the engine, the browser's recogniser, or nobody right now. */
+  renderTranscription(state) {
+    if (!this.recognitionStatus || !state.session) return;
+    const key = `${state.transcription}:${this.recognizerProblem ?? ''}`;
+    if (key === this.shownTranscription) return;
+    this.shownTranscription = key;
+    const unavailable = 'Your voice still reaches the interviewer; if the word count stays at 0, type key points for coaching on words.';
+    setText(this.recognitionStatus, {
+      engine: 'Live transcript: on (transcribed by the interview server; your audio goes to no speech service of your browser).',
+      unavailable: `Live transcript: the interview server could not transcribe your last words. ${unavailable}`,
+      client: this.recognizerProblem ? `Live transcript: not available (${this.recognizerProblem}) ${unavailable}`
+        : this.recognizer ? 'Live transcript: on (your browser’s speech recognition).'
+          : `Live transcript: not available in this browser. ${unavailable}`,
+    }[state.transcription]);
+  }
+
   render(state) {
     this.state = state;
     if (this.audioSent) setText(this.audioSent, `${((state.feedback?.audio_ms ?? 0) / 1000).toFixed(1)} s`);
+    this.renderTranscription(state);
+    // The engine transcribes: the browser's recogniser (which may send the audio to its vendor) stays off.
+    const recognizer = state.transcription === 'client' ? this.recognizer : null;
     this.repeatButton.disabled = !this.speaker.supported || !state.question || state.ended !== null;
     // The microphone streams while the session is on this connection.
     const listening = ['live', 'resumed'].includes(state.connection) && !state.ended;
@@ -85,11 +107,11 @@ export class VoiceTurn {
         if (listening) this.capture.setTargetRate(state.session.sample_rate);
         this.capture.setSending(listening);
       }
-      if (listening) this.recognizer?.start(); else this.recognizer?.stop();
+      if (listening) recognizer?.start(); else this.recognizer?.stop();
     }
     if (state.question && state.question.question_id !== this.questionId) {
       this.questionId = state.question.question_id;
-      this.recognizer?.restart();
+      recognizer?.restart();
     }
     if (state.playbackStops !== this.playbackStops) {
       // The engine heard the candidate start talking over the question (a barge-in): stop reading.
