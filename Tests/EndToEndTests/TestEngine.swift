@@ -60,15 +60,25 @@ final class TestEngine {
     }
 
     /// Waits (bounded) until the stored session satisfies `condition`: records are written off the service thread.
-    func waitForSession(_ id: String, token: String, until condition: ([String: Any]) -> Bool) throws -> [String: Any] {
-        for _ in 0..<200 {
+    func waitForSession(_ id: String, token: String, until condition: @escaping ([String: Any]) -> Bool) throws -> [String: Any] {
+        try eventually("session \(id) reaches the expected state") {
             let response = try http.send("GET", "v1/sessions/\(id)", token: token)
-            if response.status == 200, condition(response.json) { return response.json }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Issue.record("session \(id) never reached the expected state")
-        return [:]
+            return response.status == 200 && condition(response.json) ? response.json : nil
+        } ?? [:]
     }
+}
+
+/// The one way a test waits for something another thread does: `attempt` is tried every `interval` seconds until it
+/// returns a value, at most `attempts` times (10 s by default). A wait that runs out records a test failure naming
+/// `what`, and returns nil. Never a fixed sleep, never a timed assertion.
+func eventually<T>(_ what: String, attempts: Int = 200, interval: TimeInterval = 0.05,
+                   _ attempt: () throws -> T?) rethrows -> T? {
+    for _ in 0..<attempts {
+        if let value = try attempt() { return value }
+        Thread.sleep(forTimeInterval: interval)
+    }
+    Issue.record("never happened: \(what)")
+    return nil
 }
 
 extension WebSocketClient {
