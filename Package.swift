@@ -65,7 +65,13 @@ let package = Package(
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The server's pure parts (limits, registries, answers to hostile input), without sockets.
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Store", "Prompts", "Interview", "Audio", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio", "TestSupport"]),
         .testTarget(name: "BrowserTests", dependencies: ["Server", "Store", "EngineClient", "Prompts"]),
     ]
 )

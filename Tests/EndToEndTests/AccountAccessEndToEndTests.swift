@@ -3,6 +3,7 @@ import Foundation
 import Security
 import Server
 import Store
+import TestSupport
 import Testing
 
 /// Sign-in tokens, logout, rate limits and account corrections against the real server (clock stepped by hand).
