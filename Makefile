@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libwebsockets-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver python3-venv
 PORT ?= 8080
 
-.PHONY: run test build setup
+.PHONY: run test build setup bench-load
 
 ## Install missing system packages, build, and run the engine on http://localhost:$(PORT).
 run: setup
@@ -19,6 +19,12 @@ test: setup
 
 build: setup
 	$(SWIFT) build
+
+## A whole-server load run against the release build (docs/BENCHMARKS.md): make bench-load SESSIONS=100 TURNS=3
+SESSIONS ?= 100
+TURNS ?= 3
+bench-load: setup
+	sh bench/load.sh $(SESSIONS) $(TURNS)
 
 setup:
 	@missing=""; \
