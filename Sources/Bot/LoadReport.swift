@@ -64,9 +64,15 @@ public struct LoadReport: Sendable, Codable {
     public var detectionLatency: Latency
     public var audioFramesSent: Int
     public var audioSeconds: Double
-    /// Frames the candidates' microphones dropped because the load generator fell more than 100 ms behind.
+    /// Frames the candidates' microphones dropped: the generator fell more than 100 ms behind, or a connection had a
+    /// second of audio queued that the server was not reading.
     public var audioFramesSkipped: Int
+    /// The longest time between two of the generator's 20 ms ticks: well above 20 ms, the generator (or the machine)
+    /// was too busy to keep its microphones in real time, and latencies include that.
+    public var longestTickGapMs: Double
     public var wallSeconds: Double
+    /// CPU seconds the load generator itself spent: it shares the machine with the server.
+    public var generatorCPUSeconds: Double
     /// Whether the run hit `--max-seconds` before every session finished.
     public var timedOut: Bool
     public var server: Server?
@@ -98,8 +104,9 @@ public struct LoadReport: Sendable, Codable {
             "turn latency      \(latency(turnLatency))",
             "onset latency     \(latency(onsetLatency))",
             "detection lag     \(latency(detectionLatency))",
-            String(format: "audio             %d frames sent (%.0f s of audio), %d skipped", audioFramesSent, audioSeconds, audioFramesSkipped),
-            String(format: "wall time         %.1f s", wallSeconds),
+            String(format: "audio             %d frames sent (%.0f s of audio), %d skipped; longest gap between 20 ms ticks %.0f ms",
+                   audioFramesSent, audioSeconds, audioFramesSkipped, longestTickGapMs),
+            String(format: "wall time         %.1f s; the load generator used %.2f s of CPU", wallSeconds, generatorCPUSeconds),
         ]
         if let server {
             let mib = { (kib: Int) in String(format: "%.1f MiB", Double(kib) / 1024) }

@@ -71,6 +71,8 @@ public final class LoadRun: LoadClientDelegate {
     private static let frameNs: UInt64 = 20_000_000
     /// A microphone that falls further behind than this drops the rest, as a real one would.
     private static let maxCatchUpFrames = 5
+    /// Frames queued on one connection before its microphone drops them (one second of audio).
+    private static let maxQueuedFrames = 50
 
     private let plan: Plan
     private let client: LoadClient
@@ -82,6 +84,8 @@ public final class LoadRun: LoadClientDelegate {
     private var nextProgressNs: UInt64 = 0
     private var nextSampleNs: UInt64 = 0
     private var timedOut = false
+    private var lastTickNs: UInt64 = 0
+    private var longestTickGapNs: UInt64 = 0
 
     private var turnLatency = LoadRun.histogram()
     private var onsetLatency = LoadRun.histogram()
@@ -115,13 +119,15 @@ public final class LoadRun: LoadClientDelegate {
         precondition(plan.turns > 0 && !plan.signIns.isEmpty && plan.maxSeconds > 0)
         let run = try LoadRun(plan: plan, progress: progress)
         let before = plan.serverPID.flatMap { ProcessUsage.read(pid: $0) }
+        let ownBefore = ProcessUsage.read(pid: getpid())
         run.rssDuringKiB = before?.rssKiB ?? 0
         let started = LoadClient.nowNs()
         run.client.delegate = run
         try run.client.run()
         let wallSeconds = Double(LoadClient.nowNs() - started) / 1e9
         let after = plan.serverPID.flatMap { ProcessUsage.read(pid: $0) }
-        return run.report(wallSeconds: wallSeconds, before: before, after: after)
+        let ownCPU = (ProcessUsage.read(pid: getpid())?.cpuSeconds ?? 0) - (ownBefore?.cpuSeconds ?? 0)
+        return run.report(wallSeconds: wallSeconds, generatorCPUSeconds: ownCPU, before: before, after: after)
     }
 
     // MARK: LoadClientDelegate
@@ -131,6 +137,8 @@ public final class LoadRun: LoadClientDelegate {
             startNs = now
             nextProgressNs = now + 5_000_000_000
         }
+        if lastTickNs > 0 { longestTickGapNs = max(longestTickGapNs, now - lastTickNs) }
+        lastTickNs = now
         if now >= startNs + UInt64(plan.maxSeconds * 1e9) {
             timedOut = finishedCount < candidates.count
             for candidate in candidates where !candidate.started && candidate.phase != .finished { failures["not started within --max-seconds", default: 0] += 1 }
@@ -248,14 +256,19 @@ public final class LoadRun: LoadClientDelegate {
         for _ in 0..<max(0, due) {
             let frame = candidates[id].micFrames
             candidates[id].micFrames += 1
-            framesSent += 1
-            guard case .speaking(let from) = candidates[id].phase, frame >= from else {
+            var index: Int?
+            if case .speaking(let from) = candidates[id].phase, frame >= from { index = frame - from }
+            if client.queued(id) >= Self.maxQueuedFrames {
+                // The socket is not taking frames (the server is not reading): drop, as a real microphone would.
+                framesSkipped += 1
+            } else if let index {
+                let marker: Marker? = index == speech.onsetFrame ? .onset : index == speech.confirmFrame ? .confirm : nil
+                client.send(id, binary: speech.frames[index], marker: marker?.rawValue ?? 0)
+                framesSent += 1
+            } else {
                 client.send(id, binary: silence)
-                continue
+                framesSent += 1
             }
-            let index = frame - from
-            let marker: Marker? = index == speech.onsetFrame ? .onset : index == speech.confirmFrame ? .confirm : nil
-            client.send(id, binary: speech.frames[index], marker: marker?.rawValue ?? 0)
             if index == speech.frames.count - 1 {
                 if let transcriptFinal { client.send(id, text: transcriptFinal) }
                 client.send(id, text: Self.answerDone, marker: Marker.answerDone.rawValue)
@@ -303,7 +316,7 @@ public final class LoadRun: LoadClientDelegate {
                   + "finished \(finishedCount), turns \(turns), failures \(failures.values.reduce(0, +)), error events \(errors)")
     }
 
-    private func report(wallSeconds: Double, before: ProcessUsage?, after: ProcessUsage?) -> LoadReport {
+    private func report(wallSeconds: Double, generatorCPUSeconds: Double, before: ProcessUsage?, after: ProcessUsage?) -> LoadReport {
         let audioSeconds = Double(framesSent) * 0.02
         var server: LoadReport.Server?
         if let pid = plan.serverPID, let before, let after {
@@ -323,7 +336,8 @@ public final class LoadRun: LoadClientDelegate {
             turnsMeasured: candidates.map(\.turnsMeasured),
             turnLatency: .init(turnLatency), onsetLatency: .init(onsetLatency), detectionLatency: .init(detectionLatency),
             audioFramesSent: framesSent, audioSeconds: audioSeconds, audioFramesSkipped: framesSkipped,
-            wallSeconds: wallSeconds, timedOut: timedOut, server: server)
+            longestTickGapMs: Double(longestTickGapNs) / 1e6,
+            wallSeconds: wallSeconds, generatorCPUSeconds: generatorCPUSeconds, timedOut: timedOut, server: server)
     }
 
     // MARK: Messages
