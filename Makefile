@@ -2,23 +2,57 @@
 # Both install missing system packages first (apt, as root or through sudo, only when missing).
 
 SWIFT ?= swift
-APT_PACKAGES := pkg-config libwebsockets-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver python3-venv
+APT_PACKAGES := pkg-config libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver python3-venv
 PORT ?= 8080
+# The Python references for bench-vad live outside the clone, in a virtualenv named after its requirements.
+JESTRY_CACHE ?= $(HOME)/.cache/jestry
+VAD_VENV = $(JESTRY_CACHE)/venv-vad-$(shell sha256sum bench/vad/requirements.txt | cut -c1-16)
 
-.PHONY: run test build setup bench-load
+# axe-core, the accessibility checker the browser tests run on every screen. It ships inside PyPI's
+# axe-playwright-python wheel; fetched once into a cache outside the clone, checked against its digest, never committed.
+AXE_CORE_VERSION := 4.12.1
+AXE_WHEEL := axe-playwright-python==0.1.8
+AXE_SHA256 := 84494fec757e4710dc751c8d7a636e457f4532f08f85c86dc9070133fbff53bc
+AXE_JS := $(JESTRY_CACHE)/axe-$(AXE_CORE_VERSION)/axe.min.js
+
+.PHONY: run test build setup bench-vad bench-load
 
 ## Install missing system packages, build, and run the engine on http://localhost:$(PORT).
 run: setup
 	$(SWIFT) build --product jestry
 	$$($(SWIFT) build --show-bin-path)/jestry serve --port $(PORT)
 
-## Install missing system packages and run every test (unit, prompt examples, end-to-end, WebSocket conformance).
-test: setup
-	$(SWIFT) test
+## Install missing system packages and run every test: the browser client's JavaScript units, then the Swift tests
+## (unit, prompt examples, end-to-end, browser), then the WebSocket conformance cases.
+test: setup $(AXE_JS)
+	node --test Tests/ClientTests/*.test.js
+	JESTRY_AXE=$(AXE_JS) $(SWIFT) test
 	sh Tests/Conformance/run.sh
+
+$(AXE_JS):
+	@mkdir -p $(@D)/download
+	python3 -m pip download --quiet --no-deps --dest $(@D)/download $(AXE_WHEEL)
+	python3 -c 'import glob, sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(glob.glob(sys.argv[1])[0]).read("axe_playwright_python/axe.min.js"))' \
+	  '$(@D)/download/*.whl' > $@.partial
+	echo '$(AXE_SHA256)  $@.partial' | sha256sum --check --quiet
+	mv $@.partial $@
+	rm -r $(@D)/download
 
 build: setup
 	$(SWIFT) build
+
+## Speech detection on the labelled test set beside Silero VAD v6 and webrtcvad: one table (docs/BENCHMARKS.md).
+bench-vad: setup
+	$(SWIFT) build -c release --product jestry
+	@if [ ! -x "$(VAD_VENV)/bin/python" ]; then \
+	  echo "Creating $(VAD_VENV)"; rm -rf "$(VAD_VENV).partial"; \
+	  python3 -m venv "$(VAD_VENV).partial" \
+	    && "$(VAD_VENV).partial/bin/pip" install -q --no-deps -r bench/vad/requirements.txt \
+	    && mv "$(VAD_VENV).partial" "$(VAD_VENV)"; \
+	fi
+	@mixes=$$(mktemp -d); \
+	$$($(SWIFT) build -c release --show-bin-path)/jestry bench vad --export "$$mixes" \
+	  && "$(VAD_VENV)/bin/python" bench/vad/compare.py "$$mixes"; status=$$?; rm -rf "$$mixes"; exit $$status
 
 ## A whole-server load run against the release build (docs/BENCHMARKS.md): make bench-load SESSIONS=100 TURNS=3
 SESSIONS ?= 100
@@ -31,6 +65,8 @@ setup:
 	for package in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
 	done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

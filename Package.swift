@@ -28,6 +28,8 @@ let package = Package(
         // The pure core: no I/O, no clock, no sockets.
         .target(name: "Interview"),
         .target(name: "Audio"),
+        // The labelled test set of the voice activity detector: noises, mixes and window scores (tests, benchmark).
+        .target(name: "VADTestSet", dependencies: ["Audio"]),
         .target(name: "Prompts", dependencies: [
             "Interview", "Security",
             .product(name: "Yams", package: "Yams"),
@@ -38,7 +40,7 @@ let package = Package(
             "Interview", "Security",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "EngineClient", dependencies: ["CWebSockets"]),
+        .target(name: "EngineClient", dependencies: ["CWebSockets", "COpenSSL"]),
         .target(name: "Server", dependencies: [
             "Interview", "Prompts", "Audio", "Store", "Security", "CWebSockets",
             .product(name: "Logging", package: "swift-log"),
@@ -49,7 +51,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "jestry", dependencies: [
-            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "Security",
+            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "Security", "VADTestSet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -61,7 +63,7 @@ let package = Package(
             "Interview", "InterviewFuzzing",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "VADTestSet"], exclude: ["Fixtures"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),

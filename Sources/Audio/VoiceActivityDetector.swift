@@ -1,22 +1,38 @@
 import Foundation
 
-/// Finds where speech starts and stops in a PCM16 stream, with an energy threshold that adapts to the room.
+/// Finds where speech starts and stops in a PCM16 stream: typing, clicks, taps, coughs and steady room noise are
+/// not speech; quiet speech and a short "mhm" are.
 ///
 /// Pure and incremental: feed frames as they arrive, get events back. Times are milliseconds of audio since the
-/// first sample, so results do not depend on when the frames arrived. A burst shorter than `minimumSpeechMs`
-/// (a cough, a short "mhm") never becomes speech, and pauses shorter than `hangoverMs` (between words) never end it.
+/// first sample, so results depend neither on when the frames arrived nor on how the bytes were split.
+///
+/// Each 20 ms frame gets cheap measures (`FrameMeter`, one pass over the samples):
+/// - *loud*: `marginDB` over a noise floor that follows the room, and over `minimumLevelDBFS`;
+/// - *voiced*: loud and periodic at a voice's pitch (`Periodicity`, on the signal summed down to 4 kHz);
+/// - *transient*: 5 ms of an unvoiced frame hold most of its energy (a key, a click);
+/// - *hiss*: loud, unvoiced, not transient, and mostly above 2 kHz (an "s", a "t"), or well above the room.
+///
+/// Speech starts when a voiced run — voiced frames within 10 dB of the run's loudest — reaches `minimumSpeechMs`
+/// (80 ms) of voicing: a vowel, a "yes", a "mhm". Typing and clicks are never voiced; a tap or a knock rings at a
+/// pitch but dies away within a few frames; coughs, fans and hiss are not periodic. Once speaking, each syllable (a
+/// run that holds within 6 dB for 60 ms) keeps speech going; `hangoverMs` without one ends it. The start is dated
+/// back to the hiss leading into the voicing and to earlier syllables of the same word; the stop to the last
+/// syllable plus the hiss right after it. So a pause to think ends a stretch, and the next one begins where the
+/// voice resumes: the machine, not the detector, decides when a turn is over.
 public struct VoiceActivityDetector: Sendable {
     public struct Settings: Sendable, Equatable {
         /// Analysis window.
         public var frameMs = 20
-        /// Voiced time needed before speech is reported.
-        public var minimumSpeechMs = 400
-        /// Unvoiced time needed before speech is reported as stopped.
-        public var hangoverMs = 500
-        /// A frame is voiced when its energy is this many decibels above the noise floor…
-        public var marginDB = 6.0
+        /// Voiced time, in one run, needed before speech is reported.
+        public var minimumSpeechMs = 80
+        /// Time without voicing needed before speech is reported as stopped.
+        public var hangoverMs = 600
+        /// A frame is loud when its energy is this many decibels above the noise floor…
+        public var marginDB = 2.0
         /// …and above this absolute level, so a silent room never "speaks".
-        public var minimumLevelDBFS = -50.0
+        public var minimumLevelDBFS = -65.0
+        /// A loud frame is voiced when its pitch strength (normalised correlation one period apart) reaches this.
+        public var minimumPeriodicity: Float = 0.5
         /// The first audio only teaches the detector the room's noise.
         public var calibrationMs = 200
 
@@ -28,134 +44,214 @@ public struct VoiceActivityDetector: Sendable {
         case speechStopped(atMs: Int64)
     }
 
-    private enum Phase: Sendable {
-        case silence
-        /// Voiced frames seen since `onsetMs`, not yet enough to call it speech.
-        case onset(onsetMs: Int64, voicedMs: Int, unvoicedMs: Int)
-        case speech(lastVoicedEndMs: Int64, unvoicedMs: Int)
-    }
-
     public let settings: Settings
     public let sampleRate: Int
-    private var phase = Phase.silence
-    /// Noise floor as mean square energy (full scale = 1).
-    private var noiseFloor: Double?
-    /// The frame being filled: the sum of squared samples so far (exact, in integers), clipped samples and sample
-    /// count. No samples are kept.
-    private var frameEnergy: Int64 = 0
-    private var frameClipped = 0
-    private var frameFill = 0
-    private var samplesSeen: Int64 = 0
+
     /// Level of the most recent frame, in dBFS.
     public private(set) var lastLevelDBFS = -120.0
     /// Fraction of clipped samples (|s| ≥ 32,000) in the most recent frame.
     public private(set) var lastClippedFraction = 0.0
+    /// Pitch strength of the most recent frame, 0…1 (0 when it was not loud enough to be measured).
+    public private(set) var lastPeriodicity: Float = 0
 
-    public init(sampleRate: Int, settings: Settings = Settings()) {
-        self.sampleRate = sampleRate
-        self.settings = settings
-        frameSamples = max(1, sampleRate * settings.frameMs / 1000)
-    }
-
-    public var isSpeaking: Bool {
-        if case .speech = phase { return true }
-        return false
-    }
+    public var isSpeaking: Bool { speaking }
 
     /// Milliseconds of audio processed so far.
     public var processedMs: Int64 { samplesSeen * 1000 / Int64(sampleRate) }
 
-    private let frameSamples: Int
+    private let meter: FrameMeter
+    private var periodicity: Periodicity
+    /// The start of a frame that the bytes so far did not complete (whole frames are read where they arrive).
+    private var pending: [Int16] = []
+    private var samplesSeen: Int64 = 0
+
+    /// Noise floor as mean square energy (full scale = 1).
+    private var noiseFloor: Double?
+
+    // Decisions, all in ms of audio.
+    private var speaking = false
+    /// The current voiced run: its start (with its lead-in), loudest energy, voiced time (frames within
+    /// `runRangeDB` of its loudest), sustained time (frames within `sustainDB` of the loudest so far), and loud
+    /// frames since its last voiced one.
+    private var runStartMs: Int64?
+    private var runPeak = 0.0
+    private var runVoicedMs = 0
+    private var runSustainedMs = 0
+    private var runDropouts = 0
+    /// End of the last syllable (a run sustained for `syllableMs`), and the start of the current run's chain: runs
+    /// that each began within `bridgeMs` of a syllable.
+    private var lastSyllableEndMs: Int64?
+    private var chainStartMs: Int64 = 0
+    /// Start of the current stretch of voiced or hissing frames (the lead-in to voicing).
+    private var loudSinceMs: Int64?
+    /// While speaking: end of the last syllable frame, and of the sound right after it.
+    private var speechVoicedEndMs: Int64 = 0
+    private var tailEndMs: Int64 = 0
+    /// Where the last stretch of speech stopped: the next one cannot start before.
+    private var lastStopMs: Int64 = 0
+
+    /// Lead-in before voicing, and tail after it, that may be counted as speech.
+    private static let leadInMs: Int64 = 200
+    private static let tailMs: Int64 = 200
+    /// The tail goes on through gaps this short (the closure before a final "k" or "t").
+    private static let tailGapMs: Int64 = 60
+    /// Syllables this close to each other belong to one stretch.
+    private static let bridgeMs: Int64 = 300
+    /// A voiced run ends when a frame falls this far below the run's loudest (a tap dying away)…
+    private static let runRangeDB = 10.0
+    /// …and counts as a syllable once it has held within this much of its loudest for `syllableMs`: a struck
+    /// resonance loses more than that within 40 ms.
+    private static let sustainDB = 6.0
+    private static let syllableMs = 60
+    /// A transient: two neighbouring 2.5 ms blocks hold this share of an unvoiced frame's energy.
+    private static let transientShare = 0.7
+    /// Hiss (the lead-in and tail of voicing: "s", "f", "t", "h"): a loud unvoiced frame with less than this share
+    /// of its energy below 2 kHz. Room noise, coughs and knocks have more.
+    private static let hissLowShare = 0.5
+    /// Any other loud unvoiced frame this far above the floor, if not a transient, is an edge of voicing too.
+    private static let edgeMarginDB = 9.0
+
+    public init(sampleRate: Int, settings: Settings = Settings()) {
+        self.sampleRate = sampleRate
+        self.settings = settings
+        meter = FrameMeter(sampleRate: sampleRate, frameMs: settings.frameMs)
+        periodicity = Periodicity(frameLength: meter.groupsPerFrame)
+        pending.reserveCapacity(meter.frameSamples)
+    }
 
     /// Processes little-endian PCM16 bytes (an odd trailing byte is ignored). Returns the events they caused.
     public mutating func process(_ bytes: Data) -> [Event] {
         var events: [Event] = []
+        let frameSamples = meter.frameSamples
         bytes.withUnsafeBytes { raw in
             let count = raw.count / 2
             var index = 0
-            while index < count {
-                // A tight loop up to the end of the current frame, then the frame's analysis.
-                let end = min(count, index + frameSamples - frameFill)
-                var energy: Int64 = 0
-                var clipped = 0
-                for offset in index..<end {
-                    let sample = Int64(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * offset, as: Int16.self)))
-                    energy &+= sample &* sample
-                    clipped &+= (sample >= 32_000 || sample <= -32_000) ? 1 : 0
+            if !pending.isEmpty {
+                let take = min(count, frameSamples - pending.count)
+                for offset in 0..<take {
+                    pending.append(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * offset, as: Int16.self)))
                 }
-                frameEnergy &+= energy
-                frameClipped += clipped
-                frameFill += end - index
-                index = end
-                if frameFill == frameSamples {
-                    if let event = analyseFrame() { events.append(event) }
-                    frameEnergy = 0
-                    frameClipped = 0
-                    frameFill = 0
+                index = take
+                if pending.count == frameSamples {
+                    // Swapped out, so the frame can be read while the detector changes.
+                    var frame: [Int16] = []
+                    swap(&frame, &pending)
+                    if let event = frame.withUnsafeBytes({ analyseFrame($0.baseAddress!) }) { events.append(event) }
+                    swap(&frame, &pending)
+                    pending.removeAll(keepingCapacity: true)
                 }
+            }
+            while count - index >= frameSamples {
+                if let event = analyseFrame(raw.baseAddress! + 2 * index) { events.append(event) }
+                index += frameSamples
+            }
+            for offset in index..<count {
+                pending.append(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * offset, as: Int16.self)))
             }
         }
         return events
     }
 
-    private mutating func analyseFrame() -> Event? {
-        let energy = Double(frameEnergy) / Double(frameFill) / (32_768.0 * 32_768.0)
-        let frameEndMs = (samplesSeen + Int64(frameFill)) * 1000 / Int64(sampleRate)
+    /// Analyses one whole frame of little-endian PCM16 at `samples`.
+    private mutating func analyseFrame(_ samples: UnsafeRawPointer) -> Event? {
+        let meter = self.meter
+        let measures = periodicity.withFrame { meter.measure(samples, low: $0) }
+        let energy = measures.energy
         let frameStartMs = samplesSeen * 1000 / Int64(sampleRate)
-        samplesSeen += Int64(frameFill)
+        samplesSeen += Int64(meter.frameSamples)
+        let frameEndMs = samplesSeen * 1000 / Int64(sampleRate)
         lastLevelDBFS = 10 * log10(max(energy, 1e-12))
-        lastClippedFraction = Double(frameClipped) / Double(frameFill)
+        lastClippedFraction = measures.clippedFraction
 
+        // The first frames only calibrate the floor: nothing is loud until the room has been heard.
         let floor = noiseFloor ?? energy
-        // The first frames only calibrate the floor: nothing is voiced until the room has been heard.
         let calibrating = frameStartMs < Int64(settings.calibrationMs)
-        let voiced = !calibrating && lastLevelDBFS > settings.minimumLevelDBFS
-            && 10 * log10(max(energy, 1e-12) / max(floor, 1e-12)) > settings.marginDB
-        adaptNoiseFloor(to: energy, voiced: voiced)
-        let frameMs = settings.frameMs
-
-        switch phase {
-        case .silence:
-            if voiced { phase = .onset(onsetMs: frameStartMs, voicedMs: frameMs, unvoicedMs: 0) }
-        case .onset(let onset, let voicedMs, let unvoicedMs):
-            if voiced {
-                let total = voicedMs + frameMs
-                if total >= settings.minimumSpeechMs {
-                    phase = .speech(lastVoicedEndMs: frameEndMs, unvoicedMs: 0)
-                    return .speechStarted(atMs: onset)
-                }
-                phase = .onset(onsetMs: onset, voicedMs: total, unvoicedMs: 0)
-            } else if unvoicedMs + frameMs >= settings.hangoverMs / 2 {
-                phase = .silence  // a short burst: a cough or a "mhm"
-            } else {
-                phase = .onset(onsetMs: onset, voicedMs: voicedMs, unvoicedMs: unvoicedMs + frameMs)
-            }
-        case .speech(let lastVoicedEnd, let unvoicedMs):
-            if voiced {
-                phase = .speech(lastVoicedEndMs: frameEndMs, unvoicedMs: 0)
-            } else if unvoicedMs + frameMs >= settings.hangoverMs {
-                phase = .silence
-                return .speechStopped(atMs: lastVoicedEnd)
-            } else {
-                phase = .speech(lastVoicedEndMs: lastVoicedEnd, unvoicedMs: unvoicedMs + frameMs)
-            }
-        }
-        return nil
+        let loud = !calibrating && lastLevelDBFS > settings.minimumLevelDBFS
+            && energy > max(floor, 1e-12) * Self.decibels(settings.marginDB)
+        lastPeriodicity = loud ? periodicity.strength() : 0
+        periodicity.advance()
+        let voiced = loud && lastPeriodicity >= settings.minimumPeriodicity
+        let transient = !voiced && measures.peakShare >= Self.transientShare
+        adaptNoiseFloor(to: energy, loud: loud, voiced: voiced)
+        // Sound at the edges of voicing: hiss, or anything well above the room that is not a click.
+        let hiss = loud && !voiced && !transient
+            && (measures.lowShare < Self.hissLowShare || energy > floor * Self.decibels(Self.edgeMarginDB))
+        return decide(energy: energy, loud: loud, voiced: voiced, transient: transient, hiss: hiss,
+                      startMs: frameStartMs, endMs: frameEndMs)
     }
 
-    /// Follows the room: falls quickly to quieter frames, rises slowly with steady noise, and barely moves while
-    /// someone speaks so speech does not become the floor.
-    private mutating func adaptNoiseFloor(to energy: Double, voiced: Bool) {
+    private mutating func decide(energy: Double, loud: Bool, voiced: Bool, transient: Bool, hiss: Bool,
+                                 startMs: Int64, endMs: Int64) -> Event? {
+        if hiss || voiced {
+            if loudSinceMs == nil { loudSinceMs = startMs }
+        } else {
+            loudSinceMs = nil
+        }
+
+        // The voiced run goes on through voiced frames near its loudest, and through one or two loud frames whose
+        // voicing the noise hid; a frame far below its loudest (a tap dying away) ends it.
+        var voicedInRun = false
+        if runStartMs != nil, voiced, energy >= runPeak * Self.decibels(-Self.runRangeDB) {
+            if energy >= runPeak * Self.decibels(-Self.sustainDB) { runSustainedMs += settings.frameMs }
+            runPeak = max(runPeak, energy)
+            runVoicedMs += settings.frameMs
+            runDropouts = 0
+            voicedInRun = true
+        } else if runStartMs != nil, loud, !transient, energy >= runPeak * Self.decibels(-Self.runRangeDB), runDropouts < 2 {
+            runDropouts += 1
+        } else if voiced {
+            let start = max(loudSinceMs ?? startMs, startMs - Self.leadInMs, lastStopMs)
+            // A run that begins close after a syllable joins its chain (the next syllable of a word).
+            if lastSyllableEndMs.map({ start - $0 >= Self.bridgeMs }) ?? true { chainStartMs = start }
+            runStartMs = start
+            runPeak = energy
+            runVoicedMs = settings.frameMs
+            runSustainedMs = settings.frameMs
+            runDropouts = 0
+            voicedInRun = true
+        } else {
+            runStartMs = nil
+        }
+
+        let syllable = voicedInRun && runSustainedMs >= Self.syllableMs
+        if syllable { lastSyllableEndMs = endMs }
+
+        if !speaking {
+            guard voicedInRun, runVoicedMs >= settings.minimumSpeechMs else { return nil }
+            speaking = true
+            speechVoicedEndMs = endMs
+            tailEndMs = endMs
+            return .speechStarted(atMs: chainStartMs)
+        }
+        if syllable {
+            speechVoicedEndMs = endMs
+            tailEndMs = endMs
+        } else if hiss && startMs - tailEndMs <= Self.tailGapMs && endMs - speechVoicedEndMs <= Self.tailMs {
+            tailEndMs = endMs
+        }
+        guard endMs - speechVoicedEndMs >= Int64(settings.hangoverMs) else { return nil }
+        speaking = false
+        lastStopMs = tailEndMs
+        return .speechStopped(atMs: tailEndMs)
+    }
+
+    /// A power ratio from decibels.
+    private static func decibels(_ value: Double) -> Double { pow(10, value / 10) }
+
+    /// Follows the room: falls quickly to quieter frames, rises steadily with the frames near it, and only slowly
+    /// with loud ones (a few decibels in seconds), slowest of all while someone speaks, so neither speech nor a
+    /// spell of typing becomes the floor.
+    private mutating func adaptNoiseFloor(to energy: Double, loud: Bool, voiced: Bool) {
         guard let floor = noiseFloor else {
             noiseFloor = energy
             return
         }
         if energy < floor {
             noiseFloor = floor * 0.8 + energy * 0.2
-        } else if !voiced {
-            noiseFloor = floor * 0.98 + energy * 0.02
+        } else if !loud {
+            noiseFloor = floor * 0.95 + energy * 0.05
         } else {
-            noiseFloor = floor * 0.999 + energy * 0.001  // a steady loud noise is not speech for ever
+            noiseFloor = floor * (voiced ? 1.001 : 1.005)
         }
     }
 }

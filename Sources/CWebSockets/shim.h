@@ -2,6 +2,8 @@
 #define JESTRY_CWEBSOCKETS_SHIM_H
 // What Swift cannot import from libwebsockets directly: function-like macros and composite flags.
 #include <libwebsockets.h>
+#include <ev.h>
+#include <sys/socket.h>
 
 /// Bytes every lws_write buffer must have free in front of the data.
 static inline size_t jestry_lws_pre(void) { return LWS_PRE; }
@@ -14,6 +16,56 @@ static inline uint64_t jestry_option_fallback_to_raw(void) { return LWS_SERVER_O
 
 /// `lws_set_timeout` seconds that mean "close it at the next service", safe from inside a callback.
 static inline int jestry_timeout_kill_async(void) { return LWS_TO_KILL_ASYNC; }
+
+static inline uint64_t jestry_option_libev(void) { return LWS_SERVER_OPTION_LIBEV; }
+static inline uint64_t jestry_option_listen_share(void) { return LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE; }
+
+/// The service thread's own libev loop (epoll), handed to lws as a foreign loop: lws then installs no SIGINT watcher
+/// (libev allows a signal on one loop only, and there is a loop per thread), and the engine decides when it stops.
+static inline void *jestry_ev_loop_new(void) { return ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK); }
+static inline void jestry_ev_run(void *loop) { ev_run((struct ev_loop *)loop, 0); }
+static inline void jestry_ev_break(void *loop) { ev_break((struct ev_loop *)loop, EVBREAK_ALL); }
+static inline void jestry_ev_loop_destroy(void *loop) { ev_loop_destroy((struct ev_loop *)loop); }
+
+/// A listening socket of the engine's own, watched on a thread's libev loop. lws 4.1.6 (built with one service
+/// thread per context) sets SO_REUSEPORT only for several threads in one context, so several contexts cannot share
+/// a port by themselves; each thread instead binds its own SO_REUSEPORT socket, accepts on it, and hands each new
+/// connection to its context with `lws_adopt_socket_vhost`.
+struct jestry_listener {
+    ev_io watcher;
+    void *owner;
+    void (*accepted)(void *owner, int fd);
+};
+
+static void jestry_listener_ready(struct ev_loop *loop, ev_io *watcher, int revents) {
+    struct jestry_listener *listener = (struct jestry_listener *)watcher;
+    (void)loop; (void)revents;
+    for (int n = 0; n < 64; n++) {  // a bounded batch per wakeup, so one thread cannot starve its connections
+        int fd = accept4(watcher->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return;
+        listener->accepted(listener->owner, fd);
+    }
+}
+
+static inline void jestry_listener_start(void *loop, struct jestry_listener *listener, int fd) {
+    ev_io_init(&listener->watcher, jestry_listener_ready, fd, EV_READ);
+    ev_io_start((struct ev_loop *)loop, &listener->watcher);
+}
+
+static inline void jestry_listener_stop(void *loop, struct jestry_listener *listener) {
+    ev_io_stop((struct ev_loop *)loop, &listener->watcher);
+}
+
+static inline int jestry_context_port_no_listen_server(void) { return CONTEXT_PORT_NO_LISTEN_SERVER; }
+
+/// A context timer (`lws_sul`) with a pointer back to its owner, so one C callback can find the Swift object that
+/// scheduled it (the `lws_container_of` pattern: the sul is the first member).
+struct jestry_timer {
+    lws_sorted_usec_list_t sul;
+    void *owner;
+};
+
+static inline void *jestry_timer_owner(lws_sorted_usec_list_t *sul) { return ((struct jestry_timer *)sul)->owner; }
 
 /// Client connection flags.
 static inline int jestry_client_use_ssl(void) { return LCCSCF_USE_SSL; }

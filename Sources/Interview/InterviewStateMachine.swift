@@ -34,6 +34,8 @@ public struct InterviewStateMachine: Sendable {
         public var answerDraftIntervalMs: Int64 = 1_000
         /// A connection that has not started (or resumed) a session this long after it opened is closed.
         public var sessionStartTimeoutMs: Int64 = 15_000
+        /// The engine transcribes speech itself: each stretch of speech that ends is sent to its transcriber.
+        public var transcribesSpeech = false
         /// A silent turn waits at most this much longer for the engine's transcriber.
         public var transcriptionWaitMs: Int64 = 8_000
 
@@ -44,9 +46,16 @@ public struct InterviewStateMachine: Sendable {
         /// `openedAtMs`: when the connection opened, for the start timeout (nil: no timeout).
         case awaitingStart(openedAtMs: Int64?)
         case live(LiveSession)
+        /// The connection dropped; the session waits, unmetered and without timers, for `clientResumed` on a new
+        /// connection or `clientClosed` when its grace period ends.
+        case suspended(LiveSession)
         case ended(SessionEndReason)
         /// The connection is being closed without a session ever having started on it.
         case closedBeforeStart
+        /// Only while an input mutates the session taken out of `live`: the enum then holds no second reference
+        /// to it, so the session's arrays and dictionaries are mutated in place instead of copied (postgres-nio's
+        /// trick). Never observable between inputs.
+        case modifying
     }
 
     private let settings: Settings
@@ -58,10 +67,12 @@ public struct InterviewStateMachine: Sendable {
         state = .awaitingStart(openedAtMs: openedAt?.monotonicMs)
     }
 
-    /// The id of the session once started.
+    /// The id of the session once started (also while it waits for resume).
     public var sessionID: String? {
-        if case .live(let session) = state { return session.sessionID }
-        return nil
+        switch state {
+        case .live(let session), .suspended(let session): session.sessionID
+        default: nil
+        }
     }
 
     /// True until a session has started: only then does `session.start` need a plan and a balance.
@@ -90,8 +101,63 @@ public struct InterviewStateMachine: Sendable {
     public var isFinished: Bool {
         switch state {
         case .ended, .closedBeforeStart: true
-        case .awaitingStart, .live: false
+        case .awaitingStart, .live, .suspended, .modifying: false
         }
+    }
+
+    /// True while the session waits for `clientResumed`.
+    public var isSuspended: Bool {
+        if case .suspended = state { return true }
+        return false
+    }
+
+    // MARK: Inputs from the client
+
+    /// A text frame as it arrived: decoded here, so the driver only hands bytes over.
+    public mutating func textFrameReceived(_ frame: Data, at now: ClockReading) -> [InterviewAction] {
+        switch ClientMessageDecoder.decode(frame) {
+        case .failure(let error): invalidMessageReceived(error)
+        case .success(let envelope): messageReceived(envelope, at: now)
+        }
+    }
+
+    /// A decoded client message. `session.start` and `session.resume` need the driver's help: the machine asks for
+    /// it with `requestSessionContext` or `requestResume` and gets the answer back as an input.
+    public mutating func messageReceived(_ envelope: ClientEnvelope, at now: ClockReading) -> [InterviewAction] {
+        let id = envelope.id
+        switch envelope.message {
+        case .sessionStart(let request):
+            guard case .awaitingStart = state else {
+                return start(request, requestID: id, sessionID: "", plan: nil, balanceMs: 0, at: now)  // answers the state
+            }
+            return [.requestSessionContext(request, requestID: id)]
+        case .sessionResume(let sessionID, let token):
+            guard case .awaitingStart = state else {
+                return [.send(.error(ProtocolError(.resumeFailed, "This connection already has a session; resume on a new connection.",
+                                                   requestID: id)))]
+            }
+            return [.requestResume(sessionID: sessionID, resumeToken: token, requestID: id)]
+        case .playback(let questionID, let playing): return playbackChanged(questionID: questionID, playing: playing, requestID: id, at: now)
+        case .answerText(let text): return answerTextReceived(text, requestID: id, at: now)
+        case .transcriptPartial(let text, let questionID):
+            return transcriptReceived(text, isFinal: false, questionID: questionID, requestID: id, at: now)
+        case .transcriptFinal(let text, let questionID):
+            return transcriptReceived(text, isFinal: true, questionID: questionID, requestID: id, at: now)
+        case .answerDone: return answerDone(requestID: id, at: now)
+        case .sessionEnd: return endSession(requestID: id, at: now)
+        }
+    }
+
+    /// A binary frame as it arrived; an accepted one comes back as `forwardAudio`, after the machine's own actions.
+    public mutating func audioFrameReceived(_ frame: Data, at now: ClockReading) -> [InterviewAction] {
+        let (actions, accepted) = audioReceived(byteCount: frame.count, at: now)
+        return accepted ? actions + [.forwardAudio(frame)] : actions
+    }
+
+    /// The driver could not start the session it was asked for (`requestSessionContext`): `error` says why; the
+    /// connection stays waiting for a start.
+    public func startRefused(_ error: ProtocolError) -> [InterviewAction] {
+        [.send(.error(error))]
     }
 
     // MARK: Inputs
@@ -105,7 +171,7 @@ public struct InterviewStateMachine: Sendable {
         case .live:
             return [.send(.error(ProtocolError(.sessionAlreadyStarted,
                                                "A session is already running on this connection.", requestID: requestID)))]
-        case .ended, .closedBeforeStart:
+        case .ended, .closedBeforeStart, .suspended, .modifying:
             return [.send(.error(ProtocolError(.wrongState, "This session has ended; open a new connection to start another.",
                                                requestID: requestID)))]
         case .awaitingStart:
@@ -215,6 +281,7 @@ public struct InterviewStateMachine: Sendable {
     /// The voice activity detector heard speech begin at `audioMs` into the session's audio.
     public mutating func speechStarted(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
         guard case .live(var session) = state, session.mode == .voice else { return [] }
+        state = .modifying
         var actions: [InterviewAction] = [.send(.speechStarted(audioMs: audioMs))]
         if session.playbackActive, let current = session.current {
             // Barge-in: the candidate talks over the question, so the client stops reading it.
@@ -235,6 +302,7 @@ public struct InterviewStateMachine: Sendable {
     /// The detector heard speech end at `audioMs`; a long enough silence from here ends the turn.
     public mutating func speechStopped(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
         guard case .live(var session) = state, session.mode == .voice else { return [] }
+        state = .modifying
         if let start = session.answer.speechStartAudioMs {
             session.answer.speakingMs += max(0, audioMs - start)
         }
@@ -243,22 +311,32 @@ public struct InterviewStateMachine: Sendable {
         session.speaking = false
         // The detector reports the stop a little after the fact; silence is counted from the stop itself.
         session.silenceSince = (audioMs, now.monotonicMs - max(0, session.audioClockMs - audioMs))
+        var actions: [InterviewAction] = [.send(.speechStopped(audioMs: audioMs))]
+        if settings.transcribesSpeech, let current = session.current {
+            // Until its text arrives, a silent turn waits for it (up to `transcriptionWaitMs`).
+            session.transcriptionsPending += 1
+            actions.append(.transcribe(questionID: current.questionID))
+        }
         state = .live(session)
-        return [.send(.speechStopped(audioMs: audioMs))]
-    }
-
-    /// The engine's transcriber started on a stretch of speech from the open question (server-side speech to
-    /// text). Until its text arrives, a silent turn waits for it (up to `transcriptionWaitMs`).
-    public mutating func serverTranscriptionStarted() {
-        guard case .live(var session) = state else { return }
-        session.transcriptionsPending += 1
-        state = .live(session)
+        return actions
     }
 
     /// The engine's transcriber finished for `questionID`: `text` nil when it failed. A result for a turn that has
     /// already ended is dropped quietly (the client did nothing wrong); the stored answer keeps what was heard.
+    /// While the session waits for resume the words are kept in the answer all the same (nothing is sent).
     public mutating func serverTranscriptionFinished(_ text: String?, questionID: String, at now: ClockReading) -> [InterviewAction] {
+        if case .suspended(var session) = state, session.current?.questionID == questionID {
+            state = .modifying
+            session.transcriptionsPending = max(0, session.transcriptionsPending - 1)
+            if let text, !text.isEmpty, Self.refuseIfTooLong(adding: text, replacingPartial: true, to: session.answer,
+                                                            settings: settings, requestID: nil) == nil {
+                session.answer.append(final: text)
+            }
+            state = .suspended(session)
+            return []
+        }
         guard case .live(var session) = state, session.current?.questionID == questionID else { return [] }
+        state = .modifying
         session.transcriptionsPending = max(0, session.transcriptionsPending - 1)
         state = .live(session)
         guard let text, !text.isEmpty else { return [] }
@@ -274,6 +352,7 @@ public struct InterviewStateMachine: Sendable {
     /// The microphone is (or is no longer) clipping; live feedback reports it.
     public mutating func clippingChanged(_ clipping: Bool) {
         guard case .live(var session) = state else { return }
+        state = .modifying
         session.clipping = clipping
         state = .live(session)
     }
@@ -315,10 +394,11 @@ public struct InterviewStateMachine: Sendable {
                                                fatal: true))),
                     .close(code: 1008, reason: "no session started")]
         }
-        guard case .live(var session) = state, !session.suspended, let current = session.current,
+        guard case .live(var session) = state, let current = session.current,
               let askedAt = session.currentAskedAt else {
             return []
         }
+        state = .modifying
         // The minutes ran out since the last settlement: end now rather than run on unpaid until it reports.
         if session.meter.unsettled(at: now.monotonicMs) >= session.balanceMs {
             state = .live(session)
@@ -365,6 +445,7 @@ public struct InterviewStateMachine: Sendable {
     /// lowers by what it hands out until the ledger reports the real one); the driver settles it with the ledger.
     public mutating func usageToSettle(at now: ClockReading) -> Int64 {
         guard case .live(var session) = state else { return 0 }
+        state = .modifying
         let amount = session.takeChargeableUsage(at: now)
         state = .live(session)
         return amount
@@ -373,6 +454,7 @@ public struct InterviewStateMachine: Sendable {
     /// The ledger settled; `balanceMs` is the account's balance now.
     public mutating func balanceUpdated(_ balanceMs: Int64, at now: ClockReading) -> [InterviewAction] {
         guard case .live(var session) = state else { return [] }
+        state = .modifying
         session.balanceMs = balanceMs
         var actions: [InterviewAction] = [
             .send(.billingUpdated(BillingUpdate(balanceMs: balanceMs, sessionUsedMs: session.meter.total(at: now.monotonicMs)))),
@@ -388,24 +470,32 @@ public struct InterviewStateMachine: Sendable {
         return actions
     }
 
-    /// The connection dropped but the session may be resumed: metering and timers stop until `clientResumed`, or
-    /// until the grace period ends with `clientClosed`.
-    public mutating func clientDisconnected(at now: ClockReading) {
-        guard case .live(var session) = state, !session.suspended else { return }
-        session.suspended = true
-        session.meter.stop(at: now.monotonicMs)
-        session.speaking = false
-        session.silenceSince = nil
-        session.playbackActive = false
-        state = .live(session)
+    /// The connection dropped. With `resumable`, a live session is suspended (metering and timers stop) and the
+    /// machine asks the driver to park it for a later `clientResumed`; otherwise, or when the session is not live,
+    /// it ends as `disconnected` (what was said is kept; nothing is sent to the gone client).
+    public mutating func clientDisconnected(at now: ClockReading, resumable: Bool) -> [InterviewAction] {
+        switch state {
+        case .live(var session) where resumable:
+            state = .modifying
+            session.meter.stop(at: now.monotonicMs)
+            session.speaking = false
+            session.silenceSince = nil
+            session.playbackActive = false
+            state = .suspended(session)
+            return [.park(sessionID: session.sessionID)]
+        case .live, .suspended:
+            return end(.disconnected, at: now)
+        case .awaitingStart, .ended, .closedBeforeStart, .modifying:
+            return []
+        }
     }
 
     /// A new connection took the session back: metering resumes and the open question is sent again.
     public mutating func clientResumed(requestID: String?, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state, session.suspended else {
+        guard case .suspended(var session) = state else {
             return [.send(.error(ProtocolError(.resumeFailed, "This session is not waiting to be resumed.", requestID: requestID)))]
         }
-        session.suspended = false
+        state = .modifying
         session.meterPausedForQuiet = false
         session.meter.start(at: now.monotonicMs)
         session.quietSinceMs = now.monotonicMs
@@ -419,10 +509,34 @@ public struct InterviewStateMachine: Sendable {
         return actions
     }
 
-    /// The connection is gone for good. The session is kept with what was said and the time used up to now.
+    /// The driver found no session to resume for `session.resume` (unknown, another account's, a wrong token, the
+    /// grace period over): the connection stays waiting for a start.
+    public func resumeRefused(sessionID: String, requestID: String?) -> [InterviewAction] {
+        [.send(.error(ProtocolError(.resumeFailed,
+                                    "There is no session \(sessionID) waiting to be resumed on your account; start a new one.",
+                                    requestID: requestID)))]
+    }
+
+    /// The session's grace period ended (or the server is stopping): it ends as `disconnected`.
     public mutating func clientClosed(at now: ClockReading) -> [InterviewAction] {
-        guard case .live = state else { return [] }
-        return end(.disconnected, at: now)
+        switch state {
+        case .live, .suspended: end(.disconnected, at: now)
+        case .awaitingStart, .ended, .closedBeforeStart, .modifying: []
+        }
+    }
+
+    /// When the machine next needs `timerFired`, on the monotonic clock; nil while it needs none. Every deadline a
+    /// timer input acts on is here, so a driver that calls `timerFired` at this time (and after each input asks
+    /// again) misses nothing.
+    public func nextDeadline() -> Int64? {
+        switch state {
+        case .awaitingStart(let openedAtMs):
+            return openedAtMs.map { $0 + settings.sessionStartTimeoutMs }
+        case .live(let session):
+            return session.nextDeadline(settings: settings)
+        case .suspended, .ended, .closedBeforeStart, .modifying:
+            return nil
+        }
     }
 
     // MARK: Helpers
@@ -432,6 +546,7 @@ public struct InterviewStateMachine: Sendable {
         guard case .live(var session) = state else {
             return wrongState(requestID: requestID, what: what)
         }
+        state = .modifying
         let actions = body(&session)
         state = .live(session)
         return actions
@@ -441,7 +556,7 @@ public struct InterviewStateMachine: Sendable {
         let message = switch state {
         case .awaitingStart: "\(what) is not accepted before session.start."
         case .ended, .closedBeforeStart: "\(what) is not accepted: the session has ended."
-        case .live: "\(what) is not accepted now."
+        case .live, .suspended, .modifying: "\(what) is not accepted now."
         }
         return [.send(.error(ProtocolError(.wrongState, message, requestID: requestID)))]
     }
@@ -449,6 +564,7 @@ public struct InterviewStateMachine: Sendable {
     /// Ends the candidate's turn: scores the answer, then asks the next question or completes the interview.
     private mutating func finishTurn(_ reason: TurnEndReason, at now: ClockReading) -> [InterviewAction] {
         guard case .live(var session) = state else { return [] }
+        state = .modifying
         let (actions, finished) = session.finishAnswer(at: now, reason: reason)
         state = .live(session)
         return finished ? actions + end(.completed, at: now) : actions
@@ -493,7 +609,12 @@ public struct InterviewStateMachine: Sendable {
     }
 
     private mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state else { return [] }
+        var session: LiveSession
+        switch state {
+        case .live(let live), .suspended(let live): session = live
+        case .awaitingStart, .ended, .closedBeforeStart, .modifying: return []
+        }
+        state = .modifying
         var actions: [InterviewAction] = []
         if reason != .completed, session.answer.hasContent {
             actions += session.recordAnswer(at: now, complete: false).actions

@@ -90,8 +90,6 @@ struct LiveSession: Sendable {
     var clipping = false
     /// The client is reading the current question aloud.
     var playbackActive = false
-    /// The connection dropped; the session waits (unmetered, without timers) to be resumed.
-    var suspended = false
     /// Transcriptions the engine's own transcriber is working on for this answer; a silent turn waits for them.
     var transcriptionsPending = 0
 
@@ -170,6 +168,29 @@ struct LiveSession: Sendable {
         let amount = min(meter.takeUnsettled(at: now.monotonicMs), max(0, balanceMs))
         balanceMs -= amount
         return amount
+    }
+
+    /// The earliest time `timerFired` has something to do: live feedback (its minimum interval when input is
+    /// waiting, else its heartbeat), the silence that ends a turn, the time warning and limit, the next nudge or the
+    /// idle end, a draft of the changed answer, and the balance running out.
+    func nextDeadline(settings: InterviewStateMachine.Settings) -> Int64? {
+        guard let askedAt = currentAskedAt?.monotonicMs else { return nil }
+        let lastFeedback = lastFeedbackAt ?? askedAt
+        var deadline = lastFeedback + (feedbackPending ? settings.feedbackMinIntervalMs : settings.feedbackHeartbeatMs)
+        if let silence = silenceSince, !speaking, answer.startedAt != nil {
+            let wait = transcriptionsPending > 0 ? settings.transcriptionWaitMs : 0
+            deadline = min(deadline, silence.monotonicMs + silenceLimitMs + 1_000 + wait)
+        }
+        deadline = min(deadline, askedAt + timeLimitMs)
+        if !timeWarningSent { deadline = min(deadline, askedAt + timeLimitMs - settings.timeWarningBeforeMs) }
+        if answer.startedAt == nil, !speaking {
+            deadline = min(deadline, quietSinceMs + settings.nudgeAfterMs * Int64(min(nudgesSent, settings.maxNudges) + 1))
+        }
+        if answer.revision != draftedRevision { deadline = min(deadline, lastDraftMs + settings.answerDraftIntervalMs) }
+        if let runningSince = meter.runningSinceMs {
+            deadline = min(deadline, runningSince + max(0, balanceMs - meter.unsettled(at: runningSince)))
+        }
+        return deadline
     }
 
     /// The candidate typed, spoke or sent a transcript: the answer has started, feedback has news to tell, the

@@ -247,39 +247,70 @@ public enum ServerMessage: Sendable, Equatable {
         }
     }
 
-    /// The JSON text frame for this event: a flat object with `type` first-level beside the payload fields.
+    /// The JSON text frame for this event: a flat object with `type` beside the payload's fields (and `id` for
+    /// replies). Encoded in one pass of `JSONEncoder` straight from the Codable payloads, with sorted keys, so the
+    /// same event is always the same bytes.
     public func encoded() -> Data {
-        var object: [String: Any]
-        switch self {
-        case .sessionStarted(let payload, let replyTo):
-            object = Self.fields(of: payload)
-            if let replyTo { object["id"] = replyTo }
-        case .sessionResumed(let sessionID, let balanceMs, let replyTo):
-            object = ["session_id": sessionID, "balance_ms": balanceMs]
-            if let replyTo { object["id"] = replyTo }
-        case .question(let payload): object = Self.fields(of: payload)
-        case .feedbackLive(let payload): object = Self.fields(of: payload)
-        case .billingUpdated(let payload): object = Self.fields(of: payload)
-        case .billingWarning(let remaining): object = ["remaining_ms": remaining]
-        case .sessionEnded(let payload): object = Self.fields(of: payload)
-        case .error(let error):
-            object = ["code": error.code.rawValue, "message": error.message, "fatal": error.fatal]
-            if let id = error.requestID { object["id"] = id }
-        case .speechStarted(let audioMs), .speechStopped(let audioMs): object = ["audio_ms": audioMs]
-        case .turnEnded(let questionID, let reason): object = ["question_id": questionID, "reason": reason.rawValue]
-        case .answerScored(let score): object = Self.fields(of: score)
-        case .nudge(let questionID, let number, let text): object = ["question_id": questionID, "number": number, "text": text]
-        case .answerTimeWarning(let questionID, let remaining): object = ["question_id": questionID, "remaining_ms": remaining]
-        case .playbackStop(let questionID, let reason): object = ["question_id": questionID, "reason": reason]
-        }
-        object["type"] = type
-        // Every payload is built from Codable values and strings, so serialisation cannot fail.
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        // Every payload is Codable values and strings, so encoding cannot fail.
+        (try? Self.encoder.encode(WireEvent(message: self))) ?? Data()
     }
 
-    private static func fields(of value: some Encodable) -> [String: Any] {
-        guard let data = try? JSONEncoder().encode(value),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-        return object
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// Writes a `ServerMessage` as one flat JSON object: the payload's own fields, then `type` (and `id`) in the same
+/// container.
+private struct WireEvent: Encodable {
+    let message: ServerMessage
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var fields = encoder.container(keyedBy: Key.self)
+        try fields.encode(message.type, forKey: Key("type"))
+        switch message {
+        case .sessionStarted(let payload, let replyTo):
+            try payload.encode(to: encoder)
+            try fields.encodeIfPresent(replyTo, forKey: Key("id"))
+        case .sessionResumed(let sessionID, let balanceMs, let replyTo):
+            try fields.encode(sessionID, forKey: Key("session_id"))
+            try fields.encode(balanceMs, forKey: Key("balance_ms"))
+            try fields.encodeIfPresent(replyTo, forKey: Key("id"))
+        case .question(let payload): try payload.encode(to: encoder)
+        case .feedbackLive(let payload): try payload.encode(to: encoder)
+        case .billingUpdated(let payload): try payload.encode(to: encoder)
+        case .billingWarning(let remaining): try fields.encode(remaining, forKey: Key("remaining_ms"))
+        case .sessionEnded(let payload): try payload.encode(to: encoder)
+        case .error(let error):
+            try fields.encode(error.code.rawValue, forKey: Key("code"))
+            try fields.encode(error.message, forKey: Key("message"))
+            try fields.encode(error.fatal, forKey: Key("fatal"))
+            try fields.encodeIfPresent(error.requestID, forKey: Key("id"))
+        case .speechStarted(let audioMs), .speechStopped(let audioMs): try fields.encode(audioMs, forKey: Key("audio_ms"))
+        case .turnEnded(let questionID, let reason):
+            try fields.encode(questionID, forKey: Key("question_id"))
+            try fields.encode(reason.rawValue, forKey: Key("reason"))
+        case .answerScored(let score): try score.encode(to: encoder)
+        case .nudge(let questionID, let number, let text):
+            try fields.encode(questionID, forKey: Key("question_id"))
+            try fields.encode(number, forKey: Key("number"))
+            try fields.encode(text, forKey: Key("text"))
+        case .answerTimeWarning(let questionID, let remaining):
+            try fields.encode(questionID, forKey: Key("question_id"))
+            try fields.encode(remaining, forKey: Key("remaining_ms"))
+        case .playbackStop(let questionID, let reason):
+            try fields.encode(questionID, forKey: Key("question_id"))
+            try fields.encode(reason, forKey: Key("reason"))
+        }
     }
 }

@@ -21,4 +21,19 @@ public enum InterviewAction: Sendable, Equatable {
     case settleUsage(sessionID: String, ms: Int64)
     /// Close the WebSocket with this status code (1000 normal) after the queued messages are sent.
     case close(code: UInt16, reason: String)
+    /// Requests the driver answers with an input:
+    /// Look up what the session needs (a fresh id, the track's plan, the balance, a resume token) and answer with
+    /// `start(…)`, or with `startRefused(…)` when it cannot start (the account's session limit, a failed read).
+    case requestSessionContext(SessionStartRequest, requestID: String?)
+    /// Find the parked session `sessionID` for this account, check `resumeToken`, and answer by handing its
+    /// machine `clientResumed(…)` on this connection, or with `resumeRefused(…)`.
+    case requestResume(sessionID: String, resumeToken: String, requestID: String?)
+    /// Pass this accepted audio frame on: to the recording, the voice activity detector and the speech buffer.
+    case forwardAudio(Data)
+    /// Send the stretch of speech that just ended, spoken to `questionID`, to the engine's transcriber; answer
+    /// with `serverTranscriptionFinished(…)`.
+    case transcribe(questionID: String)
+    /// Keep this suspended session (the machine, its detector and recording) for `clientResumed` within the grace
+    /// period, then `clientClosed`.
+    case park(sessionID: String)
 }

@@ -11,6 +11,9 @@ public struct UsageMeter: Sendable, Equatable {
 
     public var isRunning: Bool { runningSince != nil }
 
+    /// Since when the meter has been running (monotonic ms), nil while stopped.
+    public var runningSinceMs: Int64? { runningSince }
+
     public mutating func start(at monotonicMs: Int64) {
         guard runningSince == nil else { return }
         runningSince = monotonicMs

@@ -1,55 +1,82 @@
 import Foundation
+import Interview
 import Logging
 import Store
 
-/// The engine: one libwebsockets server on its own service thread, serving web-static/, the JSON API and the
-/// interview WebSocket.
+/// The engine: one libwebsockets context per service thread (one per core by default), all on the same port,
+/// serving web-static/, the JSON API and the interview WebSocket.
 public final class EngineServer: @unchecked Sendable {
-    private let loop: ServiceLoop
-    /// Guards `running` and `finished`; broadcast when the service thread has finished.
+    private let services: EngineServices
+    private var loops: [ServiceLoop] = []
+    /// Guards `running` and `finished`; broadcast when every service thread has finished.
     private let condition = NSCondition()
     private var running = false
-    private var finished = false
+    private var threadsLeft = 0
     /// The port the server listens on (the real one when the configuration asked for 0).
     public private(set) var port = 0
 
-    public init(configuration: ServerConfiguration, store: any EngineStore, prompts: PromptsProvider, logger: Logger) {
-        loop = ServiceLoop(configuration: configuration, store: store, prompts: prompts, logger: logger)
+    /// `clock` is the monotonic clock the interviews run on (tests may inject one).
+    public init(configuration: ServerConfiguration, store: any EngineStore, prompts: PromptsProvider, logger: Logger,
+                clock: @escaping @Sendable () -> ClockReading = MonotonicClock.now) {
+        services = EngineServices(configuration: configuration, store: store, prompts: prompts, logger: logger, clock: clock)
     }
 
-    /// Starts listening and serving on a new thread; returns once the port is open.
+    /// Starts the service threads; returns once the port is open on all of them.
     public func start() throws {
+        let configuration = services.configuration
+        LWSLogBridge.install()
+        SessionRecorder.repairHeaders(in: RecordingFiles.directory(dataDirectory: configuration.dataDirectory), logger: services.logger)
+        let count = max(1, configuration.serviceThreads)
+        var listenPort = configuration.port
+        for index in 0..<count {
+            let loop = ServiceLoop(services: services, index: index)
+            // The first context picks the port (0: any free one); the others share it.
+            listenPort = try start(loop, port: listenPort)
+            loops.append(loop)
+        }
+        port = listenPort
+        condition.withLock { running = true }
+        services.logger.info("service threads started", metadata: ["threads": "\(count)", "port": "\(port)"])
+    }
+
+    private func start(_ loop: ServiceLoop, port: Int) throws -> Int {
         let ready = DispatchSemaphore(value: 0)
         let outcome = StartOutcome()
-        let thread = Thread { [loop, self] in
+        condition.withLock { threadsLeft += 1 }
+        let thread = Thread { [self] in
             // lws requires the context to be created and serviced on the same thread.
             do {
-                outcome.result = .success(try loop.createContext())
+                outcome.result = .success(try loop.createContext(port: port))
             } catch {
                 outcome.result = .failure(error)
                 ready.signal()
-                markFinished()
+                threadFinished()
                 return
             }
             ready.signal()
             loop.serve()
-            markFinished()
+            threadFinished()
         }
-        thread.name = "jestry-service"
+        thread.name = "jestry-service-\(loop.index)"
         thread.start()
         ready.wait()
-        port = try outcome.result.get()
-        condition.withLock { running = true }
+        do {
+            return try outcome.result.get()
+        } catch {
+            loops.forEach { $0.requestStop() }
+            throw error
+        }
     }
 
-    /// Stops serving: open interviews are closed and stored, pending writes are flushed. Safe to call twice.
+    /// Stops serving: open interviews are closed and stored, recordings and pending writes are flushed. Safe to
+    /// call twice.
     public func stop() {
         let wasRunning = condition.withLock {
             defer { running = false }
             return running
         }
         guard wasRunning else { return }  // never started, or already stopped
-        loop.requestStop()
+        loops.forEach { $0.requestStop() }
         waitUntilStopped()
     }
 
@@ -57,12 +84,12 @@ public final class EngineServer: @unchecked Sendable {
     public func waitUntilStopped() {
         condition.lock()
         defer { condition.unlock() }
-        while !finished { condition.wait() }
+        while threadsLeft > 0 { condition.wait() }
     }
 
-    private func markFinished() {
+    private func threadFinished() {
         condition.withLock {
-            finished = true
+            threadsLeft -= 1
             condition.broadcast()
         }
     }

@@ -3,7 +3,8 @@ import Foundation
 
 extension HTTPRequest {
     /// Copies what the API needs out of libwebsockets' header table. Service thread only.
-    static func read(from wsi: OpaquePointer, method: String, path: String) -> HTTPRequest {
+    /// `serverPort`: the port the engine listens on.
+    static func read(from wsi: OpaquePointer, method: String, path: String, serverPort: Int) -> HTTPRequest {
         var request = HTTPRequest(method: method, path: path,
                                   authorization: LWS.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
                                   cookie: LWS.header(wsi, WSI_TOKEN_HTTP_COOKIE))
@@ -11,7 +12,7 @@ extension HTTPRequest {
         request.host = LWS.header(wsi, WSI_TOKEN_HOST)
         request.webhookSignature = LWS.customHeader(wsi, "jestry-signature:")
         request.peerAddress = LWS.peerAddress(wsi)
-        request.serverPort = LWS.listenPort(wsi)
+        request.serverPort = serverPort
         request.declaredContentLength = Int(LWS.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) ?? "0") ?? 0
         return request
     }
@@ -42,8 +43,4 @@ extension LWS {
         return address.isEmpty ? nil : address
     }
 
-    static func listenPort(_ wsi: OpaquePointer) -> Int {
-        guard let vhost = lws_get_vhost(wsi) else { return 0 }
-        return Int(lws_get_vhost_listen_port(vhost))
-    }
 }

@@ -3,8 +3,10 @@ import Foundation
 import Interview
 
 /// One interview WebSocket: its state machine, the frame being assembled and the frames waiting to be sent.
-/// Lives on the service thread only.
-final class InterviewConnection {
+///
+/// Lives on one service thread; a parked one belongs to the `SessionRegistry` until a resume or an expiry takes it
+/// (then to the taker's thread), which is why it may cross threads at all.
+final class InterviewConnection: @unchecked Sendable {
     /// Unique for the server's lifetime: work that comes back later finds its connection by this, never by the
     /// `wsi` pointer, which libwebsockets may reuse for a newer connection.
     let serial: UInt64
@@ -17,9 +19,11 @@ final class InterviewConnection {
     var resumeToken: String?
 
     /// Fragments of the message being received.
-    var incoming = Data()
-    var incomingIsBinary = false
-    var assembling = false
+    private var incoming = Data()
+    private var incomingIsBinary = false
+    private(set) var assembling = false
+    /// The deadline filed for this connection in its thread's `DeadlineQueue`.
+    var deadlineMs: Int64?
 
     /// Text frames waiting for a writeable callback, oldest first, and their total size (bounded by
     /// `maxQueuedBytes`: a client that does not read cannot make the server hold more).
@@ -52,6 +56,50 @@ final class InterviewConnection {
         self.maxQueuedBytes = maxQueuedBytes
         messageBudget = MessageBudget(messageLimit)
         machine = InterviewStateMachine(settings: settings, openedAt: openedAt)
+    }
+
+    enum Assembled {
+        case incomplete
+        case text(Data)
+        case binary(Data)
+        /// The message passed its size limit: close with 1009 and this reason.
+        case tooLarge(String)
+    }
+
+    /// Adds one `LWS_CALLBACK_RECEIVE` chunk to the message being received; a message may come in several.
+    func assemble(_ input: UnsafeMutableRawPointer?, _ length: Int, isFirstFragment: Bool, isBinary: Bool, isLast: Bool,
+                  limits: (text: Int, binary: Int)) -> Assembled {
+        if isFirstFragment {
+            assembling = true
+            incoming.removeAll(keepingCapacity: true)
+            incomingIsBinary = isBinary
+        }
+        if let input, length > 0 { incoming.append(input.assumingMemoryBound(to: UInt8.self), count: length) }
+        let limit = incomingIsBinary ? limits.binary : limits.text
+        if incoming.count > limit { return .tooLarge("\(incomingIsBinary ? "binary" : "text") message larger than \(limit) bytes") }
+        guard isLast else { return .incomplete }
+        assembling = false
+        return incomingIsBinary ? .binary(incoming) : .text(incoming)
+    }
+
+    /// Takes over a parked session: its machine, detector, recording, resume token and speech buffer (with where
+    /// that buffer starts, so the first words after the resume keep their lead-in).
+    func adopt(_ parked: InterviewConnection) {
+        machine = parked.machine
+        detector = parked.detector
+        recorder = parked.recorder
+        resumeToken = parked.resumeToken
+        speechBuffer = parked.speechBuffer
+        speechBufferStartMs = parked.speechBufferStartMs
+    }
+
+    /// Drops buffered speech audio before `startMs` (session audio time).
+    func trimSpeechBuffer(keepingFrom startMs: Int64, rate: Int) {
+        let dropMs = startMs - speechBufferStartMs
+        guard dropMs > 0 else { return }
+        let dropBytes = min(speechBuffer.count, Int(dropMs) * rate / 1000 * 2)
+        speechBuffer.removeFirst(dropBytes)
+        speechBufferStartMs += Int64(dropBytes / 2) * 1000 / Int64(rate)
     }
 
     /// Queues a frame; false (and nothing queued) when it would take the queue past `maxQueuedBytes`.

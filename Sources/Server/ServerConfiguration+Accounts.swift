@@ -10,6 +10,7 @@ extension ServerConfiguration {
         var settings = InterviewStateMachine.Settings()
         settings.billingWarningMs = billingWarningMs
         settings.sessionStartTimeoutMs = Int64(sessionStartTimeoutSeconds * 1000)
+        settings.transcribesSpeech = speechToTextURL != nil
         return settings
     }
 

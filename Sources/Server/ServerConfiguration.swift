@@ -6,6 +6,9 @@ public struct ServerConfiguration: Sendable {
     public var port: Int = 8080
     /// Interface to listen on; nil for all.
     public var host: String? = nil
+    /// Service threads, each with its own libwebsockets context on the port; a connection stays on the thread the
+    /// kernel gave it. One per core by default.
+    public var serviceThreads = ProcessInfo.processInfo.activeProcessorCount
     public var dataDirectory: URL
     public var promptsDirectory: URL
     public var staticDirectory: URL
@@ -21,8 +24,6 @@ public struct ServerConfiguration: Sendable {
     public var resumeGraceSeconds: Double = 60
     /// How often live usage is settled with the ledger.
     public var settlementIntervalMs: Int64 = 1_000
-    /// The per-connection timer that drives live feedback.
-    public var tickIntervalMs: Int64 = 250
     /// How long a login token lasts.
     public var tokenLifetime: TimeInterval = 30 * 24 * 3600
     public var passwordIterations = 600_000

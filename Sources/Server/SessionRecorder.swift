@@ -60,6 +60,15 @@ final class SessionRecorder: @unchecked Sendable {
         }
     }
 
+    /// Closes and deletes the file: the session never started, so there is nothing to keep.
+    func discard() {
+        queue.async { [self] in
+            try? handle?.close()
+            handle = nil
+            try? FileManager.default.removeItem(at: file)
+        }
+    }
+
     /// Completes the headers of recordings a crash left unfinished. Runs at start, before any session records.
     static func repairHeaders(in directory: URL, logger: Logger) {
         let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: [.fileSizeKey])) ?? []

@@ -29,14 +29,18 @@ enum UnparsedRequest {
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
         }
     }
+}
 
-    /// The whole response as bytes: libwebsockets' header helpers need an HTTP connection, which this is no longer.
-    static func serialize(_ response: HTTPResponse) -> Data {
-        let reasons: [UInt32: String] = [400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"]
-        var head = "HTTP/1.1 \(response.status) \(reasons[response.status] ?? "Error")\r\n"
-        head += "content-type: \(response.contentType)\r\ncontent-length: \(response.body.count)\r\n"
-        for header in response.headers { head += "\(header.name) \(header.value)\r\n" }
+extension HTTPResponse {
+    /// The whole response as bytes, status line included, for where lws's header helpers cannot be used: a
+    /// connection that fell back to a raw socket, and a refused WebSocket upgrade (where they write `HTTP/1.0`).
+    func wireBytes() -> Data {
+        let reasons: [UInt32: String] = [400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                                         405: "Method Not Allowed", 429: "Too Many Requests", 503: "Service Unavailable"]
+        var head = "HTTP/1.1 \(status) \(reasons[status] ?? "Error")\r\n"
+        head += "content-type: \(contentType)\r\ncontent-length: \(body.count)\r\n"
+        for header in headers { head += "\(header.name) \(header.value)\r\n" }
         head += "connection: close\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\n\r\n"
-        return Data(head.utf8) + response.body
+        return Data(head.utf8) + body
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Audio
+import VADTestSet
 
 @Suite struct VoiceActivityDetectorTests {
     typealias Event = VoiceActivityDetector.Event
@@ -36,13 +37,33 @@ import Audio
         #expect(SyntheticAudio.detect(SyntheticAudio.noise(ms: 5_000, dbfs: -40)).isEmpty)
     }
 
-    @Test func aCoughOrAShortMhmIsNotSpeech() {
+    @Test func aCoughIsNotSpeechButAShortMhmIs() {
         let cough = SyntheticAudio.silence(ms: 1_000) + SyntheticAudio.noise(ms: 200, dbfs: -15) + SyntheticAudio.silence(ms: 2_000)
         #expect(SyntheticAudio.detect(cough).isEmpty)
+        // A hummed "mhm" of 300 ms is an answer too; a 60 ms blip of the same pitch is not.
         let mhm = SyntheticAudio.silence(ms: 1_000) + SyntheticAudio.tone(ms: 300) + SyntheticAudio.silence(ms: 2_000)
-        #expect(SyntheticAudio.detect(mhm).isEmpty)
+        #expect(starts(SyntheticAudio.detect(mhm)) == [1_000])
+        let blip = SyntheticAudio.silence(ms: 1_000) + SyntheticAudio.tone(ms: 60) + SyntheticAudio.silence(ms: 2_000)
+        #expect(SyntheticAudio.detect(blip).isEmpty)
         let hum = SyntheticAudio.silence(ms: 1_000) + SyntheticAudio.tone(ms: 1_500) + SyntheticAudio.silence(ms: 2_000)
         #expect(starts(SyntheticAudio.detect(hum)) == [1_000])
+    }
+
+    /// The short loud sounds of a room, with no one speaking, never become speech.
+    @Test(arguments: ["typing", "clicks", "taps", "coughs"])
+    func roomSoundsAloneAreNotSpeech(sound: String) {
+        var random = SeededRandom(name: "alone/\(sound)")
+        let count = SyntheticAudio.rate * 20
+        let reference = 0.1  // sounds as loud as speech at -20 dBFS
+        let sounds: [Double] = switch sound {
+        case "typing": NoiseSynthesis.typing(count: count, rate: SyntheticAudio.rate, reference: reference, random: &random)
+        case "clicks": NoiseSynthesis.clicks(count: count, rate: SyntheticAudio.rate, reference: reference, random: &random)
+        case "taps": NoiseSynthesis.taps(count: count, rate: SyntheticAudio.rate, reference: reference, random: &random)
+        default: NoiseSynthesis.coughs(count: count, rate: SyntheticAudio.rate, reference: reference, random: &random)
+        }
+        let room = NoiseSynthesis.pink(count: count, rms: 0.003, random: &random)
+        let audio = WAVFile(sampleRate: SyntheticAudio.rate, samples: zip(sounds, room).map { $0 + $1 })
+        #expect(VoiceActivityDetector.stretches(in: audio).isEmpty)
     }
 
     @Test func clippingIsMeasured() {

@@ -11,13 +11,15 @@ final class BrowserEngine {
         .deletingLastPathComponent()
     static let password = "a long test password"
 
-    let server: EngineServer
-    let store: SQLiteStore
+    let engine: Engine
+    var server: EngineServer { engine.server }
+    var store: SQLiteStore { engine.store }
     let dataDirectory: URL
     let http: HTTPClient
     let baseURL: URL
 
-    init(trialMinutes: Double) throws {
+    /// `resumeGraceSeconds` nil keeps the production default.
+    init(trialMinutes: Double, resumeGraceSeconds: Double?) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         var configuration = ServerConfiguration(dataDirectory: dataDirectory,
@@ -28,20 +30,16 @@ final class BrowserEngine {
         configuration.trialMinutes = trialMinutes
         // Real PBKDF2 with fewer rounds; the production count is tested in SecurityTests.
         configuration.passwordIterations = 1_000
-        // A dropped connection ends its session at once unless a test turns resuming on.
-        configuration.resumeGraceSeconds = 0
-        let library = try PromptLibrary.load(directory: configuration.promptsDirectory).get()
-        store = try SQLiteStore(path: configuration.databasePath)
+        if let resumeGraceSeconds { configuration.resumeGraceSeconds = resumeGraceSeconds }
         var logger = Logger(label: "jestry.browser-test")
         logger.logLevel = .warning
-        server = EngineServer(configuration: configuration, store: store, prompts: PromptsProvider(library), logger: logger)
-        try server.start()
-        baseURL = URL(string: "http://127.0.0.1:\(server.port)/")!
+        engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: nil)
+        baseURL = URL(string: "http://127.0.0.1:\(engine.port)/")!
         http = HTTPClient(baseURL: baseURL)
     }
 
     func stop() {
-        server.stop()
+        engine.stop()
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 

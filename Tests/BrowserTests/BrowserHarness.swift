@@ -16,10 +16,15 @@ final class BrowserHarness {
         self.browser = browser
     }
 
-    /// Runs `body` with a fresh engine and browser, and cleans both up whatever happens.
-    static func run(trialMinutes: Double = 10, width: Int = 1280, height: Int = 1000, phone: Bool = false,
-                    _ body: (BrowserHarness) async throws -> Void) async throws {
-        let engine = try BrowserEngine(trialMinutes: trialMinutes)
+    /// Console errors the test expects, each a fragment of the message; any other console error fails the test.
+    /// A signed-out visit asking who is signed in (401) is expected on every page that starts signed out.
+    private(set) var expectedConsoleErrors = ["/v1/me - Failed to load resource: the server responded with a status of 401"]
+
+    /// Runs `body` with a fresh engine and browser, and cleans both up whatever happens. `resumeGraceSeconds` nil
+    /// runs the engine with its production grace period for dropped connections.
+    static func run(trialMinutes: Double = 10, resumeGraceSeconds: Double? = nil, width: Int = 1280, height: Int = 1000,
+                    phone: Bool = false, _ body: (BrowserHarness) async throws -> Void) async throws {
+        let engine = try BrowserEngine(trialMinutes: trialMinutes, resumeGraceSeconds: resumeGraceSeconds)
         defer { engine.stop() }
         let chromedriver = try await ChromeDriver()
         defer { chromedriver.stop() }
@@ -199,14 +204,18 @@ final class BrowserHarness {
 
     // MARK: Checks
 
-    /// Fails on uncaught script errors in the console. Network errors are expected: 401 before sign-in, and 404/405
-    /// from endpoints this engine does not offer yet, which the page handles.
+    /// Declares a console error this test provokes on purpose (a wrong password answered 401, say), by a fragment
+    /// of its message.
+    func expectConsoleError(_ fragment: String) {
+        expectedConsoleErrors.append(fragment)
+    }
+
+    /// Fails on every error in the console, network errors included, except those the test declared.
     func expectNoScriptErrors() async throws {
         let entries = try await browser.consoleLog()
-        let problems = entries.filter { entry in
-            entry["level"] as? String == "SEVERE" && entry["source"] as? String != "network"
-        }
-        #expect(problems.isEmpty, "script errors in the console: \(problems.map { $0["message"] as? String ?? "" })")
+        let problems = entries.filter { $0["level"] as? String == "SEVERE" }.map { $0["message"] as? String ?? "" }
+            .filter { message in !expectedConsoleErrors.contains { message.contains($0) } }
+        #expect(problems.isEmpty, "errors in the console: \(problems)")
     }
 
     /// Saves a PNG of the viewport to $JESTRY_SCREENSHOTS/NAME.png when that variable is set.
@@ -218,5 +227,28 @@ final class BrowserHarness {
         try await browser.execute("document.activeElement && document.activeElement.blur && document.activeElement.blur(); window.scrollTo(0, 0);")
         try await Task.sleep(nanoseconds: 300_000_000)
         try await browser.screenshot().write(to: directory.appendingPathComponent("\(name).png"))
+    }
+}
+
+extension BrowserHarness {
+    /// From now on the page keeps every event the engine sends it, in `window.engineEvents`, for checks against what
+    /// the page shows.
+    func recordEngineEvents() async throws {
+        try await browser.execute("""
+            window.engineEvents = [];
+            window.jestry.view.socket.addEventListener('server', (event) => window.engineEvents.push(event.detail));
+            """)
+    }
+
+    /// The coaching tip on the page is the one in the engine's latest feedback.live, word for word, and there is no tip
+    /// when the engine sends none. Waits (bounded) for the engine's first feedback, or for its first tip.
+    func expectTheEnginesTip(waitingForATip: Bool = false) async throws {
+        let seen = try await waitUntil(waitingForATip ? "a tip from the engine" : "the engine's feedback", """
+            const feedback = window.engineEvents.filter((event) => event.type === 'feedback.live').pop();
+            if (!feedback || (arguments[0] && !feedback.tip)) return null;
+            const box = document.querySelector('[data-testid=tip]').closest('.tip');
+            return [feedback.tip ? feedback.tip.text : '', box.hidden ? '' : box.querySelector('[data-testid=tip]').innerText.trim()];
+            """, [waitingForATip]) as? [String]
+        #expect(seen?.count == 2 && seen?.first == seen?.last, "the engine's tip and the page's: \(seen ?? [])")
     }
 }

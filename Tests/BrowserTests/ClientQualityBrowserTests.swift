@@ -94,9 +94,11 @@ extension BrowserTests {
             return problems;
             """
 
+        /// This page's own checks, then axe-core's.
         func audit(_ page: BrowserHarness, _ screen: String) async throws {
             let problems = try await page.browser.execute(Self.auditScript) as? [String] ?? ["the audit did not run"]
             #expect(problems.isEmpty, "\(screen): \(problems)")
+            try await page.expectAccessible(screen)
         }
 
         @Test func everyScreenIsLabelledReadableAndFitsAPhone() async throws {
@@ -117,14 +119,23 @@ extension BrowserTests {
                 try await audit(page, "sign up with errors")
 
                 let email = try page.engine.createAccount()
+                try await page.open("#/signin")
+                try await audit(page, "sign in")
                 try await page.signInThroughTheForm(email: email)
                 try await audit(page, "practice setup")
                 try await page.startInterview(mode: "text")
+                try await page.recordEngineEvents()
                 try await page.answerByTyping("Um, at my last job our team had to ship a billing service in six weeks.")
                 try await page.waitForText("[data-testid=filler-count]", containing: "1")
+                // Thirty words of "we" and no "I": the engine's prompts have a tip for that, and the page shows it.
+                try await page.answerByTyping("We split the work so that we could meet the date, and we asked the other teams for help, "
+                    + "and then we shipped it together.")
+                try await page.expectTheEnginesTip(waitingForATip: true)
                 try await audit(page, "interview room")
                 try await page.screenshot("interview-phone")
                 try await page.click("[data-testid=end-interview]")
+                try await page.waitForElement("dialog[open]")
+                try await page.expectAccessible("the dialog that ends the interview")
                 try await page.confirmDialog()
                 try await page.waitForElement("[data-testid=end-screen]")
                 try await audit(page, "end screen")

@@ -20,6 +20,7 @@ extension BrowserTests {
                 try await page.screenshot("practice-setup")
 
                 try await page.startInterview(mode: "voice")
+                try await page.recordEngineEvents()
                 let firstQuestion = try await page.text("[data-testid=question-text]")
                 #expect(try await page.text("[data-testid=question-progress]") == "Question 1 of 9")
                 #expect(try await page.text("[data-testid=transcript]").contains(firstQuestion))
@@ -39,7 +40,8 @@ extension BrowserTests {
                 #expect(try await page.attribute("[data-star=situation]", "data-covered") == "true")
                 #expect(try await page.attribute("[data-star=task]", "data-covered") == "true")
                 #expect(try await page.attribute("[data-star=result]", "data-covered") == "false")
-                #expect(try await page.text("[data-testid=tip]").isEmpty == false)
+                try await page.expectTheEnginesTip()
+                try await page.expectAccessible("a voice interview")
                 try await page.screenshot("interview-voice")
 
                 // Finishing the answer brings the next question (a follow-up for this short answer).
@@ -113,6 +115,7 @@ extension BrowserTests {
                 #expect(end.contains("Buy more minutes"))
                 #expect(try await page.text("[data-testid=transcript]").contains("disagreed about how to release"))
                 try await page.waitForText("#balance-value", containing: "0 min")
+                try await page.expectAccessible("out of minutes")
                 try await page.screenshot("out-of-minutes")
 
                 // With no minutes, a new interview cannot start, and the page says how to get more.
@@ -120,6 +123,7 @@ extension BrowserTests {
                 try await page.waitForElement("[data-testid=no-minutes]")
                 #expect(try await page.browser.execute("return document.querySelector('[data-testid=start-interview]').disabled") as? Bool == true)
                 #expect(try await page.text("[data-testid=no-minutes]").contains("Buy more minutes"))
+                try await page.expectAccessible("practice with no minutes")
 
                 let token = try page.engine.token(email: email)
                 #expect(try page.engine.json("GET", "v1/me", token: token).json["balance_ms"] as? Int == 0)
@@ -130,47 +134,89 @@ extension BrowserTests {
             }
         }
 
-        @Test func aDroppedConnectionKeepsTheTranscriptAndOffersAFreshStart() async throws {
+        @Test func aConnectionThatDropsMidAnswerIsResumedAndTheAnswerGoesOn() async throws {
+            // The production grace period: the page is back long before it runs out.
             try await BrowserHarness.run { page in
                 let email = try page.engine.createAccount()
                 try await page.signInThroughTheForm(email: email)
                 try await page.startInterview(mode: "text")
+                let question = try await page.text("[data-testid=question-text]")
                 try await page.answerByTyping("We had six weeks to ship the billing service.")
+                try await page.waitUntil("the engine to count the words", "return Number(document.querySelector('[data-testid=word-count]').innerText) === 9")
 
-                // The network breaks under the page (the engine sees an ordinary disconnect).
+                // The network breaks under the page in the middle of the answer (the engine sees the connection go).
                 try await page.browser.execute("window.jestry.view.socket.simulateDrop()")
-                try await page.waitForElement("[data-testid=connection-banner]")
+                try await page.waitForText("[data-testid=connection-banner]", containing: "Reconnected: your interview continues.")
+                #expect(try await page.text("[data-testid=status]") == "Your turn")
+                #expect(try await page.text("[data-testid=question-text]") == question)
+                #expect(try await page.browser.execute("return document.querySelectorAll('[data-testid=transcript] .turn').length") as? Int == 1)
 
-                // Either the engine resumes the session, or the page says it ended and offers a new one.
-                let outcome = try await page.waitUntil("the reconnect to settle", """
-                    const banner = document.querySelector('[data-testid=connection-banner]');
-                    if (!banner) return null;
-                    if (banner.innerText.includes('Reconnected')) return 'resumed';
-                    if (banner.innerText.includes('this interview has ended')) return 'ended';
-                    return null;
-                    """) as? String
-                #expect(try await page.text("[data-testid=transcript]").contains("We had six weeks to ship the billing service."))
+                // The answer carries on where it was: the engine joins both halves into one answer.
+                try await page.answerByTyping("I wrote the plan.")
+                try await page.waitUntil("the engine to count both halves", "return Number(document.querySelector('[data-testid=word-count]').innerText) === 13")
+                try await page.click("[data-testid=finish-answer]")
+                try await page.waitUntil("the next question",
+                    "return document.querySelector('[data-testid=question-text]').innerText.trim() !== arguments[0]", [question])
+
                 let token = try page.engine.token(email: email)
-                if outcome == "resumed" {
-                    #expect(try await page.text("[data-testid=status]") != "Connection lost")
-                    try await page.answerByTyping("I wrote the plan.")
-                } else {
-                    #expect(try await page.text("[data-testid=status]") == "Connection lost")
-                    try await page.screenshot("connection-lost")
-                    try await page.waitForEngine("the dropped session to be stored as disconnected") {
-                        let stored = try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]]
-                        return stored?.first?["end_reason"] as? String == "disconnected"
-                    }
+                var stored: [[String: Any]] = []
+                try await page.waitForEngine("the answer to be stored") {
+                    let sessions = try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]] ?? []
+                    guard sessions.count == 1, let id = sessions.first?["id"] as? String else { return false }
+                    stored = try page.engine.json("GET", "v1/sessions/\(id)", token: token).json["turns"] as? [[String: Any]] ?? []
+                    return stored.first?["answer_complete"] as? Bool == true
+                }
+                #expect(stored.first?["answer_text"] as? String == "We had six weeks to ship the billing service. I wrote the plan.")
+                let sessions = try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]]
+                #expect(sessions?.count == 1, "the resumed interview is still the one session")
 
-                    try await page.click("[data-testid=start-again]")
-                    try await page.waitForText("[data-testid=transcript]", containing: "A new interview started")
-                    try await page.waitUntil("the new session's question", "return window.jestry.view.socket.state === 'live'")
-                    try await page.answerByTyping("I wrote the plan.")
-                    // The earlier transcript is still there above the new interview.
-                    #expect(try await page.text("[data-testid=transcript]").contains("We had six weeks to ship the billing service."))
-                    try await page.waitForEngine("a second session") {
-                        (try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]])?.count == 2
-                    }
+                try await page.click("[data-testid=end-interview]")
+                try await page.confirmDialog()
+                try await page.waitForElement("[data-testid=end-screen]")
+                #expect(try await page.text("[data-testid=summary-text]").contains("You answered 1 of 2 questions"))
+            }
+        }
+
+        @Test func aConnectionGoneLongerThanTheGracePeriodEndsTheInterviewAndOffersAFreshStart() async throws {
+            // This test is about the grace period, so it sets one: a second, and the engine gives the session up.
+            try await BrowserHarness.run(resumeGraceSeconds: 1) { page in
+                let email = try page.engine.createAccount()
+                try await page.signInThroughTheForm(email: email)
+                try await page.startInterview(mode: "text")
+                try await page.answerByTyping("We had six weeks to ship the billing service.")
+                try await page.waitUntil("the engine to count the words", "return Number(document.querySelector('[data-testid=word-count]').innerText) === 9")
+
+                // The network breaks and stays away: the page's next attempt waits until the browser is back online.
+                try await page.browser.execute("""
+                    const socket = window.jestry.view.socket;
+                    socket.reconnectDelaysMs = [600000];
+                    socket.simulateDrop();
+                    """)
+                try await page.waitForText("[data-testid=connection-banner]", containing: "Reconnecting")
+                #expect(try await page.text("[data-testid=status]") == "Reconnecting…")
+                let token = try page.engine.token(email: email)
+                try await page.waitForEngine("the engine to give the session up") {
+                    let stored = try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]]
+                    return stored?.first?["end_reason"] as? String == "disconnected"
+                }
+
+                // Back online, the page asks for the session and learns it is gone.
+                try await page.browser.execute("window.dispatchEvent(new Event('online'))")
+                try await page.waitForText("[data-testid=connection-banner]", containing: "gone too long")
+                #expect(try await page.text("[data-testid=status]") == "Connection lost")
+                #expect(try await page.text("[data-testid=transcript]").contains("We had six weeks to ship the billing service."))
+                #expect(try await page.text("[data-testid=transcript] .turn__note") == "The answer was cut off.")
+                try await page.expectAccessible("a lost interview")
+                try await page.screenshot("connection-lost")
+
+                try await page.click("[data-testid=start-again]")
+                try await page.waitForText("[data-testid=transcript]", containing: "A new interview started")
+                try await page.waitUntil("the new session's question", "return document.querySelector('[data-testid=status]').innerText === 'Your turn'")
+                try await page.answerByTyping("I wrote the plan.")
+                // The earlier transcript is still there above the new interview.
+                #expect(try await page.text("[data-testid=transcript]").contains("We had six weeks to ship the billing service."))
+                try await page.waitForEngine("a second session") {
+                    (try page.engine.json("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]])?.count == 2
                 }
                 try await page.click("[data-testid=end-interview]")
                 try await page.confirmDialog()

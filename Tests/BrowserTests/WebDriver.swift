@@ -1,13 +1,7 @@
+import EngineClient
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The W3C WebDriver protocol over HTTP, just as much of it as these tests use, spoken to chromedriver.
-///
-/// The HTTP is done by `PlainHTTP` rather than URLSession: chromedriver writes its header lines without a space after
-/// the colon (`Content-Length:250`), and FoundationNetworking on Linux rejects such a response ("Failed writing
-/// header").
 struct WebDriver: Sendable {
     /// A WebDriver error answer (`value.error`, `value.message`) or a transport problem.
     struct Failure: Error, CustomStringConvertible {
@@ -19,19 +13,19 @@ struct WebDriver: Sendable {
     /// The key that holds an element reference in WebDriver JSON.
     static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
-    /// chromedriver's port on 127.0.0.1.
-    let port: Int
+    /// chromedriver on 127.0.0.1.
+    let http: HTTPClient
+
+    init(port: Int) {
+        http = HTTPClient(baseURL: URL(string: "http://127.0.0.1:\(port)/")!)
+    }
 
     /// Sends one command and returns its `value`.
     @discardableResult
     func command(_ method: String, _ path: String, _ body: [String: Any]? = nil, timeout: TimeInterval = 60) async throws -> Any? {
-        var payload: Data?
-        if let body {
-            payload = try JSONSerialization.data(withJSONObject: body)
-        } else if method == "POST" {
-            payload = Data("{}".utf8)
-        }
-        let response = try await PlainHTTP.send(method: method, port: port, path: "/" + path, body: payload, timeout: timeout)
+        // POST commands without parameters still send an empty JSON object, as the protocol asks.
+        let payload: Any? = body ?? (method == "POST" ? Data("{}".utf8) : nil)
+        let response = try await http.perform(method, path, body: payload, timeout: timeout)
         let json = (try? JSONSerialization.jsonObject(with: response.body, options: [.fragmentsAllowed])) as? [String: Any]
         guard response.status == 200 else {
             let value = json?["value"] as? [String: Any]
@@ -144,89 +138,4 @@ struct BrowserSession: Sendable {
 enum Key {
     static let tab = "\u{E004}"
     static let enter = "\u{E007}"
-}
-
-/// Blocking HTTP/1.1 over a TCP socket to 127.0.0.1, one request per connection, run off the concurrency pool.
-enum PlainHTTP {
-    struct Response {
-        var status: Int
-        var body: Data
-    }
-
-    static func send(method: String, port: Int, path: String, body: Data?, timeout: TimeInterval) async throws -> Response {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try sendBlocking(method: method, port: port, path: path, body: body, timeout: timeout) })
-            }
-        }
-    }
-
-    static func sendBlocking(method: String, port: Int, path: String, body: Data?, timeout: TimeInterval) throws -> Response {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw WebDriver.Failure(error: "socket", message: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            throw WebDriver.Failure(error: "connect", message: "127.0.0.1:\(port): \(String(cString: strerror(errno)))")
-        }
-        var request = Data("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nAccept: application/json\r\n".utf8)
-        if let body {
-            request.append(Data("Content-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\n".utf8))
-        }
-        request.append(Data("\r\n".utf8))
-        if let body { request.append(body) }
-        try request.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
-                guard written > 0 else { throw WebDriver.Failure(error: "send", message: String(cString: strerror(errno))) }
-                offset += written
-            }
-        }
-        // Read to the end: the request asked the server to close the connection after the response.
-        var received = Data()
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = recv(descriptor, &chunk, chunk.count, 0)
-            if count == 0 { break }
-            guard count > 0 else {
-                throw WebDriver.Failure(error: "timeout", message: "\(method) \(path): no complete answer within \(Int(timeout)) s")
-            }
-            received.append(contentsOf: chunk[0..<count])
-            if let response = parse(received) { return response }
-        }
-        guard let response = parse(received, complete: true) else {
-            throw WebDriver.Failure(error: "http", message: "\(method) \(path): an unreadable answer")
-        }
-        return response
-    }
-
-    /// The response once its headers and `Content-Length` bytes of body are in; nil while more is needed.
-    static func parse(_ data: Data, complete: Bool = false) -> Response? {
-        guard let end = data.range(of: Data("\r\n\r\n".utf8)) else { return nil }
-        let head = String(decoding: data[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
-        let statusParts = head.first?.split(separator: " ") ?? []
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { return nil }
-        var length: Int?
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            if line[..<colon].lowercased() == "content-length" {
-                length = Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-            }
-        }
-        let body = data[end.upperBound...]
-        if let length {
-            return body.count >= length ? Response(status: status, body: Data(body.prefix(length))) : nil
-        }
-        return complete ? Response(status: status, body: Data(body)) : nil
-    }
 }

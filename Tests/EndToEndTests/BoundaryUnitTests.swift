@@ -31,7 +31,7 @@ import Testing
             #expect(response.status == 400, "\(garbage.debugDescription)")
             #expect(response.closeConnection)
         }
-        let bytes = String(decoding: UnparsedRequest.serialize(brew), as: UTF8.self)
+        let bytes = String(decoding: brew.wireBytes(), as: UTF8.self)
         #expect(bytes.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
         #expect(bytes.contains("\r\nallow: GET, HEAD, PATCH\r\n"))
         #expect(bytes.hasSuffix("\r\n\r\n" + String(decoding: brew.body, as: UTF8.self)))

@@ -44,25 +44,26 @@ final class RawSocket {
 
     func write(_ text: String) -> Bool { write(Data(text.utf8)) }
 
-    /// One `recv` of what has arrived, waiting at most `timeout`; nil when the peer closed, failed or sent nothing.
+    /// Set once the peer has closed (or reset) the connection.
+    private(set) var peerClosed = false
+
+    /// One `recv` of what has arrived, waiting at most `timeout`; nil when the peer closed (`peerClosed`), failed
+    /// or sent nothing in time.
     func receive(timeout: TimeInterval) -> Data? {
         var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         let count = recv(fd, &buffer, buffer.count, 0)
-        return count > 0 ? Data(buffer[0..<count]) : nil
+        if count > 0 { return Data(buffer[0..<count]) }
+        if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { peerClosed = true }
+        return nil
     }
 
     /// Reads until the peer closes or nothing arrives for `idle` seconds; `closed` says which.
     func read(idle: TimeInterval = 5) -> (data: Data, closed: Bool) {
         var received = Data()
-        while true {
-            if let chunk = receive(timeout: idle) {
-                received.append(chunk)
-            } else {
-                return (received, errno != EAGAIN && errno != EWOULDBLOCK)
-            }
-        }
+        while let chunk = receive(timeout: idle) { received.append(chunk) }
+        return (received, peerClosed)
     }
 
     /// Opens the interview WebSocket with `token`; returns the handshake's response head.

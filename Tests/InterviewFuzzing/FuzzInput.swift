@@ -22,8 +22,7 @@ public enum FuzzInput: Sendable, Equatable {
     /// The voice activity detector heard speech start or stop at the current audio position.
     case speechStarted
     case speechStopped
-    /// The engine's transcriber took the speech so far, or came back with its text (nil: it failed).
-    case transcriptionStarted
+    /// The engine's transcriber came back with the text of the oldest stretch it was sent (nil: it failed).
     case transcriptionFinished(String?)
     /// The connection dropped while the session may be resumed.
     case disconnect
@@ -52,7 +51,6 @@ extension FuzzInput: CustomStringConvertible {
         case .balanceChanged(let delta): return "balanceChanged(\(delta))"
         case .speechStarted: return "speechStarted"
         case .speechStopped: return "speechStopped"
-        case .transcriptionStarted: return "transcriptionStarted"
         case .transcriptionFinished(let text): return "transcriptionFinished(\(text.debugDescription))"
         case .disconnect: return "disconnect"
         case .resume: return "resume"

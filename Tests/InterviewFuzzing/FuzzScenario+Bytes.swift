@@ -12,7 +12,7 @@ import Foundation
 /// | 2 | advance | u24 milliseconds |
 /// | 3, 4 | timer, settle | |
 /// | 5 | balanceChanged | i16, in 100 ms |
-/// | 6, 7, 8 | speechStarted, speechStopped, transcriptionStarted | |
+/// | 6, 7 | speechStarted, speechStopped (which sends the stretch to the transcriber) | |
 /// | 9 | transcriptionFinished | u8 length (255: failed), the UTF-8 text |
 /// | 10, 11, 12 | disconnect, resume, close | |
 extension FuzzScenario {
@@ -34,7 +34,6 @@ extension FuzzScenario {
             case 5: inputs.append(.balanceChanged(deltaMs: Int64(Int16(truncatingIfNeeded: reader.uint(2))) * 100))
             case 6: inputs.append(.speechStarted)
             case 7: inputs.append(.speechStopped)
-            case 8: inputs.append(.transcriptionStarted)
             case 9:
                 let length = reader.uint(1)
                 inputs.append(.transcriptionFinished(length == 255 ? nil : String(decoding: reader.bytes(length), as: UTF8.self)))
@@ -65,7 +64,6 @@ extension FuzzScenario {
             case .balanceChanged(let delta): put(5, 1); put(Int(min(max(delta / 100, -32_768), 32_767)), 2)
             case .speechStarted: put(6, 1)
             case .speechStopped: put(7, 1)
-            case .transcriptionStarted: put(8, 1)
             case .transcriptionFinished(let text):
                 if let text {
                     let utf8 = Array(text.utf8.prefix(254))

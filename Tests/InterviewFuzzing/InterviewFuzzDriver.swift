@@ -42,7 +42,14 @@ public struct FuzzStep: Sendable {
 public struct InterviewFuzzDriver {
     public static let sessionID = "fuzz-session"
 
-    public private(set) var machine = InterviewStateMachine()
+    public private(set) var machine = InterviewStateMachine(settings: Self.settings)
+
+    /// The production settings, with the engine transcribing speech, so `transcribe` requests are exercised too.
+    static var settings: InterviewStateMachine.Settings {
+        var settings = InterviewStateMachine.Settings()
+        settings.transcribesSpeech = true
+        return settings
+    }
     private var clock = ClockReading(monotonicMs: 5_000_000, wall: Date(timeIntervalSince1970: 1_800_000_000))
     /// The account's balance as the store keeps it.
     private var ledgerMs: Int64
@@ -97,13 +104,8 @@ public struct InterviewFuzzDriver {
         case .disconnect:
             guard case .open = connection else { return nil }
             // As the service loop: a live session waits to be resumed, anything else is closed.
-            if machine.isLive {
-                machine.clientDisconnected(at: clock)
-                connection = .suspended
-            } else {
-                step.actions = machine.clientClosed(at: clock)
-                connection = .gone
-            }
+            step.actions = machine.clientDisconnected(at: clock, resumable: true)
+            connection = machine.isSuspended ? .suspended : .gone
             return step
         case .resume:
             guard case .suspended = connection else { return nil }
@@ -128,8 +130,10 @@ public struct InterviewFuzzDriver {
             step.inputBytes = byteCount
             step.replyTo = .request(nil)
             let wasVoice = machine.acceptsAudio
-            let (actions, accepted) = machine.audioReceived(byteCount: byteCount, at: clock)
-            if accepted, wasVoice { audioMs += Int64(byteCount / 2) * 1000 / Int64(sampleRate) }
+            let actions = machine.audioFrameReceived(Data(count: byteCount), at: clock)
+            if actions.contains(where: { if case .forwardAudio = $0 { true } else { false } }), wasVoice {
+                audioMs += Int64(byteCount / 2) * 1000 / Int64(sampleRate)
+            }
             step.actions = actions
         case .timer:
             step.actions = machine.timerFired(at: clock)
@@ -146,10 +150,7 @@ public struct InterviewFuzzDriver {
             step.actions = machine.speechStarted(atAudioMs: audioMs, at: clock)
         case .speechStopped:
             step.actions = machine.speechStopped(atAudioMs: audioMs, at: clock)
-        case .transcriptionStarted:
-            guard let questionID = machine.currentQuestionID else { return nil }
-            machine.serverTranscriptionStarted()
-            transcribing.append(questionID)
+            for case .transcribe(let questionID) in step.actions { transcribing.append(questionID) }
         case .transcriptionFinished(let text):
             guard !transcribing.isEmpty else { return nil }
             step.actions = machine.serverTranscriptionFinished(text, questionID: transcribing.removeFirst(), at: clock)
@@ -159,39 +160,27 @@ public struct InterviewFuzzDriver {
         return step
     }
 
-    /// A text frame, dispatched as `ServiceLoop.messageReceived` does; also returns the balance handed to a start.
+    /// A text frame, handed to the machine as the service loop does, answering its requests as the loop would:
+    /// the plan and the balance for a start; no parked session for a resume. Also returns the balance handed over.
     private mutating func textReceived(_ frame: Data) -> (actions: [InterviewAction], balanceGiven: Int64) {
-        let envelope: ClientEnvelope
-        switch ClientMessageDecoder.decode(frame) {
-        case .failure(let error): return (machine.invalidMessageReceived(error), 0)
-        case .success(let decoded): envelope = decoded
+        var actions: [InterviewAction] = []
+        var given: Int64 = 0
+        for action in machine.textFrameReceived(frame, at: clock) {
+            switch action {
+            case .requestSessionContext(let request, let id):
+                let plan: (any InterviewPlan)? = request.trackID == FuzzPlan.track ? FuzzPlan() : nil
+                actions += machine.start(request, requestID: id, sessionID: Self.sessionID, plan: plan, balanceMs: ledgerMs,
+                                         resumeToken: "resume-token", at: clock)
+                if machine.isLive {
+                    sampleRate = request.sampleRate
+                    given = ledgerMs
+                }
+            case .requestResume(let sessionID, _, let id):
+                actions += machine.resumeRefused(sessionID: sessionID, requestID: id)
+            default:
+                actions.append(action)
+            }
         }
-        let id = envelope.id
-        switch envelope.message {
-        case .sessionStart(let request) where !machine.isAwaitingStart:
-            return (machine.start(request, requestID: id, sessionID: "", plan: nil, balanceMs: 0, at: clock), 0)
-        case .sessionStart(let request):
-            let plan: (any InterviewPlan)? = request.trackID == FuzzPlan.track ? FuzzPlan() : nil
-            let actions = machine.start(request, requestID: id, sessionID: Self.sessionID, plan: plan, balanceMs: ledgerMs,
-                                        resumeToken: "resume-token", at: clock)
-            guard machine.isLive else { return (actions, 0) }
-            sampleRate = request.sampleRate
-            return (actions, ledgerMs)
-        case .sessionResume:
-            // Over a connection that is open the session is not waiting; the machine must refuse.
-            return (machine.clientResumed(requestID: id, at: clock), 0)
-        case .playback(let questionID, let playing):
-            return (machine.playbackChanged(questionID: questionID, playing: playing, requestID: id, at: clock), 0)
-        case .answerText(let text):
-            return (machine.answerTextReceived(text, requestID: id, at: clock), 0)
-        case .transcriptPartial(let text, let questionID):
-            return (machine.transcriptReceived(text, isFinal: false, questionID: questionID, requestID: id, at: clock), 0)
-        case .transcriptFinal(let text, let questionID):
-            return (machine.transcriptReceived(text, isFinal: true, questionID: questionID, requestID: id, at: clock), 0)
-        case .answerDone:
-            return (machine.answerDone(requestID: id, at: clock), 0)
-        case .sessionEnd:
-            return (machine.endSession(requestID: id, at: clock), 0)
-        }
+        return (actions, given)
     }
 }

@@ -169,6 +169,11 @@ public enum InterviewInvariants {
         case .record(let record): "record \(String(describing: record).prefix(60))"
         case .settleUsage(_, let ms): "settleUsage \(ms) ms"
         case .close(let code, _): "close \(code)"
+        case .requestSessionContext(let request, _): "requestSessionContext \(request.trackID)"
+        case .requestResume(let sessionID, _, _): "requestResume \(sessionID)"
+        case .forwardAudio(let frame): "forwardAudio \(frame.count) bytes"
+        case .transcribe(let questionID): "transcribe \(questionID)"
+        case .park(let sessionID): "park \(sessionID)"
         }
     }
 }

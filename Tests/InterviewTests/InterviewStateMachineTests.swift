@@ -198,8 +198,38 @@ import Testing
         #expect(machine.clientClosed(at: clock.advance(1)).isEmpty)
     }
 
-    @Test func invalidMessagesBecomeErrorEvents() {
-        let error = ProtocolError(.invalidJSON, "bad")
-        #expect(machine.invalidMessageReceived(error).errors == [error])
+    /// Bad frames in the middle of an answer, decoded as the server decodes them: each becomes one non-fatal error
+    /// frame with its code and, where the id could be read, the id echoed; the answer and the session go on untouched.
+    @Test mutating func badFramesMidAnswerAreAnsweredWithErrorsAndTheSessionGoesOn() throws {
+        _ = start()
+        _ = machine.answerTextReceived("I set up the test plan", requestID: nil, at: clock.advance(1_000))
+        let frames: [(frame: String, code: String, id: String?)] = [
+            ("{not json", "invalid_json", nil),
+            (#"{"type":"answer.text","id":"t7"}"#, "invalid_message", "t7"),
+            (#"{"type":"answer.txt","id":9,"text":"lost words"}"#, "unknown_type", "9"),
+            (#"{"type":"answer.text","id":true,"text":"lost words"}"#, "invalid_message", nil),
+        ]
+        for (frame, code, id) in frames {
+            guard case .failure(let error) = ClientMessageDecoder.decode(Data(frame.utf8)) else {
+                Issue.record("\(frame) must not decode")
+                continue
+            }
+            let actions = machine.invalidMessageReceived(error)
+            #expect(actions.count == 1, "\(frame): only an error is sent, nothing is recorded or closed")
+            let sent = try #require(actions.sent.first, "\(frame)")
+            let wire = try #require(try JSONSerialization.jsonObject(with: sent.encoded()) as? [String: Any])
+            #expect(wire["type"] as? String == "error")
+            #expect(wire["code"] as? String == code, "\(frame)")
+            #expect(wire["id"] as? String == id, "\(frame)")
+            #expect(wire["fatal"] as? Bool == false)
+            #expect(machine.isLive)
+        }
+        let done = machine.answerDone(requestID: nil, at: clock.advance(500))
+        guard case .answerGiven(_, "q1", let text, _, _, _, _, true, _) = done.records.first else {
+            Issue.record("the answer must be recorded as complete: \(done.records)")
+            return
+        }
+        #expect(text == "I set up the test plan", "nothing from the bad frames joined the answer")
+        #expect(done.questions.map(\.questionID) == ["q2"])
     }
 }

@@ -226,7 +226,7 @@ import Testing
         _ = machine.start(SessionStartRequest(trackID: "fake"), requestID: nil, sessionID: "S", plan: FakePlan(),
                           balanceMs: 600_000, resumeToken: "secret", at: clock.reading)
         #expect(machine.usageToSettle(at: clock.advance(2_000)) == 2_000)
-        machine.clientDisconnected(at: clock.reading)
+        #expect(machine.clientDisconnected(at: clock.reading, resumable: true) == [.park(sessionID: "S")])
         #expect(machine.timerFired(at: clock.advance(30_000)).isEmpty)  // no nudges to an empty line
         #expect(machine.usageToSettle(at: clock.reading) == 0)
         let resumed = machine.clientResumed(requestID: "r", at: clock.reading)

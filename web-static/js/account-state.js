@@ -4,8 +4,8 @@ const listeners = new Set();
 let current = null;
 
 /**
- * Set when the person signed out on an engine that cannot end a sign-in (no POST /v1/logout): the HttpOnly
- * cookie cannot be removed from JavaScript, so this page must not treat it as signed in until the next sign-in.
+ * Set when the person signed out but the engine could not be told (POST /v1/logout failed): the HttpOnly cookie
+ * cannot be removed from JavaScript, so this page must not treat it as signed in until the next sign-in.
  */
 const signedOutKey = 'jestry.signedOut';
 /** Set once someone has signed in on this browser: signed-out visits then open the sign-in form, not sign-up. */

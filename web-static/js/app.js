@@ -1,7 +1,7 @@
 // The single-page app: boots, routes (#/…), keeps the header's balance and sign-in state up to date.
 
 import { accountState } from './account-state.js';
-import { api, ApiError, FeatureUnavailableError } from './api.js';
+import { api, ApiError } from './api.js';
 import { h, replaceChildren, focusHeading, message } from './dom.js';
 import * as format from './format.js';
 import { renderSignIn, renderSignUp } from './views/auth.js';
@@ -160,13 +160,9 @@ async function signOut() {
     accountState.locallySignedOut = false;
     notify('success', 'You are signed out.');
   } catch (error) {
-    // Without a logout endpoint the HttpOnly cookie stays in the browser until it expires; this page stops using it.
+    // The server could not be told (offline?): the HttpOnly cookie stays in the browser, so this page stops using it.
     accountState.locallySignedOut = true;
-    if (error instanceof FeatureUnavailableError) {
-      notify('info', 'You are signed out on this page. This Jestry server cannot end sign-ins yet, so on a shared computer also close the browser.');
-    } else {
-      notify('warning', `You are signed out on this page, but the server could not be told (${error.message}).`);
-    }
+    notify('warning', `You are signed out on this page, but the server could not be told (${error.message}).`);
   } finally {
     button.disabled = false;
   }

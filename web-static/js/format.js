@@ -67,30 +67,9 @@ export function humanize(key) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/**
- * A score as text, whatever shape the engine sends: a number, {score, max_score}, {overall}, {value, out_of}.
- * Null when there is no score.
- */
+/** The engine's 0–100 scores as "72/100". */
 export function score(value) {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(1);
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object') {
-    const number = value.score ?? value.overall ?? value.value ?? value.total;
-    const max = value.max_score ?? value.max ?? value.out_of ?? value.scale;
-    if (typeof number === 'number') {
-      const shown = Number.isInteger(number) ? String(number) : number.toFixed(1);
-      return typeof max === 'number' ? `${shown}/${max}` : percentScore(number);
-    }
-    if (typeof number === 'object') return score(number);
-  }
-  return null;
-}
-
-/** The engine's 0–100 scores as "72/100"; other numbers as they are. */
-export function percentScore(value) {
-  if (typeof value !== 'number') return score(value);
-  return Number.isInteger(value) && value >= 0 && value <= 100 ? `${value}/100` : score(value);
+  return `${value}/100`;
 }
 
 /** Bytes as "12 KB". */

@@ -4,7 +4,6 @@
 //   server             every event from the engine (the parsed JSON object); unknown types included, for views to ignore
 //   dropped            the connection broke while a session was live ({code, reason})
 //   reconnecting       a new connection attempt is about to start ({attempt, delayMs})
-//   resumed            the engine took the session back after a drop ({event}); needs `session.resume` support
 //   resume-unavailable a new connection is open, but the session could not be resumed ({code, message});
 //                      the connection is kept, awaiting a new session.start
 //   reconnect-failed   every reconnect attempt failed
@@ -40,7 +39,8 @@ export class InterviewSocket extends EventTarget {
       if (this.state === 'reconnecting' && this.reconnectTimer !== null) {
         clearTimeout(this.reconnectTimer);
         this.reconnectTimer = null;
-        this.attemptReconnect(this.reconnectAttempt);
+        // Back online: try now rather than at the end of the current wait.
+        this.attemptReconnect(this.reconnectAttempt, 0);
       }
     };
   }
@@ -84,9 +84,7 @@ export class InterviewSocket extends EventTarget {
 
   /** Sends session.start; resolves with session.started, rejects with the error event ({code, message}). */
   start({ track, mode, sampleRate, record }) {
-    const message = { type: 'session.start', protocol: protocolVersion, track, mode, sample_rate: sampleRate };
-    // `record` asks the engine to keep the audio; engines without recording ignore unknown fields (§2.1).
-    if (record !== undefined) message.record = record;
+    const message = { type: 'session.start', protocol: protocolVersion, track, mode, sample_rate: sampleRate, record };
     return this.request(message, 15000).then((started) => {
       this.started = started;
       this.state = 'live';
@@ -126,14 +124,9 @@ export class InterviewSocket extends EventTarget {
   transcriptPartial(text, questionId) { return this.sendJSON(withQuestion({ type: 'transcript.partial', text }, questionId)); }
   transcriptFinal(text, questionId) { return this.sendJSON(withQuestion({ type: 'transcript.final', text }, questionId)); }
 
-  /**
-   * Tells the engine the question is being read aloud (or no longer is), so it does not take the reading for the
-   * candidate's voice. The id lets the page recognise an engine that does not know these messages (`unknown_type`).
-   */
+  /** Tells the engine the question is being read aloud (or no longer is), for barge-ins (§2.9). */
   playback(playing, questionId) {
-    const id = `playback-${this.nextId}`;
-    this.nextId += 1;
-    return this.sendJSON({ type: playing ? 'playback.started' : 'playback.stopped', question_id: questionId, id });
+    return this.sendJSON({ type: playing ? 'playback.started' : 'playback.stopped', question_id: questionId });
   }
   answerDone() { return this.sendJSON({ type: 'answer.done' }); }
   endSession() { return this.sendJSON({ type: 'session.end' }); }
@@ -198,7 +191,7 @@ export class InterviewSocket extends EventTarget {
     this.dispatchEvent(new CustomEvent('dropped', { detail: { code: event.code, reason: event.reason } }));
   }
 
-  attemptReconnect(attempt) {
+  attemptReconnect(attempt, delayMs = this.reconnectDelaysMs[attempt]) {
     if (this.intentionalClose) return;
     if (attempt >= this.reconnectDelaysMs.length) {
       this.state = 'closed';
@@ -206,7 +199,6 @@ export class InterviewSocket extends EventTarget {
       return;
     }
     this.reconnectAttempt = attempt;
-    const delayMs = this.reconnectDelaysMs[attempt];
     this.dispatchEvent(new CustomEvent('reconnecting', { detail: { attempt: attempt + 1, delayMs } }));
     this.reconnectTimer = setTimeout(async () => {
       this.reconnectTimer = null;
@@ -221,14 +213,12 @@ export class InterviewSocket extends EventTarget {
     }, delayMs);
   }
 
-  /** Asks the engine for the dropped session back. Engines without resume answer unknown_type (§5). */
+  /** Asks the engine for the dropped session back (§2.10); its session.resumed comes as a `server` event. */
   async resume() {
-    const message = { type: 'session.resume', session_id: this.sessionId };
-    if (this.started?.resume_token) message.resume_token = this.started.resume_token;
+    const message = { type: 'session.resume', session_id: this.sessionId, resume_token: this.started.resume_token };
     try {
-      const reply = await this.request(message, 5000);
+      await this.request(message, 5000);
       this.state = 'live';
-      this.dispatchEvent(new CustomEvent('resumed', { detail: { event: reply } }));
     } catch (error) {
       if (this.ws === null) return;  // the new connection broke as well; its close handler takes over
       this.started = null;

@@ -71,8 +71,8 @@ const fatalRecognitionErrors = {
 
 /**
  * Live transcripts from the browser's speech recognition. Calls `onPartial(text)` with the utterance in progress,
- * `onFinal(text)` with each finished utterance, `onSpeech(boolean)` when speech starts/stops, and
- * `onUnavailable(message)` once if recognition turns out not to work.
+ * `onFinal(text)` with each finished utterance, and `onUnavailable(message)` once if recognition turns out not to
+ * work.
  */
 export class Recognizer {
   static get available() { return RecognitionImplementation !== null; }
@@ -80,7 +80,6 @@ export class Recognizer {
   constructor() {
     this.onPartial = null;
     this.onFinal = null;
-    this.onSpeech = null;
     this.onUnavailable = null;
     this.wanted = false;
     this.failed = null;
@@ -114,8 +113,6 @@ export class Recognizer {
       }
       this.onPartial?.(partial.trim());
     };
-    recognition.onspeechstart = () => this.onSpeech?.(true);
-    recognition.onspeechend = () => this.onSpeech?.(false);
     recognition.onerror = (event) => {
       const message = fatalRecognitionErrors[event.error];
       if (message && !this.failed) {

@@ -1,7 +1,7 @@
 // The account: who is signed in, exporting all data, deleting the account.
 
 import { accountState } from '../account-state.js';
-import { api, ApiError, FeatureUnavailableError } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { h, message, replaceChildren, setText } from '../dom.js';
 import * as format from '../format.js';
@@ -30,10 +30,7 @@ export function renderAccount(root, context) {
       setText(exportStatus, `Your export is downloading: ${fileName} (${format.bytes(blob.size)}).`);
       exportStatus.dataset.outcome = 'done';
     } catch (error) {
-      if (error instanceof FeatureUnavailableError) {
-        setText(exportStatus, 'This Jestry server cannot export data yet. Your interviews are all listed under History, where you can read each one.');
-        exportStatus.dataset.outcome = 'unavailable';
-      } else if (!context.handleSignedOut(error)) {
+      if (!context.handleSignedOut(error)) {
         setText(exportStatus, `The export failed: ${error.message}`);
         exportStatus.dataset.outcome = 'error';
       }
@@ -65,13 +62,11 @@ export function renderAccount(root, context) {
     } catch (error) {
       deleteButton.disabled = false;
       let text = `Your account could not be deleted: ${error.message}`;
-      if (error instanceof FeatureUnavailableError) {
-        text = 'This Jestry server cannot delete accounts yet, so nothing was deleted. Ask the operator of this installation to delete your account.';
-      } else if (error instanceof ApiError && error.code === 'password_required') {
+      if (error instanceof ApiError && error.code === 'password_required') {
         text = 'That password is not right, so nothing was deleted.';
       }
       replaceChildren(deleteStatus, message('error', h('p', {}, text)));
-      deleteStatus.dataset.outcome = error instanceof FeatureUnavailableError ? 'unavailable' : 'error';
+      deleteStatus.dataset.outcome = 'error';
     }
   });
 

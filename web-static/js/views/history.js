@@ -1,6 +1,6 @@
 // Past interviews: date, track, mode, duration, score and outcome, newest first.
 
-import { api, FeatureUnavailableError } from '../api.js';
+import { api } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { h, message, replaceChildren } from '../dom.js';
 import * as format from '../format.js';
@@ -14,18 +14,9 @@ export async function trackTitles() {
   }
 }
 
-/** The overall score of a session, whatever field the engine uses; null when unscored. */
-export function sessionScore(session, detail) {
-  const value = session?.score ?? session?.overall_score ?? session?.scores?.overall ?? detail?.score
-    ?? detail?.scores?.overall ?? detail?.report?.overall ?? detail?.report?.score ?? null;
-  return typeof value === 'number' ? format.percentScore(value) : format.score(value);
-}
-
+/** The time charged for a session, or that it is still running. */
 export function sessionDuration(session) {
-  if (!session.ended_at) return 'In progress';
-  if (typeof session.billed_ms === 'number') return format.duration(session.billed_ms);
-  const ms = new Date(session.ended_at) - new Date(session.started_at);
-  return Number.isFinite(ms) ? format.duration(ms) : '—';
+  return session.ended_at ? format.duration(session.billed_ms) : 'In progress';
 }
 
 /**
@@ -43,34 +34,12 @@ export async function deleteSessionWithConfirmation(session, title) {
     const outcome = await api.deleteSession(session.id);
     return { deleted: true, message: outcome === 'gone' ? 'That interview was already gone from your history.' : 'The interview was deleted.' };
   } catch (error) {
-    if (error instanceof FeatureUnavailableError) {
-      return { deleted: false, unavailable: true, message: 'This Jestry server cannot delete interviews yet, so nothing was deleted. Your interview is still in your history.' };
-    }
     return { deleted: false, message: `The interview could not be deleted: ${error.message}` };
   }
 }
 
 function notScored() {
   return [h('span', { 'aria-hidden': 'true' }, '—'), h('span', { class: 'visually-hidden' }, 'not scored')];
-}
-
-/**
- * The listing has no scores: read them from each finished session's report, a few requests at a time, for the
- * newest sessions only.
- */
-async function fillScores(pending) {
-  const queue = pending.slice(0, 30);
-  for (const { cell } of pending.slice(30)) replaceChildren(cell, notScored());
-  const worker = async () => {
-    while (queue.length) {
-      const { session, cell } = queue.shift();
-      let shown = null;
-      try { shown = sessionScore(session, await api.session(session.id)); } catch { shown = null; }
-      replaceChildren(cell, shown ?? notScored());
-      cell.removeAttribute('aria-busy');
-    }
-  };
-  await Promise.all([worker(), worker(), worker()]);
 }
 
 export async function renderHistory(root) {
@@ -89,15 +58,10 @@ export async function renderHistory(root) {
     return null;
   }
 
-  const pendingScores = [];
   const rows = sessions.map((session) => {
     const title = titles.get(session.track) ?? session.track;
-    const score = sessionScore(session);
-    const scoreCell = h('td', { 'data-label': 'Score', 'data-testid': 'session-score' }, score ?? (session.ended_at ? '…' : notScored()));
-    if (!score && session.ended_at) {
-      scoreCell.setAttribute('aria-busy', 'true');
-      pendingScores.push({ session, cell: scoreCell });
-    }
+    const scoreCell = h('td', { 'data-label': 'Score', 'data-testid': 'session-score' },
+      session.score === undefined ? notScored() : format.score(session.score));
     const deleteButton = h('button', { type: 'button', class: 'button button--quiet button--small', 'data-testid': 'delete-session', 'aria-label': `Delete the ${title} interview of ${format.dateTime(session.started_at)}` }, 'Delete');
     const row = h('tr', { 'data-session-id': session.id },
       h('th', { scope: 'row', 'data-label': 'Date' }, h('a', { href: `#/history/${session.id}`, 'data-testid': 'session-link' }, format.dateTime(session.started_at))),
@@ -124,6 +88,5 @@ export async function renderHistory(root) {
         h('caption', { class: 'visually-hidden' }, 'Past interviews, newest first'),
         h('thead', {}, h('tr', {}, ['Date', 'Track', 'Mode', 'Duration', 'Score', 'Outcome', 'Actions'].map((name) => h('th', { scope: 'col' }, name)))),
         h('tbody', {}, rows))));
-  fillScores(pendingScores);
   return null;
 }

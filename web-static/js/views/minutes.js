@@ -2,7 +2,7 @@
 // adds minutes when the processor's signed notification arrives.
 
 import { accountState } from '../account-state.js';
-import { api, FeatureUnavailableError } from '../api.js';
+import { api } from '../api.js';
 import { h, replaceChildren, setText } from '../dom.js';
 import * as format from '../format.js';
 
@@ -42,7 +42,7 @@ export function buyMinutesSection({ compact = false } = {}) {
     const names = products.map((product) => format.duration(product.minutes * 60_000).replace(/ 0 s$/, ''));
     packs.textContent = `Minutes come in packs of ${names.join(', ')}.`;
     packs.hidden = false;
-  }).catch(() => { /* no packs to show on this server */ });
+  }).catch(() => { /* the packs are a detail; the rest of the section stands without them */ });
   return h('section', { class: 'buy', 'aria-labelledby': 'buy-title', 'data-testid': 'buy-minutes' },
     h(heading, { id: 'buy-title', class: 'buy__title' }, 'Buy more minutes'),
     h('p', {}, 'Practice time is prepaid in minutes. When you pay through our payment provider, the minutes are added to your balance automatically, usually within a few seconds. Card details never reach Jestry.'),
@@ -94,9 +94,7 @@ async function historySection() {
             `${line.amount_ms < 0 ? '−' : '+'}${Math.abs(line.amount_ms) < 1000 ? 'under 1 s' : format.duration(Math.abs(line.amount_ms))}`)))))));
     }
   } catch (error) {
-    replaceChildren(body, h('p', { class: 'muted' }, error instanceof FeatureUnavailableError
-      ? 'This Jestry server does not show a minute history yet.'
-      : `Your minute history could not be loaded: ${error.message}`));
+    replaceChildren(body, h('p', { class: 'muted' }, `Your minute history could not be loaded: ${error.message}`));
   }
   return section;
 }

@@ -4,7 +4,7 @@ import { api, ApiError } from '../api.js';
 import { h, message, replaceChildren } from '../dom.js';
 import * as format from '../format.js';
 import { starLabels, starPartsInOrder } from '../coaching.js';
-import { deleteSessionWithConfirmation, sessionDuration, sessionScore, trackTitles } from './history.js';
+import { deleteSessionWithConfirmation, sessionDuration, trackTitles } from './history.js';
 import { answerScore, sessionReport } from './report.js';
 
 function analysisChips(analysis) {
@@ -47,21 +47,12 @@ function recordingSection(session) {
   return section;
 }
 
-async function reportSection(session, detail) {
-  const section = h('section', { class: 'panel', 'aria-labelledby': 'report-title', 'data-testid': 'report' },
-    h('h2', { id: 'report-title', class: 'panel__title' }, 'Report'));
-  let report = detail.report ?? null;
-  if (report === null && session.ended_at && !('report' in detail)) {
-    // Engines that keep reports apart from the session serve them here; others answer 404.
-    try { report = await api.sessionReport(session.id); } catch { report = null; }
-    if (report && typeof report === 'object' && 'report' in report) report = report.report;
-  }
-  const questionTexts = new Map((detail.turns ?? []).map((turn) => [turn.question_id, turn.text]));
-  const rendered = sessionReport(report, { questionTexts });
-  section.append(rendered ?? h('p', { class: 'muted' }, session.ended_at
-    ? 'No report is available for this interview.'
-    : 'The report is written when the interview ends.'));
-  return section;
+function reportSection(session, detail) {
+  const questionTexts = new Map(detail.turns.map((turn) => [turn.question_id, turn.text]));
+  return h('section', { class: 'panel', 'aria-labelledby': 'report-title', 'data-testid': 'report' },
+    h('h2', { id: 'report-title', class: 'panel__title' }, 'Report'),
+    detail.report ? sessionReport(detail.report, { questionTexts })
+      : h('p', { class: 'muted' }, session.ended_at ? 'No report is available for this interview.' : 'The report is written when the interview ends.'));
 }
 
 export async function renderSession(root, context) {
@@ -95,7 +86,6 @@ export async function renderSession(root, context) {
     }
   });
 
-  const score = sessionScore(session, detail);
   const stats = summary ? [
     ['Questions asked', summary.questions_asked],
     ['Answers given', summary.answers_given],
@@ -106,7 +96,7 @@ export async function renderSession(root, context) {
   ] : [];
 
   const turns = (detail.turns ?? []).map((turn) => {
-    const turnScore = answerScore(turn.score ?? (turn.scores ? { overall: turn.scores.overall, scores: turn.scores } : null));
+    const turnScore = turn.score ? answerScore(turn.score) : null;
     return h('li', { class: 'turn' },
       h('div', { class: 'turn__question' },
         h('span', { class: 'turn__who' }, turn.kind === 'follow_up' ? 'Interviewer · follow-up' : `Interviewer · question ${turn.number}`),
@@ -132,11 +122,10 @@ export async function renderSession(root, context) {
     h('div', { class: 'two-columns' },
       h('section', { class: 'panel', 'aria-labelledby': 'summary-title' },
         h('h2', { id: 'summary-title', class: 'panel__title' }, 'Summary'),
-        score && !detail.report ? h('p', { class: 'big-number', 'data-testid': 'session-score' }, h('span', { class: 'visually-hidden' }, 'Score: '), score) : null,
         summary?.text ? h('p', { 'data-testid': 'summary-text' }, summary.text) : h('p', { class: 'muted' }, session.ended_at ? 'No summary was stored for this interview.' : 'This interview is still running.'),
         stats.length ? h('dl', { class: 'stats' }, stats.map(([label, value]) => h('div', { class: 'stats__item' }, h('dt', {}, label), h('dd', {}, String(value))))) : null),
       recordingSection(session)),
-    await reportSection(session, detail),
+    reportSection(session, detail),
     h('section', { class: 'panel', 'aria-labelledby': 'turns-title' },
       h('h2', { id: 'turns-title', class: 'panel__title' }, 'Transcript'),
       turns.length ? h('ol', { class: 'transcript__list transcript__list--full', 'data-testid': 'session-transcript' }, turns) : h('p', { class: 'muted' }, 'No questions were asked.')));

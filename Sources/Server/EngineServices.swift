@@ -1,0 +1,47 @@
+import Dispatch
+import Foundation
+import Interview
+import Logging
+import Store
+
+/// What every service thread shares. Everything here is safe to use from any thread: the store (GRDB pools), the
+/// prompt provider and the API routes lock what they hold, and the registries below are locked.
+final class EngineServices: Sendable {
+    let configuration: ServerConfiguration
+    let store: any EngineStore
+    let prompts: PromptsProvider
+    let logger: Logger
+    let routes: APIRoutes
+    let staticFiles: StaticFiles
+    let originPolicy: OriginPolicy
+    /// Server-side speech to text, when configured; clients may send their own transcripts either way.
+    let transcriber: (any SpeechTranscriber)?
+    /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
+    /// thread the session is on (a resumed session may move).
+    let storeWriter = DispatchQueue(label: "jestry.store-writer")
+    /// API handlers and checks that may block (password hashing, reads).
+    let workers = DispatchQueue(label: "jestry.api-workers", attributes: .concurrent)
+    /// Sessions that cross threads: parked ones, and which thread serves each live one.
+    let sessions = SessionRegistry()
+    /// Interview connections per address and per account, over all threads.
+    let connections: ConnectionCounts
+    /// The monotonic clock every service thread reads; injected so tests can run the server on a test clock.
+    let clock: @Sendable () -> ClockReading
+
+    init(configuration: ServerConfiguration, store: any EngineStore, prompts: PromptsProvider, logger: Logger,
+         clock: @escaping @Sendable () -> ClockReading) {
+        self.configuration = configuration
+        self.store = store
+        self.prompts = prompts
+        self.logger = logger
+        self.clock = clock
+        transcriber = configuration.speechToTextURL.map {
+            OpenAICompatibleTranscriber(baseURL: $0, apiKey: configuration.speechToTextKey, model: configuration.speechToTextModel)
+        }
+        routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger)
+        staticFiles = StaticFiles(root: configuration.staticDirectory)
+        originPolicy = OriginPolicy(allowedOrigins: configuration.allowedOrigins, tls: configuration.tlsEnabled)
+        connections = ConnectionCounts(perAddress: configuration.maxInterviewConnectionsPerAddress,
+                                       perAccount: configuration.maxInterviewConnectionsPerAccount)
+    }
+}

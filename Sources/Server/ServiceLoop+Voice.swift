@@ -1,0 +1,91 @@
+import Audio
+import Foundation
+import Interview
+
+/// The voice path of a connection: accepted audio goes to the recording, the voice activity detector (whose speech
+/// events go back to the machine) and, when the engine transcribes, a buffer of the speech sent to the transcriber.
+extension ServiceLoop {
+    /// A voice session gets a detector, and a recorder when the candidate consented.
+    func startVoice(_ request: SessionStartRequest, sessionID: String, on connection: InterviewConnection) {
+        connection.detector = VoiceActivityDetector(sampleRate: request.sampleRate)
+        if request.record, let file = RecordingFiles.file(forSession: sessionID, dataDirectory: configuration.dataDirectory) {
+            connection.recorder = SessionRecorder(file: file, sampleRate: request.sampleRate, logger: logger)
+        }
+    }
+
+    /// The session did not start after all: nothing was recorded.
+    func stopVoice(on connection: InterviewConnection) {
+        connection.detector = nil
+        if let recorder = connection.recorder {
+            recorder.discard()
+            connection.recorder = nil
+        }
+    }
+
+    /// `forwardAudio`: an accepted frame.
+    func forward(_ frame: Data, on connection: InterviewConnection) {
+        connection.recorder?.append(frame)
+        guard var detector = connection.detector else { return }
+        let transcribes = services.transcriber != nil
+        if transcribes { connection.speechBuffer.append(frame) }
+        let events = detector.process(frame)
+        connection.detector = detector
+        connection.machine.clippingChanged(detector.lastClippedFraction > 0.01)
+        for event in events {
+            switch event {
+            case .speechStarted(let audioMs):
+                connection.trimSpeechBuffer(keepingFrom: audioMs - 300, rate: detector.sampleRate)
+                run(connection.machine.speechStarted(atAudioMs: audioMs, at: now), on: connection)
+            case .speechStopped(let audioMs):
+                run(connection.machine.speechStopped(atAudioMs: audioMs, at: now), on: connection)
+            }
+        }
+        if transcribes, !detector.isSpeaking {
+            // Between stretches of speech keep only a lead-in: long enough to hold speech the detector has not yet
+            // confirmed (it needs 400 ms of voice) plus a little before it.
+            let leadIn = Int64(detector.settings.minimumSpeechMs + detector.settings.hangoverMs + 300)
+            connection.trimSpeechBuffer(keepingFrom: detector.processedMs - leadIn, rate: detector.sampleRate)
+        }
+    }
+
+    /// `transcribe`: sends the stretch of speech that just ended to the transcriber. Its text comes back to whichever
+    /// thread serves the session by then (it may have been resumed elsewhere), or to the parked session itself.
+    func transcribe(questionID: String, on connection: InterviewConnection) {
+        guard let transcriber = services.transcriber, let detector = connection.detector,
+              let sessionID = connection.machine.sessionID, !connection.speechBuffer.isEmpty else {
+            // Nothing to send: answer at once so the machine stops waiting.
+            return run(connection.machine.serverTranscriptionFinished(nil, questionID: questionID, at: now), on: connection)
+        }
+        let audio = WAVFile(sampleRate: detector.sampleRate, pcm16: connection.speechBuffer)
+        connection.speechBuffer.removeAll(keepingCapacity: true)
+        connection.speechBufferStartMs = detector.processedMs
+        transcriber.transcribe(audio) { [services, logger] result in
+            var text: String?
+            switch result {
+            case .success(let heard): text = heard
+            case .failure(let error): logger.warning("transcription failed", metadata: ["session.id": "\(sessionID)", "error": "\(error)"])
+            }
+            services.deliverTranscription(text, sessionID: sessionID, questionID: questionID)
+        }
+    }
+
+    /// A transcription for `sessionID`, on this loop's thread: to the session if it is still here.
+    func transcriptionArrived(_ text: String?, sessionID: String, questionID: String) {
+        if let connection = interviews.values.first(where: { $0.machine.sessionID == sessionID }) {
+            run(connection.machine.serverTranscriptionFinished(text, questionID: questionID, at: now), on: connection)
+        } else {
+            services.deliverTranscription(text, sessionID: sessionID, questionID: questionID, toParkedOnly: true)
+        }
+    }
+}
+
+extension EngineServices {
+    /// Routes a transcription to the thread that serves its session now, or into the parked session's answer.
+    func deliverTranscription(_ text: String?, sessionID: String, questionID: String, toParkedOnly: Bool = false) {
+        let delivered = sessions.withParked(sessionID) { connection in
+            _ = connection.machine.serverTranscriptionFinished(text, questionID: questionID, at: clock())
+        }
+        guard !delivered, !toParkedOnly, let loop = sessions.owner(of: sessionID) else { return }
+        loop.completions.post { [weak loop] in loop?.transcriptionArrived(text, sessionID: sessionID, questionID: questionID) }
+    }
+}

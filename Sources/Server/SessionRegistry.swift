@@ -1,0 +1,81 @@
+import Foundation
+import Security
+
+/// The sessions that cross service threads, behind one lock: which thread serves each live session (work that comes
+/// back later goes there), the sessions parked for resume (any thread may take one back), and how many sessions
+/// each account has live.
+///
+/// Ownership invariant: a parked `InterviewConnection` belongs to the registry; whoever takes it out (a resume, an
+/// expiry, the stop) owns it from then on, on that caller's thread. Nothing else touches a parked connection, except
+/// `withParked`, under the lock.
+final class SessionRegistry: @unchecked Sendable {
+    private struct Parked {
+        var connection: InterviewConnection
+        var deadlineMs: Int64
+    }
+
+    private let lock = NSLock()
+    private var parked: [String: Parked] = [:]
+    private var owners: [String: WeakLoop] = [:]
+    private var liveByAccount: [String: Int] = [:]
+
+    private struct WeakLoop {
+        weak var loop: ServiceLoop?
+    }
+
+    /// A session started (it counts against its account until `sessionEnded`), served by `loop`.
+    func sessionStarted(_ sessionID: String, accountID: String, on loop: ServiceLoop) {
+        lock.withLock {
+            owners[sessionID] = WeakLoop(loop: loop)
+            liveByAccount[accountID, default: 0] += 1
+        }
+    }
+
+    func sessionEnded(_ sessionID: String, accountID: String) {
+        lock.withLock {
+            owners[sessionID] = nil
+            if let count = liveByAccount[accountID] { liveByAccount[accountID] = count > 1 ? count - 1 : nil }
+        }
+    }
+
+    /// Live sessions of the account, parked ones included (they may come back).
+    func liveSessions(accountID: String) -> Int { lock.withLock { liveByAccount[accountID, default: 0] } }
+
+    /// The thread that serves `sessionID` now, if it is live.
+    func owner(of sessionID: String) -> ServiceLoop? { lock.withLock { owners[sessionID]?.loop } }
+
+    func park(_ connection: InterviewConnection, sessionID: String, until deadlineMs: Int64) {
+        lock.withLock { parked[sessionID] = Parked(connection: connection, deadlineMs: deadlineMs) }
+    }
+
+    /// Takes the parked session for a resume on `loop`, when it belongs to `accountID` and `token` is its resume
+    /// token (compared in constant time). Nil (and nothing taken) otherwise.
+    func takeParked(_ sessionID: String, accountID: String, token: String, for loop: ServiceLoop) -> InterviewConnection? {
+        lock.withLock {
+            guard let entry = parked[sessionID], entry.connection.accountID == accountID,
+                  let expected = entry.connection.resumeToken,
+                  Digest.constantTimeEqual(Data(expected.utf8), Data(token.utf8)) else { return nil }
+            parked[sessionID] = nil
+            owners[sessionID] = WeakLoop(loop: loop)
+            return entry.connection
+        }
+    }
+
+    /// Takes the parked sessions whose grace period is over at `nowMs` (all of them with `all`).
+    func takeExpired(at nowMs: Int64, all: Bool = false) -> [InterviewConnection] {
+        lock.withLock {
+            let expired = parked.filter { all || $0.value.deadlineMs <= nowMs }
+            expired.keys.forEach { parked[$0] = nil }
+            return expired.values.map(\.connection)
+        }
+    }
+
+    /// Runs `body` on the parked connection of `sessionID`, under the lock; false when it is not parked.
+    func withParked(_ sessionID: String, _ body: (InterviewConnection) -> Void) -> Bool {
+        lock.withLock {
+            guard let entry = parked[sessionID] else { return false }
+            body(entry.connection)
+            return true
+        }
+    }
+}
