@@ -58,9 +58,9 @@ public struct LoadReport: Sendable, Codable {
     public var turnsMeasured: [Int]
     /// `answer.done` written → next `question` received.
     public var turnLatency: Latency
-    /// The first frame of speech written → `speech.started` received (includes the detector's 400 ms of voice).
+    /// The first frame of speech written → `speech.started` received (includes the voice the detector must hear first).
     public var onsetLatency: Latency
-    /// The frame that completes the detector's 400 ms of voice written → `speech.started` received: the engine's lag.
+    /// The frame that completes that voice written → `speech.started` received: the engine's lag.
     public var detectionLatency: Latency
     public var audioFramesSent: Int
     public var audioSeconds: Double

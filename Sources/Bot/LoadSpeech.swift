@@ -27,7 +27,7 @@ public struct LoadSpeech: Sendable {
     public let frames: [Data]
     /// The first frame of speech: where the detector will say the voice began.
     public let onsetFrame: Int
-    /// The frame whose arrival makes the detector report `speech.started` (its 400 ms of voice are complete).
+    /// The frame whose arrival makes the detector report `speech.started` (it has heard enough voice).
     public let confirmFrame: Int
     /// Sent as `transcript.final` after the audio, so the engine analyses words as with a client-side recogniser.
     public let transcript: String?
