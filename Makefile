@@ -21,7 +21,7 @@ AXE_WHEEL := axe-playwright-python==0.1.8
 AXE_SHA256 := 84494fec757e4710dc751c8d7a636e457f4532f08f85c86dc9070133fbff53bc
 AXE_JS := $(JESTRY_CACHE)/axe-$(AXE_CORE_VERSION)/axe.min.js
 
-.PHONY: run test build setup bench-vad bench-transcriber transcriber
+.PHONY: run test build setup bench-vad bench-load bench-transcriber transcriber
 
 ## Install missing system packages, build, and run the engine on http://localhost:$(PORT) with the local transcriber
 ## beside it on 127.0.0.1:$(STT_PORT) (if its virtualenv cannot be made, the engine runs without it).
@@ -75,6 +75,12 @@ bench-vad: setup
 	@mixes=$$(mktemp -d); \
 	$$($(SWIFT) build -c release --show-bin-path)/jestry bench vad --export "$$mixes" \
 	  && "$(VAD_VENV)/bin/python" bench/vad/compare.py "$$mixes"; status=$$?; rm -rf "$$mixes"; exit $$status
+
+## A whole-server load run against the release build (docs/BENCHMARKS.md): make bench-load SESSIONS=100 TURNS=3
+SESSIONS ?= 100
+TURNS ?= 3
+bench-load: setup
+	sh bench/load.sh $(SESSIONS) $(TURNS)
 
 setup:
 	@missing=""; \

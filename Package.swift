@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries, imported through module maps and shim headers.
@@ -47,9 +48,10 @@ let package = Package(
         .target(name: "Bot", dependencies: [
             "Audio", "EngineClient",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "jestry", dependencies: [
-            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "VADTestSet",
+            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "Security", "VADTestSet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -65,7 +67,13 @@ let package = Package(
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The server's pure parts (limits, registries, answers to hostile input), without sockets.
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Store", "Prompts", "Interview", "Audio", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio", "TestSupport"]),
         .testTarget(name: "BrowserTests", dependencies: ["Server", "Store", "EngineClient", "Prompts"]),
     ]
 )

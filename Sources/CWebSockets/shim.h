@@ -71,4 +71,14 @@ static inline void *jestry_timer_owner(lws_sorted_usec_list_t *sul) { return ((s
 static inline int jestry_client_use_ssl(void) { return LCCSCF_USE_SSL; }
 static inline int jestry_client_allow_self_signed(void) { return LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK; }
 
+/// A context timer that can find its owner: libwebsockets hands the callback only the `lws_sorted_usec_list_t`,
+/// which sits first here, so the owner pointer beside it is one cast away.
+typedef struct jestry_owned_timer {
+    lws_sorted_usec_list_t sul;
+    void *owner;
+} jestry_owned_timer;
+
+static inline lws_sorted_usec_list_t *jestry_owned_timer_sul(jestry_owned_timer *timer) { return &timer->sul; }
+static inline void *jestry_owned_timer_owner(lws_sorted_usec_list_t *sul) { return ((jestry_owned_timer *)sul)->owner; }
+
 #endif

@@ -66,6 +66,9 @@ public struct InterviewStateMachine: Sendable {
 
     private let settings: Settings
     private var state: State
+    /// The started session's id and mode, outside `state`, so the driver's questions (`sessionID`,
+    /// `acceptsAudio`), asked for every frame, never copy the live session out of the enum.
+    private var started: (sessionID: String, mode: InterviewMode)?
 
     /// `openedAt`: when the connection opened; a session must start within `sessionStartTimeoutMs` of it.
     public init(settings: Settings = Settings(), openedAt: ClockReading? = nil) {
@@ -76,8 +79,8 @@ public struct InterviewStateMachine: Sendable {
     /// The id of the session once started (also while it waits for resume).
     public var sessionID: String? {
         switch state {
-        case .live(let session), .suspended(let session): session.sessionID
-        default: nil
+        case .live, .suspended: started?.sessionID
+        case .awaitingStart, .ended, .closedBeforeStart, .modifying: nil
         }
     }
 
@@ -94,7 +97,7 @@ public struct InterviewStateMachine: Sendable {
 
     /// True when binary audio frames are welcome: a live session in voice mode.
     public var acceptsAudio: Bool {
-        if case .live(let session) = state { return session.mode == .voice }
+        if case .live = state { return started?.mode == .voice }
         return false
     }
 
@@ -214,6 +217,7 @@ public struct InterviewStateMachine: Sendable {
             actions.append(.send(.billingWarning(remainingMs: balanceMs)))
         }
         state = .live(session)
+        started = (sessionID, request.mode)
         return actions
     }
 

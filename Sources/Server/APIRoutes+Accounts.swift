@@ -33,19 +33,15 @@ extension APIRoutes {
         let address = request.peerAddress ?? "unknown"
         let wait = limits.signupPerAddress.take(address)
         guard wait == 0 else { return .rateLimited("Too many signups from your address.", retryAfter: wait) }
-        let fields: [String: Any]
-        switch request.jsonObject() {
+        let fields: SignupBody
+        switch request.decodeBody(SignupBody.self) {
         case .success(let value): fields = value
         case .failure(let response): return response
         }
-        for name in ["name", "email", "password", "birth_date"] where !(fields[name] is String) {
-            return .error(400, "invalid_field", "The field \"\(name)\" is required and must be a string.")
-        }
         let valid: (name: String, email: String, birthDate: String)
         do {
-            valid = try SignupRules.validate(name: fields["name"] as! String, email: fields["email"] as! String,
-                                             password: fields["password"] as! String,
-                                             birthDate: fields["birth_date"] as! String, today: now)
+            valid = try SignupRules.validate(name: fields.name, email: fields.email, password: fields.password,
+                                             birthDate: fields.birthDate, today: now)
         } catch .underMinimumAge {
             // Nothing about the person is kept: no row, no log line with their details, no rate-limit key by email.
             return .error(403, "under_minimum_age", SignupRules.Problem.underMinimumAge.description)
@@ -55,7 +51,7 @@ extension APIRoutes {
         // Per email, so the "email taken" answer cannot be used to test many addresses from many places.
         let emailWait = limits.signupPerEmail.take(valid.email)
         guard emailWait == 0 else { return .rateLimited("Too many signups for this email.", retryAfter: emailWait) }
-        let hash = hasher.hash(fields["password"] as! String)
+        let hash = hasher.hash(fields.password)
         do {
             let account = try store.createAccount(NewAccount(name: valid.name, email: valid.email, passwordHash: hash,
                                                              birthDate: valid.birthDate),
@@ -71,13 +67,13 @@ extension APIRoutes {
         let address = request.peerAddress ?? "unknown"
         let wait = limits.loginPerAddress.take(address)
         guard wait == 0 else { return .rateLimited("Too many sign-in attempts from your address.", retryAfter: wait) }
-        let fields: [String: Any]
-        switch request.jsonObject() {
+        let fields: LoginBody
+        switch request.decodeBody(LoginBody.self) {
         case .success(let value): fields = value
         case .failure(let response): return response
         }
-        guard let email = fields["email"] as? String, let password = fields["password"] as? String,
-              email.utf8.count <= 320, password.utf8.count <= 1024 else {
+        let (email, password) = (fields.email, fields.password)
+        guard email.utf8.count <= 320, password.utf8.count <= 1024 else {
             return .error(400, "invalid_field", "Send \"email\" and \"password\" as strings.")
         }
         // Failures count per account (known or not, so the answer does not reveal which emails exist); once they
@@ -126,19 +122,13 @@ extension APIRoutes {
 
     /// PATCH /v1/me: correct the name or the email. Changing the email needs the password.
     func updateMe(_ caller: Caller, _ request: HTTPRequest) throws -> HTTPResponse {
-        let fields: [String: Any]
-        switch request.jsonObject() {
+        let fields: AccountCorrectionBody
+        switch request.decodeBody(AccountCorrectionBody.self) {
         case .success(let value): fields = value
         case .failure(let response): return response
         }
-        if let unknown = fields.keys.sorted().first(where: { !["name", "email", "password"].contains($0) }) {
-            return .error(400, "invalid_field", "\"\(unknown)\" cannot be changed here; send only \"name\" and/or \"email\".")
-        }
-        for key in ["name", "email", "password"] where fields[key] != nil && !(fields[key] is String) {
-            return .error(400, "invalid_field", "The field \"\(key)\" must be a string.")
-        }
-        var name = fields["name"] as? String
-        var email = fields["email"] as? String
+        var name = fields.name
+        var email = fields.email
         guard name != nil || email != nil else {
             return .error(400, "invalid_field", "Send \"name\" and/or \"email\" to change.")
         }
@@ -155,7 +145,7 @@ extension APIRoutes {
         }
         if let newEmail = email, newEmail != current.email {
             // Whoever holds a token must not be able to take the account over by moving its email.
-            guard let password = fields["password"] as? String,
+            guard let password = fields.password,
                   let stored = try store.credentials(email: current.email)?.passwordHash,
                   hasher.verify(password, against: stored) else {
                 return .error(403, "password_required", "Changing the email needs your current password in \"password\".")
@@ -172,15 +162,15 @@ extension APIRoutes {
 
     /// DELETE /v1/account: everything goes, after the password confirms it.
     func deleteAccount(_ caller: Caller, _ request: HTTPRequest) throws -> HTTPResponse {
-        let fields: [String: Any]
-        switch request.jsonObject() {
+        let fields: AccountDeletionBody
+        switch request.decodeBody(AccountDeletionBody.self) {
         case .success(let value): fields = value
         case .failure(let response): return response
         }
         guard let current = try store.account(id: caller.accountID) else {
             return .error(401, "unauthorized", "This account no longer exists.")
         }
-        guard let password = fields["password"] as? String,
+        guard let password = fields.password,
               let stored = try store.credentials(email: current.email)?.passwordHash,
               hasher.verify(password, against: stored) else {
             return .error(403, "password_required", "Deleting the account needs your current password in \"password\".")

@@ -32,20 +32,6 @@ struct HTTPRequest: Sendable {
 
     /// The bearer token from `Authorization: Bearer …` or the session cookie.
     var bearerToken: String? { Credentials.token(authorization: authorization, cookie: cookie) }
-
-    /// The body as a JSON object, or a 400 response saying what is wrong with it.
-    func jsonObject() -> Result<[String: Any], HTTPResponse> {
-        guard !body.isEmpty else {
-            return .failure(.error(400, "empty_body", "The request needs a JSON object body."))
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: body) else {
-            return .failure(.error(400, "invalid_json", "The request body is not valid JSON."))
-        }
-        guard let fields = object as? [String: Any] else {
-            return .failure(.error(400, "invalid_json", "The request body must be a JSON object."))
-        }
-        return .success(fields)
-    }
 }
 
 /// An HTTP response; bodies are JSON unless it is a static file.

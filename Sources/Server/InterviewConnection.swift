@@ -1,4 +1,5 @@
 import Audio
+import CWebSockets
 import Foundation
 import Interview
 
@@ -100,6 +101,17 @@ final class InterviewConnection: @unchecked Sendable {
         let dropBytes = min(speechBuffer.count, Int(dropMs) * rate / 1000 * 2)
         speechBuffer.removeFirst(dropBytes)
         speechBufferStartMs += Int64(dropBytes / 2) * 1000 / Int64(rate)
+    }
+
+    /// When the client's own traffic last counted as a sign of life.
+    private var validityConfirmedMs: Int64?
+
+    /// The client's messages prove it is alive, as a pong would. Told to lws at most every 5 s: each call moves the
+    /// connection's liveness timer in lws's sorted timer list, an O(connections) insert, far too much for every frame.
+    func confirmValidity(at nowMs: Int64) {
+        if let last = validityConfirmedMs, nowMs - last < 5_000 { return }
+        validityConfirmedMs = nowMs
+        lws_validity_confirmed(wsi)
     }
 
     /// Queues a frame; false (and nothing queued) when it would take the queue past `maxQueuedBytes`.

@@ -19,7 +19,9 @@ enum Ledger {
     static func appendEntry(_ db: Database, accountID: String, kind: LedgerEntry.Kind, amountMs: Int64, reason: String,
                             sessionID: String? = nil, externalID: String? = nil,
                             at now: Date) throws -> (entryID: String, balance: Int64) {
-        guard let balance = try Int64.fetchOne(db, sql: "SELECT balance_ms FROM accounts WHERE id = ?", arguments: [accountID]) else {
+        // Cached statements: settlement runs these for every live session every second.
+        guard let balance = try Int64.fetchOne(db.cachedStatement(sql: "SELECT balance_ms FROM accounts WHERE id = ?"),
+                                               arguments: [accountID]) else {
             throw StoreError.accountNotFound(accountID)
         }
         let (newBalance, overflow) = balance.addingReportingOverflow(amountMs)
@@ -28,26 +30,27 @@ enum Ledger {
             throw StoreError.invalidAmount("the balance would fall below zero (balance \(balance) ms, change \(amountMs) ms)")
         }
         let entryID = SecureRandom.identifier()
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO ledger_entries (entry_id, account_id, kind, amount_ms, reason, session_id, external_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entryID, accountID, kind.rawValue, amountMs, reason, sessionID, externalID, now])
-        try db.execute(sql: "UPDATE accounts SET balance_ms = ? WHERE id = ?", arguments: [newBalance, accountID])
+            """).execute(arguments: [entryID, accountID, kind.rawValue, amountMs, reason, sessionID, externalID, now])
+        try db.cachedStatement(sql: "UPDATE accounts SET balance_ms = ? WHERE id = ?").execute(arguments: [newBalance, accountID])
         return (entryID, newBalance)
     }
 
     /// Charges usage, capped at the balance so it never goes negative. Returns the new balance, or nil when the
     /// account no longer exists.
     static func chargeIfAccountExists(_ db: Database, _ charge: UsageCharge, at now: Date) throws -> Int64? {
-        guard let balance = try Int64.fetchOne(db, sql: "SELECT balance_ms FROM accounts WHERE id = ?",
+        guard let balance = try Int64.fetchOne(db.cachedStatement(sql: "SELECT balance_ms FROM accounts WHERE id = ?"),
                                                arguments: [charge.accountID]) else {
             return nil
         }
         let charged = min(max(0, charge.ms), balance)
         guard charged > 0 else { return balance }
-        try db.execute(sql: "UPDATE sessions SET billed_ms = billed_ms + ? WHERE id = ?", arguments: [charged, charge.sessionID])
+        let billed = try db.cachedStatement(sql: "UPDATE sessions SET billed_ms = billed_ms + ? WHERE id = ?")
+        try billed.execute(arguments: [charged, charge.sessionID])
         // A session deleted while it ran keeps its usage in the ledger, unlinked.
-        let sessionExists = try Bool.fetchOne(db, sql: "SELECT 1 FROM sessions WHERE id = ?", arguments: [charge.sessionID]) == true
+        let sessionExists = db.changesCount > 0
         return try append(db, accountID: charge.accountID, kind: .usage, amountMs: -charged, reason: "interview time",
                           sessionID: sessionExists ? charge.sessionID : nil, at: now)
     }

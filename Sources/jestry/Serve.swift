@@ -68,38 +68,26 @@ struct Serve: ParsableCommand {
         try limits.apply(to: &configuration)
         guard configuration.trialMinutes >= 0 else { throw ValidationError("--trial-minutes cannot be negative") }
 
-        let library: PromptLibrary
-        switch PromptLibrary.load(directory: configuration.promptsDirectory) {
-        case .success(let loaded): library = loaded
-        case .failure(let failure):
-            FileHandle.standardError.write(Data("Prompts in \(configuration.promptsDirectory.path) have problems:\n\(failure)\n".utf8))
+        let engine: Engine
+        do {
+            engine = try Engine.start(configuration, logger: logger)
+        } catch let failure as Engine.PromptsFailure {
+            FileHandle.standardError.write(Data("\(failure)\n".utf8))
             throw ExitCode.failure
         }
-        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: configuration.databasePath)
-        let abandoned = try store.closeAbandonedSessions(at: Date())
-        if abandoned > 0 { logger.warning("closed sessions left open by an earlier stop", metadata: ["count": "\(abandoned)"]) }
-
-        let provider = PromptsProvider(library)
-        let server = EngineServer(configuration: configuration, store: store, prompts: provider, logger: logger)
-        try server.start()
-        let watcher = PromptsWatcher(directory: configuration.promptsDirectory, provider: provider, logger: logger)
-        watcher.start()
-        defer { watcher.stop() }
-        logger.info("prompts loaded", metadata: ["version": "\(library.version)", "tracks": "\(library.tracks.count)"])
-        Console.line("Jestry listening on \(configuration.tlsEnabled ? "https" : "http")://localhost:\(server.port)")
+        Console.line("Jestry listening on \(configuration.tlsEnabled ? "https" : "http")://localhost:\(engine.port)")
 
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)
             source.setEventHandler {
                 logger.info("stopping")
-                server.stop()
+                engine.stop()
             }
             source.resume()
             return source
         }
-        server.waitUntilStopped()
+        engine.server.waitUntilStopped()
         signals.forEach { $0.cancel() }
     }
 }

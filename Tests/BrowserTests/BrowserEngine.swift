@@ -11,8 +11,9 @@ final class BrowserEngine {
         .deletingLastPathComponent()
     static let password = "a long test password"
 
-    let server: EngineServer
-    let store: SQLiteStore
+    let engine: Engine
+    var server: EngineServer { engine.server }
+    var store: SQLiteStore { engine.store }
     let dataDirectory: URL
     let http: HTTPClient
     let baseURL: URL
@@ -30,18 +31,15 @@ final class BrowserEngine {
         // Real PBKDF2 with fewer rounds; the production count is tested in SecurityTests.
         configuration.passwordIterations = 1_000
         if let resumeGraceSeconds { configuration.resumeGraceSeconds = resumeGraceSeconds }
-        let library = try PromptLibrary.load(directory: configuration.promptsDirectory).get()
-        store = try SQLiteStore(path: configuration.databasePath)
         var logger = Logger(label: "jestry.browser-test")
         logger.logLevel = .warning
-        server = EngineServer(configuration: configuration, store: store, prompts: PromptsProvider(library), logger: logger)
-        try server.start()
-        baseURL = URL(string: "http://127.0.0.1:\(server.port)/")!
+        engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: nil)
+        baseURL = URL(string: "http://127.0.0.1:\(engine.port)/")!
         http = HTTPClient(baseURL: baseURL)
     }
 
     func stop() {
-        server.stop()
+        engine.stop()
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Security
 import Server
 import Store
+import TestSupport
 import Testing
 
 /// Sign-in tokens, logout, rate limits and account corrections against the real server (clock stepped by hand).
@@ -216,13 +217,10 @@ import Testing
         #expect(!closed.types.contains("session.ended"), "like any lost connection: nothing more is sent")
 
         // The session is stored, ended as disconnected, with its time charged.
-        var stored: SessionListingSnapshot?
-        for _ in 0..<200 {
-            if let session = try engine.store.session(id: sessionID, accountID: accountID)?.session, session.endReason != nil {
-                stored = SessionListingSnapshot(endReason: session.endReason, billedMs: session.billedMs)
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+        let stored = try eventually("the session is stored as ended") { () -> SessionListingSnapshot? in
+            guard let session = try engine.store.session(id: sessionID, accountID: accountID)?.session,
+                  session.endReason != nil else { return nil }
+            return SessionListingSnapshot(endReason: session.endReason, billedMs: session.billedMs)
         }
         #expect(stored?.endReason == "disconnected")
         #expect((stored?.billedMs ?? 0) > 0)

@@ -1,19 +1,8 @@
 import EngineClient
 import Foundation
 import Security
+import TestSupport
 import Testing
-
-/// A wall clock the test steps by hand: token expiry and rate limits are tested without sleeping.
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-
-    init(_ start: Date = Date()) { current = start }
-
-    var now: Date { lock.withLock { current } }
-
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-}
 
 /// One HTTP/1.1 exchange over a plain TCP socket, for requests URLSession cannot make: a WebSocket upgrade whose
 /// `101 Switching Protocols` or refusal the test wants to see as is.

@@ -336,13 +336,10 @@ import Testing
 extension TestEngine {
     /// Waits (bounded) until `file` exists with a size that satisfies `condition`; the recorder writes off the
     /// service thread.
-    func eventuallyFileSize(_ file: URL, _ condition: (Int) -> Bool) throws -> Int {
-        for _ in 0..<200 {
+    func eventuallyFileSize(_ file: URL, _ condition: @escaping (Int) -> Bool) throws -> Int {
+        eventually("\(file.lastPathComponent) reaches the expected size") {
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
-            if let size, condition(size) { return size }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Issue.record("\(file.lastPathComponent) never reached the expected size")
-        return 0
+            return size.flatMap { condition($0) ? $0 : nil }
+        } ?? 0
     }
 }

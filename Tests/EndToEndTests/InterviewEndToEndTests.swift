@@ -86,8 +86,9 @@ import Testing
         #expect(try client.drainUntilClosed().code == 1000)
     }
 
-    @Test func aClientThatVanishesLeavesItsSessionStored() throws {
-        let engine = try TestEngine()
+    /// About the grace period: 1 s instead of the production 60 s, so the session ends while the test waits.
+    @Test func aClientThatVanishesLeavesItsSessionStoredWhenItsGraceEnds() throws {
+        let engine = try TestEngine { $0.resumeGraceSeconds = 1 }
         let token = try engine.signUp()
         let client = try engine.connect(token: token)
         try client.send(json: ["type": "session.start", "track": "behavioural"])

@@ -30,13 +30,10 @@ import Testing
 
     /// Waits (bounded) for the watcher to act on an edit.
     func waitForStatus(_ engine: TestEngine, until condition: ([String: Any]) -> Bool) throws -> [String: Any] {
-        for _ in 0..<200 {
+        try eventually("the prompts status changes") {
             let status = try engine.http.send("GET", "v1/prompts/status").json
-            if condition(status) { return status }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Issue.record("the prompts status never changed")
-        return [:]
+            return condition(status) ? status : nil
+        } ?? [:]
     }
 
     @Test func editsReachNewSessionsAndBrokenEditsAreRefused() throws {

@@ -20,15 +20,20 @@ import Testing
 
         let again = try engine.connect(token: token)
         defer { again.shutdown() }
-        // A wrong token gets nothing; the right one gets the session back with the open question.
-        try again.send(json: ["type": "session.resume", "id": "r0", "session_id": sessionID, "resume_token": "forged"])
-        let refused = try again.next("error")
-        #expect(refused["code"] as? String == "resume_failed")
-        #expect(refused["id"] as? String == "r0")
-        try again.send(json: ["type": "session.resume", "id": "r1", "session_id": sessionID, "resume_token": resumeToken])
-        let resumed = try again.next("session.resumed")
-        #expect(resumed["id"] as? String == "r1")
+        // The right token gets the session back with the open question, as soon as the server has noticed the drop
+        // (until then the session is not waiting yet, and the resume is refused).
+        let resumed = try #require(try Self.resume(sessionID, token: resumeToken, on: again))
+        // Taken: the same proof cannot take it a second time, and a forged one never could.
+        for (id, proof) in [("r-again", resumeToken), ("r-forged", "forged")] {
+            let other = try engine.connect(token: token)
+            defer { other.shutdown() }
+            try other.send(json: ["type": "session.resume", "id": id, "session_id": sessionID, "resume_token": proof])
+            let refused = try other.next("error")
+            #expect(refused["code"] as? String == "resume_failed")
+            #expect(refused["id"] as? String == id)
+        }
         #expect(resumed["session_id"] as? String == sessionID)
+        #expect(resumed["id"] as? String == "r1")
         let reasked = try again.next("question")
         #expect(reasked["question_id"] as? String == second["question_id"] as? String)
         #expect(reasked["text"] as? String == second["text"] as? String)
@@ -43,15 +48,38 @@ import Testing
     }
 
     @Test func anotherAccountCannotResumeTheSession() throws {
-        let engine = try TestEngine { $0.resumeGraceSeconds = 30 }
-        let owner = try engine.connect(token: try engine.signUp())
+        let engine = try TestEngine()
+        let ownerToken = try engine.signUp()
+        let owner = try engine.connect(token: ownerToken)
         try owner.send(json: ["type": "session.start", "track": "behavioural"])
         let started = try owner.next("session.started")
+        let sessionID = try #require(started["session_id"] as? String)
+        let resumeToken = try #require(started["resume_token"] as? String)
         owner.shutdown()
+        // The session is parked: the owner's own probe connection proves it, and gives it up again by dropping.
+        let probe = try engine.connect(token: ownerToken)
+        _ = try #require(try Self.resume(sessionID, token: resumeToken, on: probe))
+        probe.shutdown()
+        // A stranger with the stolen id and token is refused, however often the server is asked.
         let stranger = try engine.connect(token: try engine.signUp())
         defer { stranger.shutdown() }
-        try stranger.send(json: ["type": "session.resume", "session_id": started["session_id"] as? String ?? "",
-                                 "resume_token": started["resume_token"] as? String ?? ""])
-        #expect(try stranger.next("error")["code"] as? String == "resume_failed")
+        for attempt in 0..<3 {
+            try stranger.send(json: ["type": "session.resume", "id": "s\(attempt)", "session_id": sessionID, "resume_token": resumeToken])
+            #expect(try stranger.next("error")["code"] as? String == "resume_failed")
+        }
+        // …and the session was not used up: its owner still takes it back.
+        let back = try engine.connect(token: ownerToken)
+        defer { back.shutdown() }
+        #expect(try Self.resume(sessionID, token: resumeToken, on: back)?["session_id"] as? String == sessionID)
+    }
+
+    /// Resumes as soon as the session is parked: a resume before the server has seen the drop is refused, so it is
+    /// retried (bounded) until it succeeds. Returns `session.resumed`.
+    static func resume(_ sessionID: String, token: String, on client: WebSocketClient) throws -> [String: Any]? {
+        try eventually("session \(sessionID) can be resumed", attempts: 100) {
+            try client.send(json: ["type": "session.resume", "id": "r1", "session_id": sessionID, "resume_token": token])
+            let answer = try client.nextJSON()
+            return answer["type"] as? String == "session.resumed" ? answer : nil
+        }
     }
 }

@@ -11,15 +11,15 @@ final class TestEngine {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    let server: EngineServer
-    let store: SQLiteStore
+    let engine: Engine
+    var server: EngineServer { engine.server }
+    var store: SQLiteStore { engine.store }
+    var prompts: PromptsProvider { engine.prompts }
     let dataDirectory: URL
     let http: HTTPClient
-    let prompts: PromptsProvider
-    private var watcher: PromptsWatcher?
 
-    /// `promptsDirectory` defaults to the repository's Prompts/; `watchPrompts` turns on live reload.
-    /// `prepareData` runs on the empty data folder before the server starts (files an earlier run left behind).
+    /// `promptsDirectory` defaults to the repository's Prompts/; `watchPrompts` turns on live reload. The
+    /// production settings apply (the resume grace period included) unless `configure` changes one.
     init(trialMinutes: Double = 10, promptsDirectory: URL? = nil, watchPrompts: Bool = false,
          configure: (inout ServerConfiguration) -> Void = { _ in }, prepareData: (URL) throws -> Void = { _ in }) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-e2e-\(UUID().uuidString)")
@@ -33,27 +33,15 @@ final class TestEngine {
         configuration.trialMinutes = trialMinutes
         // Real PBKDF2, fewer rounds: the production count is tested in SecurityTests and would only slow this down.
         configuration.passwordIterations = 1_000
-        // A dropped connection ends its session at once unless a test turns resuming on.
-        configuration.resumeGraceSeconds = 0
         configure(&configuration)
-        let library = try PromptLibrary.load(directory: configuration.promptsDirectory).get()
-        store = try SQLiteStore(path: configuration.databasePath)
         var logger = Logger(label: "jestry.test")
         logger.logLevel = .warning
-        prompts = PromptsProvider(library)
-        server = EngineServer(configuration: configuration, store: store, prompts: prompts, logger: logger)
-        try server.start()
-        if watchPrompts {
-            let watcher = PromptsWatcher(directory: configuration.promptsDirectory, provider: prompts, logger: logger)
-            watcher.start(interval: 0.1)
-            self.watcher = watcher
-        }
-        http = HTTPClient(baseURL: URL(string: "http://127.0.0.1:\(server.port)/")!)
+        engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: watchPrompts ? 0.1 : nil)
+        http = HTTPClient(baseURL: URL(string: "http://127.0.0.1:\(engine.port)/")!)
     }
 
     deinit {
-        watcher?.stop()
-        server.stop()
+        engine.stop()
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 
@@ -72,15 +60,25 @@ final class TestEngine {
     }
 
     /// Waits (bounded) until the stored session satisfies `condition`: records are written off the service thread.
-    func waitForSession(_ id: String, token: String, until condition: ([String: Any]) -> Bool) throws -> [String: Any] {
-        for _ in 0..<200 {
+    func waitForSession(_ id: String, token: String, until condition: @escaping ([String: Any]) -> Bool) throws -> [String: Any] {
+        try eventually("session \(id) reaches the expected state") {
             let response = try http.send("GET", "v1/sessions/\(id)", token: token)
-            if response.status == 200, condition(response.json) { return response.json }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Issue.record("session \(id) never reached the expected state")
-        return [:]
+            return response.status == 200 && condition(response.json) ? response.json : nil
+        } ?? [:]
     }
+}
+
+/// The one way a test waits for something another thread does: `attempt` is tried every `interval` seconds until it
+/// returns a value, at most `attempts` times (10 s by default). A wait that runs out records a test failure naming
+/// `what`, and returns nil. Never a fixed sleep, never a timed assertion.
+func eventually<T>(_ what: String, attempts: Int = 200, interval: TimeInterval = 0.05,
+                   _ attempt: () throws -> T?) rethrows -> T? {
+    for _ in 0..<attempts {
+        if let value = try attempt() { return value }
+        Thread.sleep(forTimeInterval: interval)
+    }
+    Issue.record("never happened: \(what)")
+    return nil
 }
 
 extension WebSocketClient {

@@ -1,6 +1,7 @@
 import EngineClient
 import Foundation
 import Security
+import TestSupport
 import Testing
 
 /// POST /v1/billing/webhook against the real server: signatures, exactly-once, order, bad input.

@@ -97,13 +97,16 @@ import Testing
         #expect(registry.takeExpired(at: 0, all: true).count == 1)
     }
 
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     /// Service loops that are never started: the registry only tells them apart.
     static let services: EngineServices = {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-registry-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let prompts = TestEngine.repository.appendingPathComponent("Prompts")
+        let prompts = Self.repository.appendingPathComponent("Prompts")
         let configuration = ServerConfiguration(dataDirectory: data, promptsDirectory: prompts,
-                                                staticDirectory: TestEngine.repository.appendingPathComponent("web-static"))
+                                                staticDirectory: Self.repository.appendingPathComponent("web-static"))
         return EngineServices(configuration: configuration, store: try! SQLiteStore(path: configuration.databasePath),
                               prompts: PromptsProvider(try! PromptLibrary.load(directory: prompts).get()),
                               logger: Logger(label: "test"), clock: MonotonicClock.now)

@@ -1,0 +1,53 @@
+import Bot
+import Foundation
+import Store
+import Testing
+
+/// The load generator's core against a real engine: three voice candidates, one answer each, every turn measured.
+/// Latencies are printed by `jestry bench load`, never asserted here.
+@Suite struct LoadRunEndToEndTests {
+    @Test func threeVoiceCandidatesEachAnswerOnceAndAreMeasured() throws {
+        let engine = try TestEngine()
+        // Straight into the store: sign-up over HTTP is rate limited per address.
+        let signIns: [LoadRun.SignIn] = try (0..<3).map { index in
+            let account = try engine.store.createAccount(
+                NewAccount(name: "Load \(index)", email: "load-\(index)@example.com", passwordHash: "not used",
+                           birthDate: "1990-01-01"),
+                trialMs: 600_000, at: Date())
+            return .token(try engine.store.issueToken(accountID: account.id, at: Date(), lifetime: 3600))
+        }
+        var plan = LoadRun.Plan(url: engine.interviewURL, signIns: signIns, turns: 1, speech: try LoadSpeech.spoken())
+        plan.maxSeconds = 120
+
+        let report = try LoadRun.run(plan)
+
+        #expect(report.sessionsStarted == 3)
+        #expect(report.sessionsFailed == 0)
+        #expect(report.sessionsCompleted == 3)
+        #expect(report.failures.isEmpty)
+        #expect(report.errorsByCode.isEmpty)
+        #expect(report.endReasons == ["client_ended": 3])
+        #expect(report.turnsMeasured == [1, 1, 1])
+        #expect(report.turnLatency.count == 3)
+        #expect(report.onsetLatency.count == 3)
+        #expect(report.detectionLatency.count == 3)
+        #expect(report.audioFramesSent >= 3 * plan.speech.frames.count)
+        #expect(!report.timedOut)
+        #expect(report.server == nil)
+    }
+
+    @Test func aRefusedTokenCountsAsAFailedSessionAndTheRunStillEnds() throws {
+        let engine = try TestEngine()
+        var plan = LoadRun.Plan(url: engine.interviewURL, signIns: [.token("not-a-token"), .failed("sign-up HTTP 429")],
+                                turns: 1, speech: try LoadSpeech.spoken())
+        plan.maxSeconds = 60
+
+        let report = try LoadRun.run(plan)
+
+        #expect(report.sessionsStarted == 0)
+        #expect(report.sessionsFailed == 2)
+        #expect(report.failures == ["HTTP 401": 1, "sign-up HTTP 429": 1])
+        #expect(report.turnLatency.count == 0)
+        #expect(!report.timedOut)
+    }
+}

@@ -1,0 +1,51 @@
+#!/bin/sh
+# A whole-server load run on this machine: builds the release engine, starts it on a free loopback port with a fresh
+# data folder, writes N accounts with tokens straight into its store, plays N voice candidates × K turns against it
+# with `jestry bench load --server-pid`, stops it and prints the report.
+#
+#   bench/load.sh N K [more `jestry bench load` options, e.g. --json or --ramp-seconds 20]
+set -eu
+if [ $# -lt 2 ]; then
+  echo "usage: bench/load.sh SESSIONS TURNS [jestry bench load options]" >&2
+  exit 2
+fi
+sessions=$1
+turns=$2
+shift 2
+cd "$(dirname "$0")/.."
+
+swift build -c release --product jestry >&2
+bin="$(swift build -c release --show-bin-path)/jestry"
+data="$(mktemp -d /tmp/jestry-load-XXXXXX)"
+server=""
+cleanup() {
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+    kill "$server"
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -rf "$data"
+}
+trap cleanup EXIT INT TERM
+
+# Two sockets per session on this machine (client and server side) plus the engine's files.
+ulimit -n "$((sessions * 2 + 1024))" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+
+"$bin" bench load-accounts --data "$data" --count "$sessions" --tokens-file "$data/tokens.txt" >&2
+
+# The per-address and per-account connection caps would refuse one address with thousands of candidates.
+"$bin" serve --host 127.0.0.1 --port 0 --data "$data" --prompts Prompts --static web-static \
+  --max-connections-per-address 0 --max-connections-per-account 0 >"$data/serve.log" 2>&1 &
+server=$!
+port=""
+tries=0
+while [ -z "$port" ] && [ "$tries" -lt 300 ]; do
+  kill -0 "$server" 2>/dev/null || { cat "$data/serve.log" >&2; exit 1; }
+  port="$(sed -n 's/^Jestry listening on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$data/serve.log" | head -n 1)"
+  [ -n "$port" ] || sleep 0.1
+  tries=$((tries + 1))
+done
+[ -n "$port" ] || { echo "the engine did not start:" >&2; cat "$data/serve.log" >&2; exit 1; }
+
+echo "engine pid $server on port $port; $sessions sessions × $turns turns" >&2
+"$bin" bench load --url "ws://127.0.0.1:$port/v1/interview" --sessions "$sessions" --turns "$turns" \
+  --tokens-file "$data/tokens.txt" --server-pid "$server" "$@"
