@@ -76,6 +76,15 @@ bench-vad: setup
 	$$($(SWIFT) build -c release --show-bin-path)/jestry bench vad --export "$$mixes" \
 	  && "$(VAD_VENV)/bin/python" bench/vad/compare.py "$$mixes"; status=$$?; rm -rf "$$mixes"; exit $$status
 
+## The local transcriber with 1, 2, 4 and 8 candidates speaking at once: the delay from the end of speech to the final
+## transcript, and whether it keeps up (docs/BENCHMARKS.md). SPEAKERS="1 2 4 8" BENCH_SECONDS=30
+SPEAKERS ?= 1 2 4 8
+BENCH_SECONDS ?= 30
+bench-transcriber: setup $(TRANSCRIBER_PYTHON)
+	@"$(TRANSCRIBER_PYTHON)" services/transcriber/server.py --port 18095 --log-level warning & stt=$$!; \
+	trap 'kill $$stt 2>/dev/null' EXIT INT TERM; \
+	"$(TRANSCRIBER_PYTHON)" services/transcriber/bench.py --url http://127.0.0.1:18095 --speakers $(SPEAKERS) --seconds $(BENCH_SECONDS)
+
 ## A whole-server load run against the release build (docs/BENCHMARKS.md): make bench-load SESSIONS=100 TURNS=3
 SESSIONS ?= 100
 TURNS ?= 3

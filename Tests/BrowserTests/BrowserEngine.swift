@@ -18,8 +18,8 @@ final class BrowserEngine {
     let http: HTTPClient
     let baseURL: URL
 
-    /// `resumeGraceSeconds` nil keeps the production default.
-    init(trialMinutes: Double, resumeGraceSeconds: Double?) throws {
+    /// `resumeGraceSeconds` nil keeps the production default; `speechToTextURL` makes the engine transcribe.
+    init(trialMinutes: Double, resumeGraceSeconds: Double?, speechToTextURL: URL? = nil) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         var configuration = ServerConfiguration(dataDirectory: dataDirectory,
@@ -31,6 +31,8 @@ final class BrowserEngine {
         // Real PBKDF2 with fewer rounds; the production count is tested in SecurityTests.
         configuration.passwordIterations = 1_000
         if let resumeGraceSeconds { configuration.resumeGraceSeconds = resumeGraceSeconds }
+        configuration.speechToTextURL = speechToTextURL
+        configuration.speechToTextTimeoutSeconds = 30
         var logger = Logger(label: "jestry.browser-test")
         logger.logLevel = .warning
         engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: nil)

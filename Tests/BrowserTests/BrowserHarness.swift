@@ -23,8 +23,10 @@ final class BrowserHarness {
     /// Runs `body` with a fresh engine and browser, and cleans both up whatever happens. `resumeGraceSeconds` nil
     /// runs the engine with its production grace period for dropped connections.
     static func run(trialMinutes: Double = 10, resumeGraceSeconds: Double? = nil, width: Int = 1280, height: Int = 1000,
-                    phone: Bool = false, _ body: (BrowserHarness) async throws -> Void) async throws {
-        let engine = try BrowserEngine(trialMinutes: trialMinutes, resumeGraceSeconds: resumeGraceSeconds)
+                    phone: Bool = false, speechToTextURL: URL? = nil,
+                    _ body: (BrowserHarness) async throws -> Void) async throws {
+        let engine = try BrowserEngine(trialMinutes: trialMinutes, resumeGraceSeconds: resumeGraceSeconds,
+                                       speechToTextURL: speechToTextURL)
         defer { engine.stop() }
         let chromedriver = try await ChromeDriver()
         defer { chromedriver.stop() }
