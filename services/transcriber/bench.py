@@ -117,6 +117,8 @@ def candidate(url, speech, bound, until, results):
 
                     threading.Thread(target=run_interim, daemon=True).start()
                 else:
+                    # As in the engine: a refused interim still counts for the rate bound.
+                    last_interim = now
                     results["interims_skipped"] += 1
             time.sleep(0.02)
         ended = time.monotonic()
