@@ -78,12 +78,6 @@ public struct InterviewStateMachine: Sendable {
         }
     }
 
-    /// True until a session has started: only then does `session.start` need a plan and a balance.
-    public var isAwaitingStart: Bool {
-        if case .awaitingStart = state { return true }
-        return false
-    }
-
     public var isLive: Bool {
         if case .live = state { return true }
         return false
@@ -345,12 +339,6 @@ public struct InterviewStateMachine: Sendable {
         state = .live(session)
         guard let text, !text.isEmpty else { return [] }
         return transcriptReceived(text, isFinal: true, questionID: questionID, requestID: nil, at: now)
-    }
-
-    /// The open question's id, for tagging work that comes back later.
-    public var currentQuestionID: String? {
-        if case .live(let session) = state { return session.current?.questionID }
-        return nil
     }
 
     /// The microphone is (or is no longer) clipping; live feedback reports it.
