@@ -4,6 +4,9 @@
 # with `jestry bench load --server-pid`, stops it and prints the report.
 #
 #   bench/load.sh N K [more `jestry bench load` options, e.g. --json or --ramp-seconds 20]
+#
+# ENGINE=/path/to/another/jestry runs that engine instead (an older build, for a side-by-side comparison; the load
+# generator is always this checkout's). ENGINE_FLAGS replaces the limit flags for engines that do not know them.
 set -eu
 if [ $# -lt 2 ]; then
   echo "usage: bench/load.sh SESSIONS TURNS [jestry bench load options]" >&2
@@ -33,8 +36,10 @@ ulimit -n "$((sessions * 2 + 1024))" 2>/dev/null || ulimit -n 65536 2>/dev/null 
 "$bin" bench load-accounts --data "$data" --count "$sessions" --tokens-file "$data/tokens.txt" >&2
 
 # The per-address and per-account connection caps would refuse one address with thousands of candidates.
-"$bin" serve --host 127.0.0.1 --port 0 --data "$data" --prompts Prompts --static web-static \
-  --max-connections-per-address 0 --max-connections-per-account 0 >"$data/serve.log" 2>&1 &
+engine="${ENGINE:-$bin}"
+# shellcheck disable=SC2086  # ENGINE_FLAGS is a list of flags
+"$engine" serve --host 127.0.0.1 --port 0 --data "$data" --prompts Prompts --static web-static \
+  ${ENGINE_FLAGS---max-connections-per-address 0 --max-connections-per-account 0} >"$data/serve.log" 2>&1 &
 server=$!
 port=""
 tries=0

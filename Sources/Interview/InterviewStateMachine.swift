@@ -84,12 +84,6 @@ public struct InterviewStateMachine: Sendable {
         }
     }
 
-    /// True until a session has started: only then does `session.start` need a plan and a balance.
-    public var isAwaitingStart: Bool {
-        if case .awaitingStart = state { return true }
-        return false
-    }
-
     public var isLive: Bool {
         if case .live = state { return true }
         return false
@@ -405,12 +399,6 @@ public struct InterviewStateMachine: Sendable {
         let added = transcriptReceived(words, isFinal: true, questionID: questionID, requestID: nil, at: now)
         if added.contains(where: { if case .send(.error) = $0 { true } else { false } }) { return actions + added }
         return actions + [.send(.transcript(questionID: questionID, text: words, isFinal: true))] + added
-    }
-
-    /// The open question's id, for tagging work that comes back later.
-    public var currentQuestionID: String? {
-        if case .live(let session) = state { return session.current?.questionID }
-        return nil
     }
 
     /// The microphone is (or is no longer) clipping; live feedback reports it.

@@ -157,6 +157,10 @@ final class ServiceLoop: @unchecked Sendable {
 
     /// A connection the kernel gave this thread's socket: libwebsockets takes it as if it had accepted it.
     fileprivate func connectionAccepted(_ fd: Int32) {
+        // What lws does to the sockets it accepts itself, but not to adopted ones: without TCP_NODELAY, Nagle's
+        // algorithm holds each small event back until the client's next packet acknowledges the last one.
+        var on: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
         guard let vhost, lws_adopt_socket_vhost(vhost, fd) != nil else {
             close(fd)  // lws could not take it (out of memory or descriptors); the client sees a reset
             return
