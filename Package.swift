@@ -74,6 +74,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio", "TestSupport"]),
-        .testTarget(name: "BrowserTests", dependencies: ["Server", "Store", "EngineClient", "Prompts"]),
+        .testTarget(name: "BrowserTests", dependencies: ["TestSupport", "Server", "Store", "EngineClient", "Prompts"]),
     ]
 )
