@@ -16,35 +16,17 @@ struct Heard {
 }
 
 extension WebSocketClient {
-    /// Streams `pcm` (16 kHz) in 20 ms frames in real time, then silence until an event of type `until` (after
-    /// `after` of them) or `maxSilence` seconds; collects every event meanwhile.
+    /// Streams `pcm` (16 kHz) in 20 ms frames in real time, then silence, until an event of type `until` arrives or
+    /// `maxSilence` seconds after the audio; collects every event meanwhile.
     func stream(_ pcm: Data, thenSilenceUntil until: String, maxSilence: TimeInterval, into heard: inout Heard) {
-        let frame = 640
-        let quiet = Data(count: frame)
-        var offset = 0
-        let started = Date()
-        var index = 0
-        var done = false
-        func collect() {
-            while let event = try? receive(timeout: 0.001) {
-                guard case .text(let text) = event,
-                      let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { continue }
-                heard.events.append(json)
-                if json["type"] as? String == until { done = true }
-            }
-        }
-        while !done {
-            if offset < pcm.count {
-                send(binary: pcm.subdata(in: offset..<min(pcm.count, offset + frame)))
-                offset += frame
-            } else {
-                if Date().timeIntervalSince(started) > Double(pcm.count) / 32_000 + maxSilence { break }
-                send(binary: quiet)
-            }
-            index += 1
-            collect()
-            let wait = started.addingTimeInterval(Double(index) * 0.02).timeIntervalSinceNow
-            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+        let microphone = Microphone(client: self, pcm: pcm)
+        defer { microphone.stop() }
+        let deadline = Date().addingTimeInterval(Double(pcm.count) / 32_000 + maxSilence)
+        while deadline.timeIntervalSinceNow > 0 {
+            guard case .text(let text)? = try? receive(timeout: deadline.timeIntervalSinceNow) else { return }
+            guard let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { continue }
+            heard.events.append(json)
+            if json["type"] as? String == until { return }
         }
     }
 }

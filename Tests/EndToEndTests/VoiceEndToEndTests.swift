@@ -105,24 +105,14 @@ import Testing
         let sessionID = try #require(try client.next("session.started")["session_id"] as? String)
         _ = try client.next("question")
         // One second of quiet, a second of a loud hum (speech to the detector), then quiet until the turn ends.
-        let quiet = Data(count: 640)
         var hum = Data()
-        for index in 0..<320 {
+        for index in 0..<16_000 {
             let sample = Int16(sin(2 * Double.pi * 180 * Double(index) / 16_000) * 8_000)
             withUnsafeBytes(of: sample.littleEndian) { hum.append(contentsOf: $0) }
         }
-        for _ in 0..<50 { client.send(binary: quiet); Thread.sleep(forTimeInterval: 0.02) }
-        for _ in 0..<50 { client.send(binary: hum); Thread.sleep(forTimeInterval: 0.02) }
-        var ended: [String: Any] = [:]
-        for _ in 0..<300 where ended.isEmpty {
-            client.send(binary: quiet)
-            Thread.sleep(forTimeInterval: 0.02)
-            while let event = try? client.receive(timeout: 0.001) {
-                if case .text(let text) = event, text.contains("\"type\":\"turn.ended\"") {
-                    ended = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
-                }
-            }
-        }
+        let microphone = Microphone(client: client, pcm: Data(count: 32_000) + hum)
+        defer { microphone.stop() }
+        let ended = try client.next("turn.ended", limit: 200)
         #expect(ended["reason"] as? String == "silence")
         // (The health probe's GETs come and go beside it.)
         let request = try #require(stt.requests.first { $0.head.hasPrefix("POST ") })
