@@ -22,6 +22,8 @@ final class EngineServices: Sendable {
     let storeWriter = DispatchQueue(label: "jestry.store-writer")
     /// API handlers and checks that may block (password hashing, reads).
     let workers = DispatchQueue(label: "jestry.api-workers", attributes: .concurrent)
+    /// Recordings whose files are still being completed; the engine waits for them when it stops.
+    let recordingsFinishing = DispatchGroup()
     /// Sessions that cross threads: parked ones, and which thread serves each live one.
     let sessions = SessionRegistry()
     /// Interview connections per address and per account, over all threads.

@@ -206,8 +206,7 @@ extension ServiceLoop {
         case .sessionEnded(let sessionID, _, _, _, _):
             services.sessions.sessionEnded(sessionID, accountID: connection.accountID)
             if let recorder = connection.recorder {
-                recorder.finish()
-                finishingRecorders.append(recorder)
+                recorder.finish(pending: services.recordingsFinishing)
                 connection.recorder = nil
             }
         case .questionAsked, .answerGiven, .answerDraft:

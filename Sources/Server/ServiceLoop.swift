@@ -54,8 +54,6 @@ final class ServiceLoop: @unchecked Sendable {
     var countedConnections: [OpaquePointer: (accountID: String, address: String)] = [:]
     var interviews: [OpaquePointer: InterviewConnection] = [:]
     var interviewsBySerial: [UInt64: InterviewConnection] = [:]
-    /// Recorders of ended sessions, finishing their files on their own queues; flushed when the engine stops.
-    var finishingRecorders: [SessionRecorder] = []
     /// Limits that refused something, logged once a minute each rather than once per refusal.
     var refusals = RefusalLog()
 
@@ -183,7 +181,7 @@ final class ServiceLoop: @unchecked Sendable {
         completions.context = nil
         services.storeWriter.sync {}
         completions.drain()
-        finishingRecorders.forEach { $0.flush() }
+        services.recordingsFinishing.wait()
     }
 
     /// Asks the loop to stop, from any thread: the loop wakes and breaks out of its event loop from a timer inside

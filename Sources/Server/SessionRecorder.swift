@@ -45,9 +45,12 @@ final class SessionRecorder: @unchecked Sendable {
         }
     }
 
-    /// Completes the header and closes the file.
-    func finish() {
+    /// Completes the header and closes the file; `pending` is left once that is done, so a stopping engine can wait
+    /// for every recording without keeping the recorders.
+    func finish(pending: DispatchGroup) {
+        pending.enter()
         queue.async { [self] in
+            defer { pending.leave() }
             guard let handle else { return }
             do {
                 try handle.seek(toOffset: 0)
@@ -89,7 +92,4 @@ final class SessionRecorder: @unchecked Sendable {
         }
         if repaired > 0 { logger.notice("repaired recordings left unfinished by an earlier stop", metadata: ["count": "\(repaired)"]) }
     }
-
-    /// Waits for pending writes (tests, shutdown).
-    func flush() { queue.sync {} }
 }

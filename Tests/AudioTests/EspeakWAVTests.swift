@@ -1,25 +1,14 @@
 import Foundation
 import Testing
 import Audio
+import TestSupport
 
 /// Reads what a real text-to-speech tool writes. `make test` installs espeak-ng (see APT_PACKAGES in the Makefile).
 @Suite struct EspeakWAVTests {
-    static func espeak(_ text: String, to url: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["espeak-ng", "-w", url.path, text]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0,
-                     "espeak-ng failed or is missing: run `make test`, or `apt-get install espeak-ng`")
-    }
-
     @Test func parsesEspeakOutput() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString + ".wav")
         defer { try? FileManager.default.removeItem(at: url) }
-        try Self.espeak("hello", to: url)
+        try Espeak.speak("hello", to: url)
         let wav = try WAVFile(contentsOf: url)
         #expect(wav.sampleRate == 22_050)
         #expect(wav.durationMs > 200 && wav.durationMs < 3_000, "\(wav.durationMs) ms for one word")

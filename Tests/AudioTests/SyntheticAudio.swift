@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Audio
 
 /// Audio made in the test: silence, noise, tones, and speech from espeak-ng, all PCM16 at 16 kHz.
@@ -46,7 +47,7 @@ enum SyntheticAudio {
     static func speech(_ text: String) throws -> WAVFile {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString + ".wav")
         defer { try? FileManager.default.removeItem(at: url) }
-        try EspeakWAVTests.espeak(text, to: url)
+        try Espeak.speak(text, to: url)
         return try WAVFile(contentsOf: url).resampled(to: rate)
     }
 

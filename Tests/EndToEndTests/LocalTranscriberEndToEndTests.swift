@@ -42,7 +42,7 @@ extension WebSocketClient {
     static func spokenAnswer() throws -> Data {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-answer-\(UUID().uuidString).wav")
         defer { try? FileManager.default.removeItem(at: file) }
-        try VoiceEndToEndTests.espeak(answer, to: file)
+        try Espeak.speak(answer, to: file, wordsPerMinute: 150)
         return try WAVFile(contentsOf: file).resampled(to: 16_000).pcm16
     }
 

@@ -2,29 +2,19 @@ import Audio
 import Bot
 import EngineClient
 import Foundation
+import TestSupport
 import Testing
 
 /// A bot speaks a real (espeak-ng) answer in real time: the engine hears speech, ends the turn on silence, scores the
 /// answer, and keeps the recording the candidate consented to.
 @Suite struct VoiceEndToEndTests {
-    static func espeak(_ text: String, to url: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["espeak-ng", "-s", "150", "-w", url.path, text]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "espeak-ng failed or is missing: run `make test`")
-    }
-
     @Test func aSpokenAnswerIsHeardScoredAndRecorded() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-voice-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let answer = "At my last job our team disagreed about a database migration. I proposed a prototype and I measured "
             + "both options. As a result we cut the error rate by forty percent in three weeks."
-        try Self.espeak(answer, to: folder.appendingPathComponent("answer.wav"))
+        try Espeak.speak(answer, to: folder.appendingPathComponent("answer.wav"), wordsPerMinute: 150)
         try """
             name: Voice candidate
             track: behavioural
