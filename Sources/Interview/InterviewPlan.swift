@@ -5,12 +5,15 @@ public struct PlannedQuestion: Sendable, Equatable {
     public var template: TemplateRef
     /// The topic of the main question, e.g. "conflict"; follow-ups inherit it.
     public var topic: String
+    /// The template's `model:` instructions, rendered: a model interviewer words the question from these.
+    public var modelPrompt: ModelPrompt?
 
-    public init(text: String, kind: QuestionKind, template: TemplateRef, topic: String) {
+    public init(text: String, kind: QuestionKind, template: TemplateRef, topic: String, modelPrompt: ModelPrompt? = nil) {
         self.text = text
         self.kind = kind
         self.template = template
         self.topic = topic
+        self.modelPrompt = modelPrompt
     }
 }
 

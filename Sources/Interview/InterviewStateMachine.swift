@@ -169,7 +169,7 @@ public struct InterviewStateMachine: Sendable {
     /// `resumeToken` goes to the client in `session.started`, for `session.resume` after a dropped connection.
     public mutating func start(_ request: SessionStartRequest, requestID: String?, sessionID: String,
                                plan: (any InterviewPlan)?, balanceMs: Int64, resumeToken: String? = nil,
-                               at now: ClockReading) -> [InterviewAction] {
+                               interviewer: ModelInterviewer? = nil, at now: ClockReading) -> [InterviewAction] {
         switch state {
         case .live:
             return [.send(.error(ProtocolError(.sessionAlreadyStarted,
@@ -192,6 +192,7 @@ public struct InterviewStateMachine: Sendable {
         }
         var session = LiveSession(sessionID: sessionID, plan: plan, mode: request.mode, sampleRate: request.sampleRate,
                                   balanceMs: balanceMs, mainQuestion: plan.mainQuestion(at: 0), startedAt: now)
+        session.interviewer = interviewer
         var actions: [InterviewAction] = [
             .record(.sessionStarted(sessionID: sessionID, trackID: plan.trackID, mode: request.mode,
                                     sampleRate: request.sampleRate, at: now.wall)),
@@ -199,7 +200,8 @@ public struct InterviewStateMachine: Sendable {
                                                  trackID: plan.trackID, trackTitle: plan.trackTitle, mode: request.mode,
                                                  sampleRate: request.sampleRate, mainQuestionCount: plan.mainQuestionCount,
                                                  balanceMs: balanceMs, resumeToken: resumeToken,
-                                                 transcription: settings.transcribesSpeech ? .engine : .client),
+                                                 transcription: settings.transcribesSpeech ? .engine : .client,
+                                                 interviewer: interviewer == nil ? .template : .model),
                                   replyTo: requestID)),
         ]
         actions += session.ask(session.mainQuestion, at: now)
@@ -221,9 +223,10 @@ public struct InterviewStateMachine: Sendable {
                                                   settings: settings, requestID: requestID) {
                 return refusal
             }
+            let bargeIn = session.askTemplateInsteadOfWording(at: now)  // typing again while the interviewer thinks
             session.answer.append(typed: text)
             session.inputArrived(at: now)
-            return session.feedbackIfDue(at: now, settings: settings)
+            return bargeIn + session.feedbackIfDue(at: now, settings: settings)
         }
     }
 
@@ -241,13 +244,14 @@ public struct InterviewStateMachine: Sendable {
                                                   settings: settings, requestID: requestID) {
                 return refusal
             }
+            let bargeIn = session.askTemplateInsteadOfWording(at: now)  // speaking again while the interviewer thinks
             if isFinal {
                 session.answer.append(final: text)
             } else {
                 session.answer.replacePartial(with: text)
             }
             session.inputArrived(at: now)
-            return session.feedbackIfDue(at: now, settings: settings)
+            return bargeIn + session.feedbackIfDue(at: now, settings: settings)
         }
     }
 
@@ -302,7 +306,8 @@ public struct InterviewStateMachine: Sendable {
     public mutating func speechStarted(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
         guard case .live(var session) = state, session.mode == .voice else { return [] }
         state = .modifying
-        var actions: [InterviewAction] = [.send(.speechStarted(audioMs: audioMs))]
+        // Speaking again while the interviewer thinks: the template's question now, and this speech answers it.
+        var actions = session.askTemplateInsteadOfWording(at: now) + [.send(.speechStarted(audioMs: audioMs))]
         if session.playbackActive, let current = session.current {
             // Barge-in: the candidate talks over the question, so the client stops reading it.
             session.playbackActive = false
@@ -401,6 +406,25 @@ public struct InterviewStateMachine: Sendable {
         return actions + [.send(.transcript(questionID: questionID, text: words, isFinal: true))] + added
     }
 
+    /// The model's first token for the follow-up wording `requestID` arrived (`requestFollowUpWording`).
+    public mutating func followUpWordingStarted(requestID: Int) {
+        guard case .live(var session) = state else { return }
+        state = .modifying
+        session.followUpWordingStarted(requestID: requestID)
+        state = .live(session)
+    }
+
+    /// The follow-up wording `requestID` is done: checked text, or a failure (then the template's text is asked).
+    /// A late answer to a request already given up on is ignored.
+    public mutating func followUpWordingFinished(requestID: Int, result: FollowUpWordingResult,
+                                                 at now: ClockReading) -> [InterviewAction] {
+        guard case .live(var session) = state else { return [] }
+        state = .modifying
+        let actions = session.followUpWordingFinished(requestID: requestID, result: result, at: now)
+        state = .live(session)
+        return actions
+    }
+
     /// The microphone is (or is no longer) clipping; live feedback reports it.
     public mutating func clippingChanged(_ clipping: Bool) {
         guard case .live(var session) = state else { return }
@@ -419,7 +443,11 @@ public struct InterviewStateMachine: Sendable {
     }
 
     public mutating func answerDone(requestID: String?, at now: ClockReading) -> [InterviewAction] {
-        guard case .live = state else { return wrongState(requestID: requestID, what: "answer.done") }
+        guard case .live(let session) = state else { return wrongState(requestID: requestID, what: "answer.done") }
+        guard session.pendingFollowUp == nil else {
+            return [.send(.error(ProtocolError(.wrongState, "answer.done is not accepted while the interviewer prepares the next question; it follows within seconds.",
+                                               requestID: requestID)))]
+        }
         return finishTurn(.answerDone, at: now)
     }
 
@@ -445,6 +473,12 @@ public struct InterviewStateMachine: Sendable {
                                                "No session.start or session.resume arrived within \(settings.sessionStartTimeoutMs / 1000) s of connecting; connect again when you are ready.",
                                                fatal: true))),
                     .close(code: 1008, reason: "no session started")]
+        }
+        if case .live(var session) = state, session.pendingFollowUp != nil {
+            state = .modifying
+            let actions = session.pendingFollowUpTimerFired(at: now)
+            state = .live(session)
+            return actions
         }
         guard case .live(var session) = state, let current = session.current,
               let askedAt = session.currentAskedAt else {
@@ -529,13 +563,15 @@ public struct InterviewStateMachine: Sendable {
         switch state {
         case .live(var session) where resumable:
             state = .modifying
+            // The question a resume will repeat is the template's: no wording is waited for across a drop.
+            let asked = session.askTemplateInsteadOfWording(at: now)
             session.meter.stop(at: now.monotonicMs)
             session.speaking = false
             session.silenceSince = nil
             session.playbackActive = false
             if session.interimInFlight { session.interimStale = true }
             state = .suspended(session)
-            return [.park(sessionID: session.sessionID)]
+            return asked + [.park(sessionID: session.sessionID)]
         case .live, .suspended:
             return end(.disconnected, at: now)
         case .awaitingStart, .ended, .closedBeforeStart, .modifying:
@@ -668,7 +704,7 @@ public struct InterviewStateMachine: Sendable {
         case .awaitingStart, .ended, .closedBeforeStart, .modifying: return []
         }
         state = .modifying
-        var actions: [InterviewAction] = []
+        var actions = session.cancelPendingWording()
         if reason != .completed, session.answer.hasContent {
             actions += session.recordAnswer(at: now, complete: false).actions
         }

@@ -38,4 +38,10 @@ public enum InterviewAction: Sendable, Equatable {
     /// Keep this suspended session (the machine, its detector and recording) for `clientResumed` within the grace
     /// period, then `clientClosed`.
     case park(sessionID: String)
+    /// Have the session's model word this follow-up, off the service thread, and run the output checks on it;
+    /// answer with `followUpWordingStarted` at the first token and `followUpWordingFinished` at the end.
+    case requestFollowUpWording(FollowUpWordingRequest)
+    /// The model's answer to this request is no longer wanted (the budget ran out, the candidate spoke, the
+    /// session ended): stop it and free its place.
+    case cancelModelRequest(requestID: Int)
 }

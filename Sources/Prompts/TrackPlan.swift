@@ -50,8 +50,11 @@ public struct TrackPlan: InterviewPlan {
 
     public func followUp(for context: FollowUpContext) -> PlannedQuestion? {
         guard let chosen = explainFollowUp(for: context).chosen else { return nil }
-        return PlannedQuestion(text: chosen.render(TemplateInputs.values(for: context, trackTitle: track.title)),
-                               kind: .followUp, template: chosen.ref, topic: context.mainQuestion.topic)
+        let values = TemplateInputs.values(for: context, trackTitle: track.title)
+        let instructions = chosen.model.map { _ in chosen.renderModelInstructions(values) }
+        return PlannedQuestion(text: chosen.render(values), kind: .followUp, template: chosen.ref,
+                               topic: context.mainQuestion.topic,
+                               modelPrompt: instructions.map { ModelPrompt(system: $0.system, user: $0.user) })
     }
 
     public var silenceSeconds: Double { track.silenceSeconds }

@@ -174,6 +174,8 @@ public enum InterviewInvariants {
         case .forwardAudio(let frame): "forwardAudio \(frame.count) bytes"
         case .transcribe(let questionID, let final): "transcribe \(questionID)\(final ? "" : " (interim)")"
         case .park(let sessionID): "park \(sessionID)"
+        case .requestFollowUpWording(let request): "requestFollowUpWording \(request.requestID)"
+        case .cancelModelRequest(let requestID): "cancelModelRequest \(requestID)"
         }
     }
 }
