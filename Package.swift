@@ -41,8 +41,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "EngineClient", dependencies: ["CWebSockets", "COpenSSL"]),
+        // The model provider: an OpenAI-compatible streaming chat client, its bounds, and the checks on its output.
+        .target(name: "Model", dependencies: ["Interview"]),
         .target(name: "Server", dependencies: [
-            "Interview", "Prompts", "Audio", "Store", "Security", "CWebSockets",
+            "Interview", "Prompts", "Audio", "Store", "Security", "CWebSockets", "Model",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Bot", dependencies: [
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio", "VADTestSet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Interview"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The server's pure parts (limits, registries, answers to hostile input), without sockets.

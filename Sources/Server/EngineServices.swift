@@ -17,6 +17,8 @@ final class EngineServices: Sendable {
     /// Server-side speech to text with its bounds and health probe, when configured; clients may send their own
     /// transcripts either way.
     let transcription: TranscriptionService?
+    /// The model interviewer's service, when configured (`--model-url`).
+    let model: ModelProvider?
     /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
     /// thread the session is on (a resumed session may move).
     let storeWriter = DispatchQueue(label: "jestry.store-writer")
@@ -49,6 +51,7 @@ final class EngineServices: Sendable {
                                         maxQueued: configuration.speechToTextMaxQueued,
                                         timeout: configuration.speechToTextTimeoutSeconds, health: health, logger: logger)
         }
+        model = configuration.model.map { ModelProvider($0, logger: logger) }
         routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger,
                            transcription: transcription?.health)
         staticFiles = StaticFiles(root: configuration.staticDirectory)

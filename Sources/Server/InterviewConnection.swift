@@ -2,6 +2,7 @@ import Audio
 import CWebSockets
 import Foundation
 import Interview
+import Model
 
 /// One interview WebSocket: its state machine, the frame being assembled and the frames waiting to be sent.
 ///
@@ -47,6 +48,8 @@ final class InterviewConnection: @unchecked Sendable {
     /// Audio since the last stretch of speech was sent to the engine's transcriber (only when one is configured).
     var speechBuffer = Data()
     var speechBufferStartMs: Int64 = 0
+    /// Model calls in flight for this connection's machine, by request id, for `cancelModelRequest`.
+    var modelCalls: [Int: ModelCall] = [:]
 
     init(serial: UInt64, wsi: OpaquePointer, accountID: String, address: String, settings: InterviewStateMachine.Settings,
          openedAt: ClockReading, maxQueuedBytes: Int, messageLimit: RateLimit) {

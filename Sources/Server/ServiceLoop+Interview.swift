@@ -178,6 +178,8 @@ extension ServiceLoop {
             case .forwardAudio(let frame): forward(frame, on: connection)
             case .transcribe(let questionID, let final): transcribe(questionID: questionID, final: final, on: connection)
             case .park(let sessionID): park(connection, sessionID: sessionID)
+            case .requestFollowUpWording(let request): requestFollowUpWording(request, on: connection)
+            case .cancelModelRequest(let requestID): cancelModelRequest(requestID, on: connection)
             }
         }
     }
@@ -267,7 +269,8 @@ extension ServiceLoop {
         connection.resumeToken = resumeToken
         if request.mode == .voice { startVoice(request, sessionID: sessionID, on: connection) }
         run(connection.machine.start(request, requestID: requestID, sessionID: sessionID, plan: plan, balanceMs: balance,
-                                     resumeToken: resumeToken, at: now), on: connection)
+                                     resumeToken: resumeToken, interviewer: services.model?.interviewer, at: now),
+            on: connection)
         if !connection.machine.isLive { stopVoice(on: connection) }  // refused after all (unknown track, no minutes)
     }
 

@@ -96,6 +96,12 @@ enum StoreMigrations {
                 ALTER TABLE sessions ADD COLUMN report_json TEXT;
                 """)
         }
+        migrator.registerMigration("v4: who worded each question (model or template) and which model") { db in
+            try db.execute(sql: """
+                ALTER TABLE turns ADD COLUMN question_source TEXT NOT NULL DEFAULT 'template';
+                ALTER TABLE turns ADD COLUMN model_name TEXT;
+                """)
+        }
         return migrator
     }
 }

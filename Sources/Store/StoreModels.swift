@@ -76,12 +76,15 @@ public struct TurnRecord: Sendable, Equatable, Codable {
     public var analysis: AnswerAnalysis?
     /// The answer's scores, for complete answers.
     public var score: AnswerScore?
+    /// Who worded the question (`model` or `template`), and which model.
+    public var source: String = QuestionSource.template.rawValue
+    public var modelName: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case questionID = "question_id", number, kind, text, templateID = "template_id"
         case templateVersion = "template_version", askedAt = "asked_at", answerText = "answer_text"
         case answerStartedAt = "answer_started_at", answerEndedAt = "answer_ended_at"
-        case answerComplete = "answer_complete", audioMs = "audio_ms", analysis, score
+        case answerComplete = "answer_complete", audioMs = "audio_ms", analysis, score, source, modelName = "model"
     }
 }
 

@@ -1,0 +1,64 @@
+import Foundation
+import Interview
+import Model
+
+/// The model's part of an interview on a service thread: the machine asks for a follow-up's wording, the
+/// provider's bounded client streams it on its own queue, the output checks run there too, and the first token and
+/// the checked result come back through the completion queue as machine inputs. Nothing here waits.
+extension ServiceLoop {
+    /// `requestFollowUpWording`: refused at once (the template then) when there is no model or its bounds are full.
+    func requestFollowUpWording(_ request: FollowUpWordingRequest, on connection: InterviewConnection) {
+        guard let model = services.model else {
+            return run(connection.machine.followUpWordingFinished(requestID: request.requestID,
+                                                                  result: .failed(reason: "no model"), at: now), on: connection)
+        }
+        let serial = connection.serial
+        let requestID = request.requestID
+        let call = model.limiter.submit(FollowUpWording.chatRequest(for: request), timeout: model.callTimeout) {
+            [weak self, completions] event in
+            let input: ModelInput
+            switch event {
+            case .firstToken:
+                input = .started
+            case .finished(.success(let text)):
+                switch FollowUpWordingCheck.check(text, for: request) {
+                case .success(let checked): input = .finished(.wording(checked))
+                case .failure(let rejection): input = .finished(.failed(reason: "rejected: \(rejection)"))
+                }
+            case .finished(.failure(let failure)):
+                input = .finished(.failed(reason: "\(failure)"))
+            }
+            if case .finished(let result) = input, result != .failed(reason: "\(ModelFailure.cancelled)") {
+                if case .failed(let reason) = result { model.noteOutcome(reason) } else { model.noteOutcome(nil) }
+            }
+            guard let loop = self else { return }
+            completions.post { [weak loop] in loop?.modelInputArrived(input, requestID: requestID, serial: serial) }
+        }
+        // A refusal has already come back (posted); otherwise the call is kept for `cancelModelRequest`.
+        connection.modelCalls[requestID] = call
+    }
+
+    /// `cancelModelRequest`: the machine gave up on this wording.
+    func cancelModelRequest(_ requestID: Int, on connection: InterviewConnection) {
+        connection.modelCalls.removeValue(forKey: requestID)?.cancel()
+    }
+
+    enum ModelInput: Sendable {
+        case started
+        case finished(FollowUpWordingResult)
+    }
+
+    /// A model event, on this thread: to the machine of the connection that asked, if it is still here (one that
+    /// has gone resolved its wording when it went).
+    private func modelInputArrived(_ input: ModelInput, requestID: Int, serial: UInt64) {
+        guard let connection = interviewsBySerial[serial] else { return }
+        switch input {
+        case .started:
+            connection.machine.followUpWordingStarted(requestID: requestID)
+            run([], on: connection)  // the deadline moved from the first-token budget to the total one
+        case .finished(let result):
+            connection.modelCalls[requestID] = nil
+            run(connection.machine.followUpWordingFinished(requestID: requestID, result: result, at: now), on: connection)
+        }
+    }
+}
