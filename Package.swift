@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "jestry", dependencies: [
-            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "Security", "VADTestSet",
+            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "Security", "VADTestSet", "Model",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -76,7 +76,7 @@ let package = Package(
             "Server", "Store", "Prompts", "Interview", "Audio", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio", "TestSupport", "Model"]),
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport", "Server", "Store", "EngineClient", "Prompts"]),
     ]
 )

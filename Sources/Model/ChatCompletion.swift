@@ -90,6 +90,8 @@ public enum ModelFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(String)
     /// The answer passed the engine's bound on its size.
     case tooLong(limit: Int)
+    /// The whole answer did not come within the call's timeout.
+    case timedOut(seconds: Double)
     /// The engine cancelled it.
     case cancelled
     /// The engine's bounds on concurrent model calls were full.
@@ -101,6 +103,7 @@ public enum ModelFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .transport(let detail): "the model service could not be reached: \(detail)"
         case .malformed(let detail): "the model service's stream was malformed: \(detail)"
         case .tooLong(let limit): "the model's answer passed \(limit) bytes"
+        case .timedOut(let seconds): "no complete answer within \(seconds) s"
         case .cancelled: "cancelled"
         case .busy: "too many model calls at once"
         }

@@ -8,7 +8,7 @@ import FoundationNetworking
 public protocol ChatModel: Sendable {
     /// Starts a streamed completion. `onEvent` is called off the caller's thread, in order: `firstToken` at most
     /// once, then `finished` exactly once (also after `cancel`, with `.cancelled`, and after `timeout` seconds
-    /// without the whole answer, with `.transport`).
+    /// without the whole answer, with `.timedOut`).
     func stream(_ request: ChatRequest, timeout: TimeInterval,
                 onEvent: @escaping @Sendable (ChatStreamEvent) -> Void) -> ModelCall
 }
@@ -36,8 +36,11 @@ public final class OpenAICompatibleChatClient: NSObject, ChatModel, URLSessionDa
     private let apiKey: String?
     /// The `model` of every request (a local server may ignore it).
     public let model: String
-    /// An answer larger than this is cut off as `tooLong`: far above any question or grade the engine asks for.
+    /// An answer whose text passes this is cut off as `tooLong`: far above any question or grade the engine asks for.
     public let maxResponseBytes: Int
+    /// The stream around it is much larger (llama.cpp sends about 350 bytes of JSON per token): bounded too, so a
+    /// server that streams empty chunks for ever cannot make the engine read for ever.
+    public var maxStreamBytes: Int { maxResponseBytes * 64 }
 
     private var session: URLSession!
     private let lock = NSLock()
@@ -60,7 +63,7 @@ public final class OpenAICompatibleChatClient: NSObject, ChatModel, URLSessionDa
         }
     }
 
-    public init(baseURL: URL, apiKey: String?, model: String, maxResponseBytes: Int = 64 * 1024) {
+    public init(baseURL: URL, apiKey: String?, model: String, maxResponseBytes: Int = 32 * 1024) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.model = model
@@ -93,7 +96,7 @@ public final class OpenAICompatibleChatClient: NSObject, ChatModel, URLSessionDa
         // A watchdog on the whole answer: URLSession's own timeout only bounds the silence between packets.
         DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + timeout) { [weak self, weak task] in
             guard let self, let task else { return }
-            self.fail(id, .transport("no complete answer within \(timeout) s"), task: task)
+            self.fail(id, .timedOut(seconds: timeout), task: task)
         }
         task.resume()
         return ModelCall { [weak self, weak task] in
@@ -136,8 +139,8 @@ public final class OpenAICompatibleChatClient: NSObject, ChatModel, URLSessionDa
             guard let call = calls[dataTask.taskIdentifier], call.failure == nil, !call.finished else { return }
             handler = call.onEvent
             call.bytes += data.count
-            guard call.bytes <= maxResponseBytes else {
-                call.failure = .tooLong(limit: maxResponseBytes)
+            guard call.bytes <= maxStreamBytes else {
+                call.failure = .tooLong(limit: maxStreamBytes)
                 stop = true
                 return
             }
@@ -153,6 +156,10 @@ public final class OpenAICompatibleChatClient: NSObject, ChatModel, URLSessionDa
                     case .content(let content, let finished):
                         if let content, !content.isEmpty {
                             call.text += content
+                            if call.text.utf8.count > maxResponseBytes {
+                                call.failure = .tooLong(limit: maxResponseBytes)
+                                stop = true
+                            }
                             if !call.sawToken {
                                 call.sawToken = true
                                 events.append(.firstToken)
