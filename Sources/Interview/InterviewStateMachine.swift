@@ -425,6 +425,25 @@ public struct InterviewStateMachine: Sendable {
         return actions
     }
 
+    /// The model's grade of an answer (`requestAnswerGrade`), or nil when it failed the checks or the call failed.
+    /// While the session waits for resume the new score is stored but not sent.
+    public mutating func answerGraded(requestID: Int, grade: ModelGrade?, at now: ClockReading) -> [InterviewAction] {
+        switch state {
+        case .live(var session):
+            state = .modifying
+            let actions = session.answerGraded(requestID: requestID, grade: grade)
+            state = .live(session)
+            return actions
+        case .suspended(var session):
+            state = .modifying
+            let actions = session.answerGraded(requestID: requestID, grade: grade).filter { if case .send = $0 { false } else { true } }
+            state = .suspended(session)
+            return actions
+        case .awaitingStart, .ended, .closedBeforeStart, .modifying:
+            return []
+        }
+    }
+
     /// The microphone is (or is no longer) clipping; live feedback reports it.
     public mutating func clippingChanged(_ clipping: Bool) {
         guard case .live(var session) = state else { return }
@@ -704,7 +723,7 @@ public struct InterviewStateMachine: Sendable {
         case .awaitingStart, .ended, .closedBeforeStart, .modifying: return []
         }
         state = .modifying
-        var actions = session.cancelPendingWording()
+        var actions = session.cancelModelRequests()
         if reason != .completed, session.answer.hasContent {
             actions += session.recordAnswer(at: now, complete: false).actions
         }

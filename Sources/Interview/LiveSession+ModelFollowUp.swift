@@ -72,10 +72,32 @@ extension LiveSession {
         return askTemplateInsteadOfWording(at: now)
     }
 
-    /// The session ends: a pending wording is cancelled and never asked.
-    mutating func cancelPendingWording() -> [InterviewAction] {
-        guard let pending = pendingFollowUp else { return [] }
+    /// The session ends: a pending wording is cancelled and never asked, and grades still out are cancelled (those
+    /// answers keep the rules' scores, and so does the report).
+    mutating func cancelModelRequests() -> [InterviewAction] {
+        var ids = pendingGrades.keys.sorted()
+        pendingGrades = [:]
+        if let pending = pendingFollowUp { ids.append(pending.requestID) }
         pendingFollowUp = nil
-        return [.cancelModelRequest(requestID: pending.requestID)]
+        return ids.sorted().map { .cancelModelRequest(requestID: $0) }
+    }
+
+    /// With a model interviewer and a rubric with `model:` instructions, the model grades each scored answer too.
+    mutating func gradeRequest(for score: AnswerScore, answer: String) -> AnswerGradeRequest? {
+        guard interviewer != nil, let prompt = plan.rubricModelPrompt, !answer.isEmpty, let current else { return nil }
+        modelRequestsMade += 1
+        pendingGrades[modelRequestsMade] = score
+        return AnswerGradeRequest(requestID: modelRequestsMade, questionID: score.questionID, question: current.text,
+                                  answer: answer, rubric: plan.rubric.rubric, prompt: prompt)
+    }
+
+    /// The model's grade for `requestID` (nil: it failed or was rejected, and the rules' score stands): the answer is
+    /// scored again, `scored_by: model`, and stored so; the report uses it.
+    mutating func answerGraded(requestID: Int, grade: ModelGrade?) -> [InterviewAction] {
+        guard let rules = pendingGrades.removeValue(forKey: requestID), let grade else { return [] }
+        let score = AnswerScorer.score(grade, replacing: rules, rubric: plan.rubric.rubric)
+        if let index = scores.firstIndex(where: { $0.questionID == score.questionID }) { scores[index] = score }
+        return [.record(.answerRescored(sessionID: sessionID, questionID: score.questionID, score: score)),
+                .send(.answerScored(score))]
     }
 }

@@ -138,6 +138,8 @@ struct LiveSession: Sendable {
     /// Every question asked and every complete answer, for the model's view of the conversation and the repeat check.
     var askedQuestions: [String] = []
     var conversation: [ConversationTurn] = []
+    /// Answers the model is grading, by request id, with the rules' score each grade replaces.
+    var pendingGrades: [Int: AnswerScore] = [:]
 
     init(sessionID: String, plan: any InterviewPlan, mode: InterviewMode, sampleRate: Int, balanceMs: Int64,
          mainQuestion: PlannedQuestion, startedAt: ClockReading) {
@@ -329,7 +331,10 @@ struct LiveSession: Sendable {
                                  audioMs: answer.audioMs, startedAt: started.wall, endedAt: now.wall, complete: complete,
                                  score: score)),
         ]
-        if let score { actions.append(.send(.answerScored(score))) }
+        if let score {
+            actions.append(.send(.answerScored(score)))
+            if let request = gradeRequest(for: score, answer: text) { actions.append(.requestAnswerGrade(request)) }
+        }
         answer = AnswerInProgress(sampleRate: sampleRate)
         return (actions, measured, text)
     }

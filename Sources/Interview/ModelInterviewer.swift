@@ -127,3 +127,35 @@ public enum ConversationWindow {
         return kept.reversed()
     }
 }
+
+/// A model's grade of one answer: a score per criterion with the words of the answer it rests on.
+public struct ModelGrade: Sendable, Equatable {
+    public var scores: [ScoreCriterion: Int]
+    /// Quoted from the answer; empty when the answer has nothing for the criterion.
+    public var evidence: [ScoreCriterion: String]
+
+    public init(scores: [ScoreCriterion: Int], evidence: [ScoreCriterion: String]) {
+        self.scores = scores
+        self.evidence = evidence
+    }
+}
+
+/// What the machine asks the driver to have a model grade, off the critical path: the next question does not wait.
+public struct AnswerGradeRequest: Sendable, Equatable {
+    public var requestID: Int
+    public var questionID: String
+    public var question: String
+    public var answer: String
+    public var rubric: Rubric
+    /// The rubric template's `model:` instructions.
+    public var prompt: ModelPrompt
+
+    public init(requestID: Int, questionID: String, question: String, answer: String, rubric: Rubric, prompt: ModelPrompt) {
+        self.requestID = requestID
+        self.questionID = questionID
+        self.question = question
+        self.answer = answer
+        self.rubric = rubric
+        self.prompt = prompt
+    }
+}

@@ -11,6 +11,8 @@ public enum SessionRecord: Sendable, Equatable {
     /// `answerGiven` for the same question replaces it.
     case answerDraft(sessionID: String, questionID: String, text: String, audioMs: Int64, startedAt: Date, at: Date)
     case sessionEnded(sessionID: String, reason: SessionEndReason, summary: SessionSummary, report: SessionReport?, at: Date)
+    /// The model's grade replaces the rules' score of an answer already recorded (`score.rules` keeps theirs).
+    case answerRescored(sessionID: String, questionID: String, score: AnswerScore)
 }
 
 /// One thing the driver must do, in order.
@@ -44,4 +46,6 @@ public enum InterviewAction: Sendable, Equatable {
     /// The model's answer to this request is no longer wanted (the budget ran out, the candidate spoke, the
     /// session ended): stop it and free its place.
     case cancelModelRequest(requestID: Int)
+    /// Have the session's model grade this answer, off the service thread; answer with `answerGraded(…)`.
+    case requestAnswerGrade(AnswerGradeRequest)
 }

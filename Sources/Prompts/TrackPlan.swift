@@ -67,6 +67,12 @@ public struct TrackPlan: InterviewPlan {
         return (rubric, template.ref)
     }
 
+    public var rubricModelPrompt: ModelPrompt? {
+        guard let template = rubricTemplate, template.model != nil else { return nil }
+        let rendered = template.renderModelInstructions(["track_title": track.title])
+        return ModelPrompt(system: rendered.system, user: rendered.user)
+    }
+
     /// The highest-priority tip whose conditions all hold.
     public func coachingTip(for measures: LiveMeasures) -> CoachingTip? {
         guard let tip = tips.first(where: { $0.coachingConditions.allSatisfy { $0.holds(in: measures) } }) else { return nil }

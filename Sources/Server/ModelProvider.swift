@@ -47,6 +47,8 @@ final class ModelProvider: Sendable {
 
     /// A call's whole answer may take no longer than this; a follow-up is cancelled sooner, by its budget.
     var callTimeout: TimeInterval { max(5, Double(configuration.budget.totalMs) / 1000 * 4) }
+    /// A grade is off the critical path: it may take longer, but not for ever.
+    let gradingTimeout: TimeInterval = 60
 
     /// Failures are logged when the model stops working and when it works again (never one line per call), with
     /// the reason but never the prompt or the answer.

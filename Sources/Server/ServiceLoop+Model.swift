@@ -38,6 +38,32 @@ extension ServiceLoop {
         connection.modelCalls[requestID] = call
     }
 
+    /// `requestAnswerGrade`: the model grades the answer as JSON (`response_format: json_schema`) on its own queue;
+    /// the parsed, checked grade (or nil) comes back as `answerGraded`. The interview never waits for it.
+    func requestAnswerGrade(_ request: AnswerGradeRequest, on connection: InterviewConnection) {
+        guard let model = services.model else {
+            return run(connection.machine.answerGraded(requestID: request.requestID, grade: nil, at: now), on: connection)
+        }
+        let serial = connection.serial
+        let chat = AnswerGrading.chatRequest(question: request.question, answer: request.answer, rubric: request.rubric,
+                                             instructions: request.prompt)
+        let criteria = AnswerGrading.criteria(of: request.rubric)
+        let call = model.limiter.submit(chat, timeout: model.gradingTimeout) { [weak self, completions] event in
+            guard case .finished(let result) = event else { return }
+            let grade: ModelGrade? = if case .success(let text) = result,
+                case .success(let parsed) = AnswerGrading.parse(text, answer: request.answer, criteria: criteria) { parsed } else { nil }
+            guard let loop = self else { return }
+            completions.post { [weak loop] in loop?.gradeArrived(grade, requestID: request.requestID, serial: serial) }
+        }
+        connection.modelCalls[request.requestID] = call
+    }
+
+    private func gradeArrived(_ grade: ModelGrade?, requestID: Int, serial: UInt64) {
+        guard let connection = interviewsBySerial[serial] else { return }
+        connection.modelCalls[requestID] = nil
+        run(connection.machine.answerGraded(requestID: requestID, grade: grade, at: now), on: connection)
+    }
+
     /// `cancelModelRequest`: the machine gave up on this wording.
     func cancelModelRequest(_ requestID: Int, on connection: InterviewConnection) {
         connection.modelCalls.removeValue(forKey: requestID)?.cancel()

@@ -32,6 +32,10 @@ enum SessionWriter {
                 UPDATE turns SET answer_text = ?, audio_ms = ?, answer_started_at = ?, answer_complete = 0
                 WHERE session_id = ? AND question_id = ? AND answer_ended_at IS NULL
                 """, arguments: [text, audioMs, startedAt, sessionID, questionID])
+        case .answerRescored(let sessionID, let questionID, let score):
+            let scoreJSON = String(decoding: try JSONEncoder().encode(score), as: UTF8.self)
+            try db.execute(sql: "UPDATE turns SET score_json = ? WHERE session_id = ? AND question_id = ?",
+                           arguments: [scoreJSON, sessionID, questionID])
         case .sessionEnded(let sessionID, let reason, let summary, let report, let at):
             let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
             let reportJSON = try report.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }

@@ -96,10 +96,11 @@ enum StoreMigrations {
                 ALTER TABLE sessions ADD COLUMN report_json TEXT;
                 """)
         }
-        migrator.registerMigration("v4: who worded each question (model or template) and which model") { db in
+        migrator.registerMigration("v4: who worded each question (model or template), which model, and the account's model setting") { db in
             try db.execute(sql: """
                 ALTER TABLE turns ADD COLUMN question_source TEXT NOT NULL DEFAULT 'template';
                 ALTER TABLE turns ADD COLUMN model_name TEXT;
+                ALTER TABLE accounts ADD COLUMN model_processing BOOLEAN NOT NULL DEFAULT 1;
                 """)
         }
         return migrator

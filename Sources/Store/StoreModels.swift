@@ -9,6 +9,9 @@ public struct Account: Sendable, Equatable, Codable {
     public var birthDate: String
     public var balanceMs: Int64
     public var createdAt: Date
+    /// The account lets the engine's model word follow-ups and grade answers; off, its sessions have the template
+    /// interviewer and nothing of them reaches the model provider.
+    public var modelProcessing: Bool = true
 }
 
 /// What a signup asks for, already validated by `SignupRules`.

@@ -19,13 +19,8 @@ struct ModelOptions: ParsableArguments {
     var modelMaxQueued: Int?
 
     /// The provider, or nil without a URL. The key comes only from the environment, so it never shows in `ps`.
-    func provider(key: String? = Environment.value("JESTRY_MODEL_KEY")) throws -> ModelProviderConfiguration? {
-        guard let url = modelURL ?? Environment.value("JESTRY_MODEL_URL") else { return nil }
-        guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
-            throw ValidationError("--model-url must be an http(s) URL, not \"\(url)\"")
-        }
-        var provider = ModelProviderConfiguration(url: parsed, key: key,
-                                                  name: modelName ?? Environment.value("JESTRY_MODEL_NAME") ?? "default")
+    func provider() throws -> ModelProviderConfiguration? {
+        guard var provider = try Self.provider(url: modelURL, name: modelName) else { return nil }
         let firstToken = try LimitOptions.whole(modelFirstTokenMs, "JESTRY_MODEL_FIRST_TOKEN_MS", "--model-first-token-ms", minimum: 1)
         let total = try LimitOptions.whole(modelTotalMs, "JESTRY_MODEL_TOTAL_MS", "--model-total-ms", minimum: 1)
         let budget = ModelLatencyBudget(firstTokenMs: Int64(firstToken ?? 1_000), totalMs: Int64(total ?? 2_500))
@@ -40,5 +35,15 @@ struct ModelOptions: ParsableArguments {
             provider.maxQueued = value
         }
         return provider
+    }
+
+    /// The service, its model name and key (`--model-url`, `--model-name`, `JESTRY_MODEL_KEY`), with default bounds.
+    static func provider(url: String?, name: String?) throws -> ModelProviderConfiguration? {
+        guard let url = url ?? Environment.value("JESTRY_MODEL_URL") else { return nil }
+        guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+            throw ValidationError("--model-url must be an http(s) URL, not \"\(url)\"")
+        }
+        return ModelProviderConfiguration(url: parsed, key: Environment.value("JESTRY_MODEL_KEY"),
+                                          name: name ?? Environment.value("JESTRY_MODEL_NAME") ?? "default")
     }
 }

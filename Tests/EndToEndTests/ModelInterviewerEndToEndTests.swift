@@ -80,7 +80,7 @@ import Testing
 
         // What the model was sent: a streamed request, the key as a bearer token, the template's instructions and
         // the candidate's answer.
-        let request = try #require(model.requests.first)
+        let request = try #require(model.requests.first { $0.body["response_format"] == nil })
         #expect(request.head.hasPrefix("POST /v1/chat/completions "))
         #expect(request.head.lowercased().contains("authorization: bearer test-key"))
         #expect(request.body["stream"] as? Bool == true)
@@ -125,7 +125,7 @@ import Testing
         #expect(turn.question["model"] == nil)
         #expect((turn.question["text"] as? String)?.hasPrefix(Self.templateStart) == true)
         if [.slowFirstToken, .hungConnection, .hungAfterFirstToken].contains(failure) {
-            _ = eventually("the model call is cancelled") { model.clientClosedEarly(0) ? true : nil }
+            _ = eventually("the model call is cancelled") { model.wordingIndex.map(model.clientClosedEarly) == true ? true : nil }
         }
     }
 
@@ -137,12 +137,12 @@ import Testing
         let client = try engine.connect(token: token)
         defer { client.shutdown() }
         let turn = try Self.answerFirstQuestion(on: engine, client: client, token: token) { client in
-            _ = eventually("the model is asked") { model.requests.isEmpty ? nil : true }
+            _ = eventually("the model is asked") { model.wordingIndex }
             try client.send(json: ["type": "answer.text", "text": "Actually, let me add that it took two weeks."])
         }
         #expect(turn.question["source"] as? String == "template")
         #expect(turn.question["question_id"] as? String == "q2")
-        _ = eventually("the model call is cancelled") { model.clientClosedEarly(0) ? true : nil }
+        _ = eventually("the model call is cancelled") { model.wordingIndex.map(model.clientClosedEarly) == true ? true : nil }
     }
 
     @Test func endingTheSessionWhileTheInterviewerThinksCancelsTheModel() throws {
@@ -157,12 +157,80 @@ import Testing
         try client.send(json: ["type": "answer.text", "text": Self.shortAnswer])
         try client.send(json: ["type": "answer.done"])
         _ = try client.next("interviewer.thinking")
-        _ = eventually("the model is asked") { model.requests.isEmpty ? nil : true }
+        _ = eventually("the model is asked") { model.wordingIndex }
         try client.send(json: ["type": "session.end"])
         let drained = try client.drainUntilClosed()
         #expect(drained.types.contains("session.ended"))
         #expect(!drained.types.contains("question"))
-        _ = eventually("the model call is cancelled") { model.clientClosedEarly(0) ? true : nil }
+        _ = eventually("the model call is cancelled") { model.wordingIndex.map(model.clientClosedEarly) == true ? true : nil }
+        // The grade of the first answer, still out, is cancelled too.
+        let grading = try #require(model.requests.firstIndex { $0.body["response_format"] != nil })
+        _ = eventually("the grading call is cancelled") { model.clientClosedEarly(grading) ? true : nil }
+    }
+
+    /// The grade: every criterion with evidence quoted from `shortAnswer`.
+    static let grade = #"{"structure":{"score":20,"evidence":"We fixed it"},"specificity":{"score":10,"evidence":""},"#
+        + #""relevance":{"score":40,"evidence":"fixed it in the end"},"concision":{"score":30,"evidence":""},"#
+        + #""delivery":{"score":70,"evidence":"We fixed it in the end"}}"#
+
+    @Test func theModelGradesEachAnswerBesideTheRules() throws {
+        let model = try StandInModelServer { _, request in
+            request.body["response_format"] != nil
+                ? .stream([String(Self.grade.prefix(60)), String(Self.grade.dropFirst(60))])
+                : .stream(["What did you fix, and how?"])
+        }
+        defer { model.stop() }
+        let engine = try Self.engine(model: model, budget: ModelLatencyBudget(firstTokenMs: 20_000, totalMs: 30_000))
+        let token = try engine.signUp()
+        let client = try engine.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural", "mode": "text"])
+        let sessionID = try #require(try client.next("session.started")["session_id"] as? String)
+        _ = try client.next("question")
+        try client.send(json: ["type": "answer.text", "text": Self.shortAnswer])
+        try client.send(json: ["type": "answer.done"])
+        let rules = try client.next("answer.scored")
+        #expect(rules["scored_by"] as? String == "rules")
+        let graded = try client.next("answer.scored")
+        #expect(graded["scored_by"] as? String == "model")
+        #expect(graded["question_id"] as? String == "q1")
+        #expect((graded["scores"] as? [String: Int])?["structure"] == 20)
+        #expect((graded["rules"] as? [String: Int]) == (rules["scores"] as? [String: Int]))
+        #expect((graded["evidence"] as? [String: String])?["structure"] == "\u{201C}We fixed it\u{201D}")
+
+        // The grading request asked for the schema; the stored answer has the model's score with the rules' beside.
+        let grading = try #require(model.requests.first { $0.body["response_format"] != nil })
+        #expect(((grading.body["response_format"] as? [String: Any])?["type"] as? String) == "json_schema")
+        let stored = try engine.waitForSession(sessionID, token: token) {
+            (($0["turns"] as? [[String: Any]])?.first?["score"] as? [String: Any])?["scored_by"] as? String == "model"
+        }
+        let score = try #require((stored["turns"] as? [[String: Any]])?.first?["score"] as? [String: Any])
+        #expect((score["rules"] as? [String: Int]) == (rules["scores"] as? [String: Int]))
+    }
+
+    @Test func anAccountThatTurnsModelProcessingOffGetsTheTemplateInterviewerAndSendsTheModelNothing() throws {
+        let model = try StandInModelServer { _, _ in .stream(["What did you fix?"]) }
+        defer { model.stop() }
+        let engine = try Self.engine(model: model)
+        let token = try engine.signUp()
+        let me = try engine.http.send("GET", "v1/me", token: token)
+        #expect(me.json["model_processing"] as? Bool == true)
+        let off = try engine.http.send("PATCH", "v1/me", body: ["model_processing": false], token: token)
+        #expect(off.status == 200)
+        #expect(off.json["model_processing"] as? Bool == false)
+        let wrong = try engine.http.send("PATCH", "v1/me", body: ["model_processing": "no"], token: token)
+        #expect(wrong.status == 400)
+
+        let client = try engine.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural", "mode": "text"])
+        #expect(try client.next("session.started")["interviewer"] as? String == "template")
+        _ = try client.next("question")
+        try client.send(json: ["type": "answer.text", "text": Self.shortAnswer])
+        try client.send(json: ["type": "answer.done"])
+        let question = try client.next("question")
+        #expect(question["source"] as? String == "template")
+        #expect(model.requests.isEmpty)
     }
 
     @Test func withoutAModelTheSessionHasTheTemplateInterviewer() throws {

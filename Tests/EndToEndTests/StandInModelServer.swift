@@ -52,6 +52,8 @@ final class StandInModelServer: @unchecked Sendable {
 
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
     var requests: [Request] { lock.withLock { received } }
+    /// The first request for a follow-up's wording (grading requests ask for a JSON schema).
+    var wordingIndex: Int? { requests.firstIndex { $0.body["response_format"] == nil } }
     /// True once the client closed request `index`'s connection before its answer was complete.
     func clientClosedEarly(_ index: Int) -> Bool { lock.withLock { closedEarly.contains(index) } }
 
@@ -83,7 +85,7 @@ final class StandInModelServer: @unchecked Sendable {
         switch script(index, request) {
         case .status(let code):
             let body = #"{"error":{"message":"stand-in failure","type":"server_error","code":\#(code)}}"#
-            write(client, "HTTP/1.1 \(code) Error\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            _ = write(client, "HTTP/1.1 \(code) Error\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
         case .hang:
             if waitForClose(client, seconds: 60) { noteClosed(index) }
         case .streamThenHang(let deltas):

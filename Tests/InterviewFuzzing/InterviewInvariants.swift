@@ -176,6 +176,7 @@ public enum InterviewInvariants {
         case .park(let sessionID): "park \(sessionID)"
         case .requestFollowUpWording(let request): "requestFollowUpWording \(request.requestID)"
         case .cancelModelRequest(let requestID): "cancelModelRequest \(requestID)"
+        case .requestAnswerGrade(let request): "requestAnswerGrade \(request.requestID)"
         }
     }
 }

@@ -10,6 +10,8 @@ struct FakePlan: InterviewPlan {
     var maxFollowUps = 1
     /// The follow-up's `model:` instructions, for sessions with a model interviewer.
     var modelPrompt: ModelPrompt?
+    /// The rubric's `model:` instructions, for sessions whose model grades answers.
+    var rubricModelPrompt: ModelPrompt?
 
     var mainQuestionCount: Int { questions.count }
 

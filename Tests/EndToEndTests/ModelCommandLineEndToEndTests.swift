@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// The command line with a model: `jestry prompts preview --model-url` shows the model's checked wording beside the
+/// template's, and `jestry serve --model-url` gives sessions the model interviewer without the key on the command line.
+@Suite struct ModelCommandLineEndToEndTests {
+    static let prompts = TestEngine.repository.appendingPathComponent("Prompts").path
+
+    @Test func previewShowsTheModelsWordingBesideTheTemplates() throws {
+        let model = try StandInModelServer { _, _ in .stream(["What did you ", "say to your colleague first?"]) }
+        defer { model.stop() }
+        let output = try CommandLineEndToEndTests.run(
+            ["prompts", "preview", "behavioural.conflict", "--answer", "We talked it through and it was fine.",
+             "--prompts", Self.prompts, "--model-url", model.url.absoluteString, "--model-name", "stand-in"],
+            environment: ["JESTRY_MODEL_KEY": "preview-key"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("Follow-up: follow-up.too-short"))
+        #expect(output.stdout.contains("checked: What did you say to your colleague first?"))
+        #expect(output.stdout.contains("Template text: Could you tell me more, with one specific example?"))
+        let request = try #require(model.requests.first)
+        #expect(request.head.lowercased().contains("authorization: bearer preview-key"))
+        #expect(request.prompt.contains("Candidate: We talked it through and it was fine."))
+    }
+
+    @Test func previewSaysWhenTheModelsWordingIsRejected() throws {
+        let model = try StandInModelServer { _, _ in .stream(["Note: ask about the colleague. What happened?"]) }
+        defer { model.stop() }
+        let output = try CommandLineEndToEndTests.run(
+            ["prompts", "preview", "behavioural.conflict", "--answer", "We talked it through and it was fine.",
+             "--prompts", Self.prompts, "--model-url", model.url.absoluteString])
+        #expect(output.status == 0)
+        #expect(output.stdout.contains("rejected: meta-text or notes (note:); the engine would ask the template's text"))
+    }
+
+    @Test func serveRefusesAModelURLThatIsNotHTTP() throws {
+        let output = try CommandLineEndToEndTests.run(["serve", "--port", "0", "--model-url", "ftp://example.com"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("--model-url must be an http(s) URL"))
+    }
+}
