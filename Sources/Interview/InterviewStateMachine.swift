@@ -736,6 +736,11 @@ public struct InterviewStateMachine: Sendable {
         let report = session.report()
         actions.append(.record(.sessionEnded(sessionID: session.sessionID, reason: reason, summary: summary, report: report,
                                              at: now.wall)))
+        if session.interviewer != nil, !session.conversation.isEmpty {
+            actions.append(.requestReportWriting(ReportWritingRequest(
+                sessionID: session.sessionID, trackTitle: session.plan.trackTitle,
+                conversation: ConversationWindow.bounded(session.conversation), report: report)))
+        }
         if reason != .disconnected {
             let closing = reason == .completed ? session.plan.closingRemarks(for: summary) : nil
             actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing, report: report))))

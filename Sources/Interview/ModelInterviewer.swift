@@ -159,3 +159,32 @@ public struct AnswerGradeRequest: Sendable, Equatable {
         self.prompt = prompt
     }
 }
+
+/// The report's words from the session's model: a short summary and three concrete things to practise.
+public struct WrittenReport: Sendable, Equatable, Codable {
+    public var summary: String
+    public var practise: [String]
+    public var model: String
+
+    public init(summary: String, practise: [String], model: String) {
+        self.summary = summary
+        self.practise = practise
+        self.model = model
+    }
+}
+
+/// What the machine asks the driver to have the model write once the session is over: the conversation (bounded)
+/// and the scores. The driver stores the result with the session's report; nothing more goes to the client.
+public struct ReportWritingRequest: Sendable, Equatable {
+    public var sessionID: String
+    public var trackTitle: String
+    public var conversation: [ConversationTurn]
+    public var report: SessionReport
+
+    public init(sessionID: String, trackTitle: String, conversation: [ConversationTurn], report: SessionReport) {
+        self.sessionID = sessionID
+        self.trackTitle = trackTitle
+        self.conversation = conversation
+        self.report = report
+    }
+}

@@ -13,6 +13,8 @@ public enum SessionRecord: Sendable, Equatable {
     case sessionEnded(sessionID: String, reason: SessionEndReason, summary: SessionSummary, report: SessionReport?, at: Date)
     /// The model's grade replaces the rules' score of an answer already recorded (`score.rules` keeps theirs).
     case answerRescored(sessionID: String, questionID: String, score: AnswerScore)
+    /// The ended session's report, now with the model's written summary and things to practise.
+    case reportWritten(sessionID: String, report: SessionReport)
 }
 
 /// One thing the driver must do, in order.
@@ -48,4 +50,7 @@ public enum InterviewAction: Sendable, Equatable {
     case cancelModelRequest(requestID: Int)
     /// Have the session's model grade this answer, off the service thread; answer with `answerGraded(…)`.
     case requestAnswerGrade(AnswerGradeRequest)
+    /// The session is over: have its model write the report's summary and things to practise, check them, and store
+    /// them with the report (`reportWritten`). No input comes back.
+    case requestReportWriting(ReportWritingRequest)
 }

@@ -181,6 +181,7 @@ extension ServiceLoop {
             case .requestFollowUpWording(let request): requestFollowUpWording(request, on: connection)
             case .cancelModelRequest(let requestID): cancelModelRequest(requestID, on: connection)
             case .requestAnswerGrade(let request): requestAnswerGrade(request, on: connection)
+            case .requestReportWriting(let request): requestReportWriting(request, accountID: connection.accountID)
             }
         }
     }
@@ -212,7 +213,7 @@ extension ServiceLoop {
                 recorder.finish(pending: services.recordingsFinishing)
                 connection.recorder = nil
             }
-        case .questionAsked, .answerGiven, .answerDraft, .answerRescored:
+        case .questionAsked, .answerGiven, .answerDraft, .answerRescored, .reportWritten:
             break
         }
         let accountID = connection.accountID
@@ -234,7 +235,7 @@ extension ServiceLoop {
             logger.debug("question asked", metadata: ["session.id": "\(sessionID)", "account.id": "\(accountID)",
                                                        "template": "\(question.template.id)",
                                                        "template.version": "\(question.template.version)"])
-        case .answerGiven, .answerDraft, .answerRescored:
+        case .answerGiven, .answerDraft, .answerRescored, .reportWritten:
             break
         case .sessionEnded(let sessionID, let reason, let summary, _, _):
             logger.info("session ended", metadata: ["session.id": "\(sessionID)", "account.id": "\(accountID)",

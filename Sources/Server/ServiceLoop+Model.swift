@@ -64,6 +64,26 @@ extension ServiceLoop {
         run(connection.machine.answerGraded(requestID: requestID, grade: grade, at: now), on: connection)
     }
 
+    /// `requestReportWriting`: the session is over; the model's summary and things to practise, when they come and
+    /// pass the checks, are stored with the report (after the session's own records: one writer, in order).
+    func requestReportWriting(_ request: ReportWritingRequest, accountID: String) {
+        guard let model = services.model else { return }
+        model.limiter.submit(ReportWriting.chatRequest(for: request), timeout: model.gradingTimeout) {
+            [services, logger] event in
+            guard case .finished(.success(let text)) = event else { return }
+            guard case .success(let written) = ReportWriting.parse(text, model: model.configuration.name) else { return }
+            var report = request.report
+            report.written = written
+            services.storeWriter.async { [store = services.store, report] in
+                do {
+                    try store.apply(.reportWritten(sessionID: request.sessionID, report: report), accountID: accountID)
+                } catch {
+                    logger.error("could not store a written report", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
     /// `cancelModelRequest`: the machine gave up on this wording.
     func cancelModelRequest(_ requestID: Int, on connection: InterviewConnection) {
         connection.modelCalls.removeValue(forKey: requestID)?.cancel()

@@ -36,6 +36,9 @@ enum SessionWriter {
             let scoreJSON = String(decoding: try JSONEncoder().encode(score), as: UTF8.self)
             try db.execute(sql: "UPDATE turns SET score_json = ? WHERE session_id = ? AND question_id = ?",
                            arguments: [scoreJSON, sessionID, questionID])
+        case .reportWritten(let sessionID, let report):
+            let reportJSON = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            try db.execute(sql: "UPDATE sessions SET report_json = ? WHERE id = ?", arguments: [reportJSON, sessionID])
         case .sessionEnded(let sessionID, let reason, let summary, let report, let at):
             let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
             let reportJSON = try report.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }

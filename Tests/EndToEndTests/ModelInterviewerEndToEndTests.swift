@@ -175,9 +175,11 @@ import Testing
 
     @Test func theModelGradesEachAnswerBesideTheRules() throws {
         let model = try StandInModelServer { _, request in
-            request.body["response_format"] != nil
-                ? .stream([String(Self.grade.prefix(60)), String(Self.grade.dropFirst(60))])
-                : .stream(["What did you fix, and how?"])
+            switch request.schemaName {
+            case "answer_grade": .stream([String(Self.grade.prefix(60)), String(Self.grade.dropFirst(60))])
+            case "session_report": .stream([Self.written])
+            default: .stream(["What did you fix, and how?"])
+            }
         }
         defer { model.stop() }
         let engine = try Self.engine(model: model, budget: ModelLatencyBudget(firstTokenMs: 20_000, totalMs: 30_000))
@@ -206,7 +208,21 @@ import Testing
         }
         let score = try #require((stored["turns"] as? [[String: Any]])?.first?["score"] as? [String: Any])
         #expect((score["rules"] as? [String: Int]) == (rules["scores"] as? [String: Int]))
+
+        // The end: the model writes the report's summary and three things to practise, stored with the report.
+        try client.send(json: ["type": "session.end"])
+        _ = try client.drainUntilClosed()
+        let ended = try engine.waitForSession(sessionID, token: token) {
+            (($0["report"] as? [String: Any])?["written"] as? [String: Any]) != nil
+        }
+        let written = try #require((ended["report"] as? [String: Any])?["written"] as? [String: Any])
+        #expect(written["summary"] as? String == "You kept your answer short; the story needs more detail.")
+        #expect((written["practise"] as? [String])?.count == 3)
+        #expect(written["model"] as? String == "stand-in-model")
     }
+
+    static let written = #"{"summary":"You kept your answer short; the story needs more detail.","practise":"#
+        + #"["Say what was broken before you fixed it.","Say what you did yourself.","End with a number."]}"#
 
     @Test func anAccountThatTurnsModelProcessingOffGetsTheTemplateInterviewerAndSendsTheModelNothing() throws {
         let model = try StandInModelServer { _, _ in .stream(["What did you fix?"]) }

@@ -23,6 +23,10 @@ final class StandInModelServer: @unchecked Sendable {
         var head: String
         var body: [String: Any]
         var messages: [[String: Any]] { body["messages"] as? [[String: Any]] ?? [] }
+        /// The `response_format` schema's name, for calls that ask for JSON.
+        var schemaName: String? {
+            ((body["response_format"] as? [String: Any])?["json_schema"] as? [String: Any])?["name"] as? String
+        }
         /// All message contents, joined: what the model was shown.
         var prompt: String { messages.compactMap { $0["content"] as? String }.joined(separator: "\n") }
     }

@@ -177,6 +177,7 @@ public enum InterviewInvariants {
         case .requestFollowUpWording(let request): "requestFollowUpWording \(request.requestID)"
         case .cancelModelRequest(let requestID): "cancelModelRequest \(requestID)"
         case .requestAnswerGrade(let request): "requestAnswerGrade \(request.requestID)"
+        case .requestReportWriting(let request): "requestReportWriting \(request.sessionID)"
         }
     }
 }

@@ -83,6 +83,19 @@ import Testing
         #expect(ended.ended?.report?.questions.first?.overall == Self.scored(session.actions).first?.overall)
     }
 
+    @Test func theEndAsksTheModelToWriteTheReport() throws {
+        var session = Graded()
+        let ended = session.machine.endSession(requestID: nil, at: session.clock.advance(1_000))
+        let request = try #require(ended.compactMap { if case .requestReportWriting(let r) = $0 { r } else { nil } }.first)
+        #expect(request.sessionID == "S")
+        #expect(request.trackTitle == "Fake track")
+        #expect(request.conversation == [ConversationTurn(question: "First question?", answer: Self.answer)])
+        #expect(request.report == ended.ended?.report)
+        var without = Graded(interviewer: nil)
+        let plain = without.machine.endSession(requestID: nil, at: without.clock.advance(1_000))
+        #expect(!plain.contains { if case .requestReportWriting = $0 { true } else { false } })
+    }
+
     @Test func withoutAModelOrRubricInstructionsNothingIsAsked() {
         #expect(Graded(interviewer: nil).request == nil)
         #expect(Graded(plan: FakePlan()).request == nil)
