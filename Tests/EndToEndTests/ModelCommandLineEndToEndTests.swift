@@ -32,6 +32,35 @@ import Testing
         #expect(output.stdout.contains("rejected: meta-text or notes (note:); the engine would ask the template's text"))
     }
 
+    @Test func aModelPlaysTheCandidateFromAPersona() throws {
+        let answer = "At my last job I led the move of our payment service to a new cluster, and errors fell by 40%."
+        let model = try StandInModelServer { _, _ in .stream([answer]) }
+        defer { model.stop() }
+        let engine = try TestEngine()
+        let token = try engine.signUp()
+        let persona = TestEngine.repository.appendingPathComponent("Tests/Bots/personas/strong.yaml").path
+        let output = try CommandLineEndToEndTests.run(
+            ["bot", "--persona", persona, "--model-url", model.url.absoluteString, "--url", engine.interviewURL.absoluteString],
+            environment: ["JESTRY_TOKEN": token])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains(answer))
+        #expect(output.stdout.contains("— session ended (client_ended)"))
+        // Four answers (max_answers), each asked with the persona and the question the interviewer asked.
+        #expect(model.requests.count == 4)
+        let first = try #require(model.requests.first)
+        #expect(first.prompt.contains("You are Priya"))
+        #expect(first.prompt.contains("Interviewer: Tell me about a time"))
+        #expect(model.requests.last?.prompt.contains("You: \(answer)") == true)
+    }
+
+    @Test func aPersonaNeedsAModel() throws {
+        let persona = TestEngine.repository.appendingPathComponent("Tests/Bots/personas/vague.yaml").path
+        let output = try CommandLineEndToEndTests.run(["bot", "--persona", persona, "--token", "t"],
+                                                      environment: ["JESTRY_MODEL_URL": ""])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("--persona needs --model-url"))
+    }
+
     @Test func serveRefusesAModelURLThatIsNotHTTP() throws {
         let output = try CommandLineEndToEndTests.run(["serve", "--port", "0", "--model-url", "ftp://example.com"])
         #expect(output.status != 0)
