@@ -71,6 +71,11 @@ public final class OpenAICompatibleChatClient: NSObject, ChatModel, URLSessionDa
         super.init()
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = 64  // the engine's own bounds decide how many run
+        // No cache: nothing here is cacheable, and with a URLCache FoundationNetworking looks a task up on a
+        // background queue before it starts, where a `cancel` can race the task's removal and trap ("a task that is
+        // not in the registry"). The engine cancels often (budgets, barge-in), so the window must not exist.
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         queue.name = "jestry.model-client"
