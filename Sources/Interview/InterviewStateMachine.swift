@@ -53,16 +53,17 @@ public struct InterviewStateMachine: Sendable {
     /// audio frame, was the machine's largest cost under load (postgres-nio's `.modifying` trick alone avoids
     /// copy-on-write of the arrays, not the copy of the fields).
     ///
-    /// Sendable because it is only ever changed through `open` when uniquely referenced: no other machine, and so
-    /// no other thread, can see it then.
+    /// Sendable because it is only ever changed after `open` found it uniquely referenced: no other machine, and
+    /// so no other thread, can see it then.
     private final class SessionBox: @unchecked Sendable {
         var session: LiveSession?
-        init(_ session: LiveSession) { self.session = session }
+        init(_ session: consuming LiveSession) { self.session = session }
 
-        /// Moves the session out when this box is the only reference to it; copies it when a copy of the machine
-        /// shares the box, so that machines stay values.
-        static func open(_ box: inout SessionBox) -> LiveSession {
-            isKnownUniquelyReferenced(&box) ? box.session.take()! : box.session!
+        /// `box` (emptied by `open`) with the session back in it, or a new box.
+        static func refill(_ box: SessionBox?, with session: consuming LiveSession) -> SessionBox {
+            guard let box else { return SessionBox(session) }
+            box.session = session
+            return box
         }
     }
 
@@ -87,6 +88,7 @@ public struct InterviewStateMachine: Sendable {
     /// session in hand.
     private var state: State {
         didSet {
+            if case .modifying = state {} else { openBox = nil }
             switch state {
             case .live: break
             case .awaitingStart(let openedAtMs):
@@ -99,6 +101,8 @@ public struct InterviewStateMachine: Sendable {
     /// The started session's id and mode, outside `state`, so the driver's questions (`sessionID`,
     /// `acceptsAudio`), asked for every frame, never copy the live session out of the enum.
     private var started: (sessionID: String, mode: InterviewMode)?
+    /// While an input holds the session it took out of `state`: the emptied box it goes back into.
+    private var openBox: SessionBox?
 
     /// `openedAt`: when the connection opened; a session must start within `sessionStartTimeoutMs` of it.
     public init(settings: Settings = Settings(), openedAt: ClockReading? = nil) {
@@ -241,7 +245,7 @@ public struct InterviewStateMachine: Sendable {
             actions.append(.send(.billingWarning(remainingMs: balanceMs)))
         }
         started = (sessionID, request.mode)
-        becomeLive(session)
+        becomeLive(consume session)
         return actions
     }
 
@@ -331,7 +335,7 @@ public struct InterviewStateMachine: Sendable {
     /// The voice activity detector heard speech begin at `audioMs` into the session's audio.
     public mutating func speechStarted(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeLive() else { return [] }
-        guard session.mode == .voice else { becomeLive(session); return [] }
+        guard session.mode == .voice else { becomeLive(consume session); return [] }
         var actions: [InterviewAction] = [.send(.speechStarted(audioMs: audioMs))]
         if session.playbackActive, let current = session.current {
             // Barge-in: the candidate talks over the question, so the client stops reading it.
@@ -345,14 +349,14 @@ public struct InterviewStateMachine: Sendable {
         session.silenceSince = nil
         session.answer.speechStartAudioMs = audioMs
         session.inputArrived(at: now)
-        becomeLive(session)
+        becomeLive(consume session)
         return actions
     }
 
     /// The detector heard speech end at `audioMs`; a long enough silence from here ends the turn.
     public mutating func speechStopped(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeLive() else { return [] }
-        guard session.mode == .voice else { becomeLive(session); return [] }
+        guard session.mode == .voice else { becomeLive(consume session); return [] }
         if let start = session.answer.speechStartAudioMs {
             session.answer.speakingMs += max(0, audioMs - start)
         }
@@ -369,7 +373,7 @@ public struct InterviewStateMachine: Sendable {
             if session.interimInFlight { session.interimStale = true }
             actions.append(.transcribe(questionID: current.questionID, final: true))
         }
-        becomeLive(session)
+        becomeLive(consume session)
         return actions
     }
 
@@ -397,16 +401,16 @@ public struct InterviewStateMachine: Sendable {
                 session.interimInFlight = false
                 session.interimStale = false
             }
-            state = .suspended(SessionBox(session))
+            state = .suspended(SessionBox.refill(openBox, with: session))
             return []
         }
         guard var session = takeLive() else { return [] }
-        guard session.current?.questionID == questionID else { becomeLive(session); return [] }
+        guard session.current?.questionID == questionID else { becomeLive(consume session); return [] }
         if !final {
             session.interimInFlight = false
             let stale = session.interimStale
             session.interimStale = false
-            becomeLive(session)
+            becomeLive(consume session)
             guard !stale, let text, !text.isEmpty else { return [] }
             return [.send(.transcript(questionID: questionID, text: text, isFinal: false))]
                 + transcriptReceived(text, isFinal: false, questionID: questionID, requestID: nil, at: now)
@@ -423,7 +427,7 @@ public struct InterviewStateMachine: Sendable {
         }
         // No words from the final: the stretch's last interim, if any, stands for it.
         let words = (text ?? "").isEmpty ? session.answer.partial : text ?? ""
-        becomeLive(session)
+        becomeLive(consume session)
         guard !words.isEmpty else { return actions }
         let added = transcriptReceived(words, isFinal: true, questionID: questionID, requestID: nil, at: now)
         if added.contains(where: { if case .send(.error) = $0 { true } else { false } }) { return actions + added }
@@ -434,7 +438,7 @@ public struct InterviewStateMachine: Sendable {
     public mutating func clippingChanged(_ clipping: Bool) {
         guard var session = takeLive() else { return }
         session.clipping = clipping
-        becomeLive(session)
+        becomeLive(consume session)
     }
 
     /// The client started or stopped reading a question aloud.
@@ -476,14 +480,14 @@ public struct InterviewStateMachine: Sendable {
         }
         guard var session = takeLive() else { return [] }
         guard let current = session.current, let askedAt = session.currentAskedAt else {
-            becomeLive(session)
+            becomeLive(consume session)
             return []
         }
         // The minutes ran out since the last settlement: end now rather than run on unpaid until it reports.
         if session.meter.unsettled(at: now.monotonicMs) >= session.balanceMs {
-            becomeLive(session)
-            return [.send(.billingUpdated(BillingUpdate(balanceMs: 0, sessionUsedMs: session.meter.total(at: now.monotonicMs))))]
-                + end(.balanceExhausted, at: now)
+            let used = session.meter.total(at: now.monotonicMs)
+            becomeLive(consume session)
+            return [.send(.billingUpdated(BillingUpdate(balanceMs: 0, sessionUsedMs: used)))] + end(.balanceExhausted, at: now)
         }
         var actions = session.feedbackIfDue(at: now, settings: settings)
         if let draft = session.draftIfDue(at: now, settings: settings) { actions.append(draft) }
@@ -526,7 +530,7 @@ public struct InterviewStateMachine: Sendable {
     public mutating func usageToSettle(at now: ClockReading) -> Int64 {
         guard var session = takeLive() else { return 0 }
         let amount = session.takeChargeableUsage(at: now)
-        becomeLive(session)
+        becomeLive(consume session)
         return amount
     }
 
@@ -541,7 +545,7 @@ public struct InterviewStateMachine: Sendable {
             session.warned = true
             actions.append(.send(.billingWarning(remainingMs: balanceMs)))
         }
-        becomeLive(session)
+        becomeLive(consume session)
         if balanceMs <= 0 {
             actions += end(.balanceExhausted, at: now)
         }
@@ -560,7 +564,7 @@ public struct InterviewStateMachine: Sendable {
             session.silenceSince = nil
             session.playbackActive = false
             if session.interimInFlight { session.interimStale = true }
-            state = .suspended(SessionBox(session))
+            state = .suspended(SessionBox.refill(openBox, with: session))
             return [.park(sessionID: session.sessionID)]
         case .live, .suspended:
             return end(.disconnected, at: now)
@@ -584,7 +588,7 @@ public struct InterviewStateMachine: Sendable {
         if let current = session.current { actions.append(.send(.question(current))) }
         actions.append(.send(.billingUpdated(BillingUpdate(balanceMs: session.balanceMs,
                                                           sessionUsedMs: session.meter.total(at: now.monotonicMs)))))
-        becomeLive(session)
+        becomeLive(consume session)
         return actions
     }
 
@@ -611,11 +615,12 @@ public struct InterviewStateMachine: Sendable {
 
     // MARK: Helpers
 
-    /// Puts the session back as live and notes, from the session in hand, what the driver will ask next.
+    /// Puts the session back as live (into the box it came out of) and notes, from the session in hand, what the
+    /// driver will ask next.
     private mutating func becomeLive(_ session: consuming LiveSession) {
         nextDeadlineMs = session.nextDeadline(settings: settings)
         acceptsAudio = started?.mode == .voice
-        state = .live(SessionBox(session))
+        state = .live(SessionBox.refill(openBox, with: session))
     }
 
     /// Takes the live session out of `state` for an input to change; `state` stays `.modifying` until
@@ -623,14 +628,23 @@ public struct InterviewStateMachine: Sendable {
     private mutating func takeLive() -> LiveSession? {
         guard case .live(var box) = state else { return nil }
         state = .modifying
-        return SessionBox.open(&box)
+        return open(&box)
     }
 
     /// The same for a suspended session.
     private mutating func takeSuspended() -> LiveSession? {
         guard case .suspended(var box) = state else { return nil }
         state = .modifying
-        return SessionBox.open(&box)
+        return open(&box)
+    }
+
+    /// Moves the session out of its box when this machine is the only one holding the box, and keeps the empty box
+    /// for the session's return; copies the session when a copy of the machine shares the box, so that machines stay
+    /// values.
+    private mutating func open(_ box: inout SessionBox) -> LiveSession {
+        guard isKnownUniquelyReferenced(&box) else { return box.session! }
+        openBox = box
+        return box.session.take()!
     }
 
     private mutating func withLiveSession(requestID: String?, what: String,
@@ -639,7 +653,7 @@ public struct InterviewStateMachine: Sendable {
             return wrongState(requestID: requestID, what: what)
         }
         let actions = body(&session)
-        becomeLive(session)
+        becomeLive(consume session)
         return actions
     }
 
@@ -656,7 +670,7 @@ public struct InterviewStateMachine: Sendable {
     private mutating func finishTurn(_ reason: TurnEndReason, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeLive() else { return [] }
         let (actions, finished) = session.finishAnswer(at: now, reason: reason)
-        becomeLive(session)
+        becomeLive(consume session)
         return finished ? actions + end(.completed, at: now) : actions
     }
 
