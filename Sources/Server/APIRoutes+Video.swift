@@ -1,7 +1,7 @@
 import Foundation
 import Store
 
-/// The session video over HTTP (docs/PROTOCOL.md §8.9): start it, send its chunks, finish it, and play ranges of it.
+/// The session video over HTTP (docs/PROTOCOL.md §8, "Session video"): start it, send its chunks, finish it, and play ranges of it.
 /// A whole-file GET (no `Range`) is streamed by the service loop itself (`ServiceLoop.serveVideo`).
 extension APIRoutes {
     /// The video endpoints under `/v1/sessions/{id}/video…`; nil for any other path.

@@ -90,7 +90,7 @@ public struct ServerConfiguration: Sendable {
     public var signupLimitPerAddress = RateLimit(burst: 10, period: 3600)
     public var signupLimitPerEmail = RateLimit(burst: 3, period: 3600)
 
-    // MARK: Video recordings (docs/PROTOCOL.md §8.9)
+    // MARK: Video recordings (docs/PROTOCOL.md §8, "Session video")
 
     /// Largest chunk of a video upload; larger ones get 413 `chunk_too_large`.
     public var maxVideoChunkBytes = 4 * 1024 * 1024

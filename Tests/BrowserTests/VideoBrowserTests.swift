@@ -30,6 +30,30 @@ extension BrowserTests {
             return (streams, times.max() ?? 0)
         }
 
+        @Test func withoutConsentNothingOfTheCameraLeavesTheBrowser() async throws {
+            try await BrowserHarness.run { page in
+                let email = try page.engine.createAccount()
+                try await page.signInThroughTheForm(email: email)
+                try await page.click("[data-testid=camera-toggle]")
+                try await page.waitUntil("the self view", "return document.querySelector('[data-testid=self-view]')?.videoWidth > 0")
+                try await page.startInterview(mode: "text")
+                try await page.waitForText("[data-testid=video-status]", containing: "not recorded")
+                try await page.waitUntil("the room's self view", "return document.querySelector('.camera-panel [data-testid=self-view]')?.videoWidth > 0")
+                try await page.answerByTyping("I split the release into two and shipped the first half a week early.")
+                try await page.click("[data-testid=end-interview]")
+                try await page.confirmDialog()
+                try await page.waitForElement("[data-testid=end-screen]")
+                let requests = try await page.browser.execute(
+                    "return performance.getEntriesByType('resource').map((entry) => entry.name).filter((name) => name.includes('/v1/sessions/') && (name.endsWith('/video') || name.includes('/video/')))") as? [Any]
+                #expect(requests?.isEmpty == true, "requests for the video: \(requests ?? [])")
+                let link = try #require(try await page.attribute("[data-testid=view-session]", "href"))
+                let sessionID = String(link.dropFirst("#/history/".count))
+                let detail = try page.engine.json("GET", "v1/sessions/\(sessionID)", token: try page.engine.token(email: email)).json
+                #expect(detail["video"] == nil && (detail["session"] as? [String: Any])?["video_url"] == nil)
+                #expect(!FileManager.default.fileExists(atPath: page.engine.dataDirectory.appendingPathComponent("recordings/\(sessionID).webm").path))
+            }
+        }
+
         @Test func theCameraIsRecordedWithConsentAndTheHistoryPlaysItBesideTheTranscript() async throws {
             try await BrowserHarness.run { page in
                 let email = try page.engine.createAccount()

@@ -1,4 +1,4 @@
-// Sends a session's video to the engine in numbered chunks, in order, one at a time (docs/PROTOCOL.md §8.9).
+// Sends a session's video to the engine in numbered chunks, in order, one at a time (docs/PROTOCOL.md §8, "Session video").
 //
 // Pure of the browser: the HTTP calls (`transport`) and the waiting (`wait`) are handed in, so Node tests drive it
 // with a fake engine. Each chunk is retried until the engine has it (network errors, 5xx, 429 with its Retry-After,
