@@ -26,7 +26,7 @@ extension APIRoutes {
             return .error(409, "session_running", "This interview is still running; end it, then delete it.")
         case .deleted:
             do {
-                try RecordingFiles.remove(forSession: id, dataDirectory: configuration.dataDirectory)
+                try video.afterPendingAppends { try RecordingFiles.remove(forSession: id, dataDirectory: configuration.dataDirectory) }
             } catch {
                 logger.error("could not delete a recording", metadata: ["session.id": "\(id)", "error": "\(error)"])
                 return .error(500, "internal_error", "The session was deleted, but its recording could not be; please try again.")

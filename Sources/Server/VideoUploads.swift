@@ -62,7 +62,8 @@ final class VideoUploads: Sendable {
             return .error(400, "invalid_chunk_number", "Chunk numbers are whole numbers from 0 to \(Self.maxChunkNumber).")
         }
         guard !bytes.isEmpty else { return .error(400, "empty_chunk", "A chunk needs a body: the recorder's bytes, as video/webm.") }
-        let wait = chunksPerSession.take(sessionID)
+        // Keyed by the caller too, so nobody can spend another account's budget.
+        let wait = chunksPerSession.take("\(accountID)/\(sessionID)")
         guard wait == 0 else { return .rateLimited("Too many chunks for this video.", retryAfter: wait) }
         return try writer.sync {
             guard let target = try store.videoTarget(sessionID: sessionID, accountID: accountID) else { return Self.notFound(sessionID) }
@@ -94,7 +95,7 @@ final class VideoUploads: Sendable {
                               + "this video stops here. Delete old interviews in your history to record more.")
             }
             if number > video.nextChunk {
-                let held = try heldFile(sessionID, number)
+                let held = try heldFile(sessionID, number, creatingFolder: true)
                 if let existing = try? Data(contentsOf: held) {
                     guard Digest.sha256(existing) == digest else { return Self.chunkConflict(number) }
                     return try chunkResponse(number, "duplicate", video, accountID: accountID)
@@ -182,12 +183,18 @@ final class VideoUploads: Sendable {
         }
     }
 
-    private func heldFile(_ sessionID: String, _ number: Int) throws -> URL {
+    private func heldFile(_ sessionID: String, _ number: Int, creatingFolder: Bool = false) throws -> URL {
         guard let directory = VideoRecordingFiles.heldDirectory(forSession: sessionID, dataDirectory: dataDirectory) else {
             throw VideoStoreError("not a session id: \(sessionID.prefix(64))")
         }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if creatingFolder { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
         return directory.appendingPathComponent("\(number)")
+    }
+
+    /// Runs `body` (deleting a session's files) after every append already queued, so none can write a file again
+    /// after it is gone; later uploads find no session and get 404.
+    func afterPendingAppends<T>(_ body: () throws -> T) rethrows -> T {
+        try writer.sync(execute: body)
     }
 
     // MARK: Answers

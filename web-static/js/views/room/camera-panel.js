@@ -67,6 +67,8 @@ export class CameraPanel {
     }[upload.status];
     setText(this.status, text);
     this.status.dataset.state = upload.status;
+    // Nothing more would be kept (the storage is full, the session is over): the recorder stops too.
+    if (upload.status === 'stopped') this.camera.stopRecording();
   }
 
   dispose() {
