@@ -88,6 +88,11 @@ final class VideoUploads: Sendable {
             guard number - video.nextChunk <= Self.maxGapsAtOnce else {
                 return .error(409, "chunk_too_far_ahead", "Chunk \(number) is more than \(Self.maxGapsAtOnce) ahead of the next one expected, \(video.nextChunk).")
             }
+            let held = try heldFile(sessionID, number)
+            if number > video.nextChunk, let existing = try? Data(contentsOf: held) {
+                guard Digest.sha256(existing) == digest else { return Self.chunkConflict(number) }
+                return try chunkResponse(number, "duplicate", video, accountID: accountID)
+            }
             let limit = configuration.videoStorageBytesPerAccount
             let used = try store.videoBytes(accountID: accountID)
             if limit > 0, used + Int64(bytes.count) > limit {
@@ -95,11 +100,7 @@ final class VideoUploads: Sendable {
                               + "this video stops here. Delete old interviews in your history to record more.")
             }
             if number > video.nextChunk {
-                let held = try heldFile(sessionID, number, creatingFolder: true)
-                if let existing = try? Data(contentsOf: held) {
-                    guard Digest.sha256(existing) == digest else { return Self.chunkConflict(number) }
-                    return try chunkResponse(number, "duplicate", video, accountID: accountID)
-                }
+                try FileManager.default.createDirectory(at: held.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try bytes.write(to: held, options: .atomic)
                 let skipTo = number - Self.maxChunksAhead
                 guard skipTo > video.nextChunk else { return try chunkResponse(number, "held", video, accountID: accountID) }
@@ -183,11 +184,10 @@ final class VideoUploads: Sendable {
         }
     }
 
-    private func heldFile(_ sessionID: String, _ number: Int, creatingFolder: Bool = false) throws -> URL {
+    private func heldFile(_ sessionID: String, _ number: Int) throws -> URL {
         guard let directory = VideoRecordingFiles.heldDirectory(forSession: sessionID, dataDirectory: dataDirectory) else {
             throw VideoStoreError("not a session id: \(sessionID.prefix(64))")
         }
-        if creatingFolder { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
         return directory.appendingPathComponent("\(number)")
     }
 
