@@ -19,6 +19,12 @@ public enum VideoRecordingFiles {
         return RecordingFiles.directory(dataDirectory: dataDirectory).appendingPathComponent("\(sessionID).webm-held", isDirectory: true)
     }
 
+    /// Where the finished video is written with its index (`WebMIndex`) before it replaces the file.
+    static func indexingFile(forSession sessionID: String, dataDirectory: URL) -> URL? {
+        guard RecordingFiles.isSafeIdentifier(sessionID) else { return nil }
+        return RecordingFiles.directory(dataDirectory: dataDirectory).appendingPathComponent("\(sessionID).webm-indexing")
+    }
+
     public static func exists(forSession sessionID: String, dataDirectory: URL) -> Bool {
         guard let file = file(forSession: sessionID, dataDirectory: dataDirectory) else { return false }
         return FileManager.default.fileExists(atPath: file.path)
@@ -54,7 +60,8 @@ public enum VideoRecordingFiles {
     /// Deletes the video and its held chunks, if any. Throws only when something exists and cannot be removed.
     public static func remove(forSession sessionID: String, dataDirectory: URL) throws {
         for url in [file(forSession: sessionID, dataDirectory: dataDirectory),
-                    heldDirectory(forSession: sessionID, dataDirectory: dataDirectory)].compactMap({ $0 }) {
+                    heldDirectory(forSession: sessionID, dataDirectory: dataDirectory),
+                    indexingFile(forSession: sessionID, dataDirectory: dataDirectory)].compactMap({ $0 }) {
             do {
                 try FileManager.default.removeItem(at: url)
             } catch {

@@ -10,7 +10,8 @@ import Store
 /// before the browser heard `session.started`), and the file and the chunk rows always change together: the file is
 /// cut back to the stored length before each append, so bytes a crash left after the last stored chunk never stay.
 /// A chunk that arrives ahead of its turn waits in the held folder (at most `maxChunksAhead` ahead); one that never
-/// arrives is recorded as a gap when chunks far enough ahead of it come, or when the client finishes.
+/// arrives is recorded as a gap when chunks far enough ahead of it come, or when the client finishes. A finished
+/// video is indexed for seeking (`WebMIndex`) on a queue of its own.
 final class VideoUploads: Sendable {
     /// How far ahead of the next expected chunk one may arrive and wait; a chunk even further ahead turns the oldest
     /// missing ones into gaps.
@@ -25,6 +26,8 @@ final class VideoUploads: Sendable {
     let logger: Logger
     let writer: DispatchQueue
     let chunksPerSession: RateLimiter
+    /// Finished videos get their index (`WebMIndex`) here, away from the writer: it reads and writes the whole file.
+    private let indexing = DispatchQueue(label: "jestry.video-index", qos: .utility)
 
     init(store: any EngineStore, configuration: ServerConfiguration, logger: Logger, writer: DispatchQueue) {
         self.store = store
@@ -131,7 +134,30 @@ final class VideoUploads: Sendable {
             }
             logger.info("video recording finished", metadata: ["session.id": "\(sessionID)", "bytes": "\(after.byteCount)",
                                                              "gaps": "\(after.gaps.count)"])
+            // Where the missing chunks would have been: the index reads nothing across them.
+            let gaps = try after.gaps.compactMap { try store.videoChunk(sessionID: sessionID, number: $0).map { Int($0.byteOffset) } }
+            index(sessionID, accountID: accountID, gaps: gaps)
             return try stateResponse(200, after, accountID: accountID)
+        }
+    }
+
+    /// Writes the finished video again with its duration and cues, so a player can seek in it without reading what
+    /// comes before, and swaps it in on the writer, unless the session was deleted meanwhile.
+    private func index(_ sessionID: String, accountID: String, gaps: [Int]) {
+        guard let file = VideoRecordingFiles.file(forSession: sessionID, dataDirectory: dataDirectory),
+              let indexed = VideoRecordingFiles.indexingFile(forSession: sessionID, dataDirectory: dataDirectory) else { return }
+        indexing.async { [self] in
+            do {
+                guard try WebMIndex.writeIndexed(file, to: indexed, gaps: gaps) else { return }
+                try writer.sync {
+                    if try store.videoTarget(sessionID: sessionID, accountID: accountID)?.video != nil,
+                       rename(indexed.path, file.path) == 0 { return }
+                    try? FileManager.default.removeItem(at: indexed)
+                }
+            } catch {
+                logger.error("could not index a finished video", metadata: ["session.id": "\(sessionID)", "error": "\(error)"])
+                try? FileManager.default.removeItem(at: indexed)
+            }
         }
     }
 

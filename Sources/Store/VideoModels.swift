@@ -2,8 +2,9 @@ import Foundation
 
 /// A session's video recording as the store knows it: which chunks are in its file, in order, and where it starts.
 ///
-/// Invariant: the file holds exactly `byteCount` bytes, the chunks numbered below `nextChunk` that arrived, in
-/// number order; the numbers in `gaps` never arrived and have no bytes.
+/// Invariant: until the video is finished, the file holds exactly `byteCount` bytes, the chunks numbered below
+/// `nextChunk` that arrived, in number order; the numbers in `gaps` never arrived and have no bytes. Once finished,
+/// the engine may write the file again with an index in front of the same chunks (a little larger than `byteCount`).
 public struct VideoRecording: Sendable, Equatable {
     public var sessionID: String
     public var mimeType: String

@@ -3,9 +3,9 @@ import Testing
 
 extension BrowserTests {
     @Suite struct Video {
-        /// What ffprobe (Debian's ffmpeg) finds in a stored video: the kinds of its streams and the time of its last
-        /// packet, which is its length (MediaRecorder writes no duration into the header while it records).
-        static func probe(_ file: URL) throws -> (streams: [String], seconds: Double) {
+        /// What ffprobe (Debian's ffmpeg) finds in a stored video: the kinds of its streams, and its duration as the
+        /// container says it (nil until the engine has indexed the finished video: MediaRecorder writes none).
+        static func probe(_ file: URL) throws -> (streams: [String], seconds: Double?) {
             let ffprobe = "/usr/bin/ffprobe"
             guard FileManager.default.isExecutableFile(atPath: ffprobe) else {
                 throw BrowserTestFailure("\(ffprobe) is missing: `make test` installs Debian's ffmpeg")
@@ -25,9 +25,8 @@ extension BrowserTests {
             }
             let streams = try run(["-show_entries", "stream=codec_type", "-of", "csv=p=0"])
                 .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            let times = try run(["-show_entries", "packet=pts_time", "-of", "csv=p=0"])
-                .split(whereSeparator: \.isNewline).compactMap { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: " ,"))) }
-            return (streams, times.max() ?? 0)
+            let duration = try run(["-show_entries", "format=duration", "-of", "csv=p=0"])
+            return (streams, Double(duration.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
 
         @Test func withoutConsentNothingOfTheCameraLeavesTheBrowser() async throws {
@@ -97,19 +96,25 @@ extension BrowserTests {
                 let video = try #require(detail["video"] as? [String: Any])
                 #expect(video["finished"] as? Bool == true && video["gaps"] as? [Int] == [])
                 let file = page.engine.dataDirectory.appendingPathComponent("recordings/\(sessionID).webm")
-                let probed = try Self.probe(file)
+                var probed: (streams: [String], seconds: Double?) = ([], nil)
+                try await page.waitForEngine("the finished video to be indexed with its duration") {
+                    probed = try Self.probe(file)
+                    return probed.seconds != nil
+                }
                 #expect(Set(probed.streams) == ["video", "audio"], "streams: \(probed.streams)")
                 let session = try #require(detail["session"] as? [String: Any])
                 let formatter = ISO8601DateFormatter()
                 let started = try #require((session["started_at"] as? String).flatMap(formatter.date(from:)))
                 let ended = try #require((session["ended_at"] as? String).flatMap(formatter.date(from:)))
                 let sessionSeconds = ended.timeIntervalSince(started)
-                #expect(abs(probed.seconds - sessionSeconds) < 3, "video \(probed.seconds) s, session \(sessionSeconds) s")
+                #expect(abs((probed.seconds ?? 0) - sessionSeconds) < 3, "video \(probed.seconds ?? 0) s, session \(sessionSeconds) s")
 
                 // The history plays it beside the transcript; a turn's button jumps to its moment.
                 try await page.click("[data-testid=view-session]")
                 try await page.waitForElement("[data-testid=video-player]")
-                try await page.waitUntil("the video's metadata", "return document.querySelector('[data-testid=video-player]').readyState >= 1")
+                let shown = try await page.waitUntil("the video's metadata, with its duration",
+                    "const v = document.querySelector('[data-testid=video-player]'); return v.readyState >= 1 && isFinite(v.duration) ? v.duration : null")
+                #expect(abs((shown as? Double ?? 0) - sessionSeconds) < 3, "the player knows the length: \(shown)")
                 let turns = try #require(video["turns"] as? [[String: Any]])
                 let target = try #require(turns.last?["question_ms"] as? Int)
                 #expect(target > 1000, "the follow-up comes seconds into the video")

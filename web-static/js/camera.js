@@ -89,7 +89,10 @@ export class Camera {
     if (audioTrack) tracks.push(audioTrack);
     this.recordedAudio = audioTrack ?? null;
     const mimeType = recordingMimeType();
-    this.recorder = new MediaRecorder(new MediaStream(tracks), { mimeType, videoBitsPerSecond: 1_000_000, audioBitsPerSecond: 64_000 });
+    // A keyframe a second (where the browser supports asking): a jump into the video decodes at most a second.
+    this.recorder = new MediaRecorder(new MediaStream(tracks), {
+      mimeType, videoBitsPerSecond: 1_000_000, audioBitsPerSecond: 64_000, videoKeyFrameIntervalDuration: 1000,
+    });
     this.recorder.addEventListener('dataavailable', (event) => {
       if (event.data && event.data.size > 0) onChunk(event.data);
     });
