@@ -32,10 +32,11 @@ export class CameraPanel {
     this.sessionId = sessionId;
     let startedAt = performance.now();
     const transport = httpVideoTransport(sessionId, { mimeType: recordingMimeType() ?? 'video/webm', recordingStartedAt: () => startedAt });
-    this.uploader = new ChunkUploader({ transport, onChange: () => this.render() });
+    const uploader = new ChunkUploader({ transport, onChange: () => this.render() });
+    this.uploader = uploader;
     // The recorder takes a copy of the microphone's track: the PCM stream to the engine is left as it is.
-    startedAt = this.camera.record({ audioTrack: this.audioTrack()?.clone() ?? null, onChunk: (blob) => this.uploader.add(blob) });
-    this.uploader.begin();
+    startedAt = this.camera.record({ audioTrack: this.audioTrack()?.clone() ?? null, onChunk: (blob) => uploader.add(blob) });
+    uploader.begin();
     this.render();
   }
 
