@@ -190,7 +190,7 @@ export async function renderPractice(root, context) {
     h('div', { class: 'camera-check' }, cameraButton, selfView),
     cameraStatus,
     h('div', { class: 'checkbox' }, recordVideoInput,
-      h('label', { for: recordVideoId }, 'Record my video (camera and microphone) so I can watch it in my history'),
+      h('label', { for: recordVideoId }, 'Record my video (the camera, and the microphone when I speak) so I can watch it in my history'),
       h('p', { class: 'field__hint', id: `${recordVideoId}-hint` }, recordingReason
         ?? 'Optional, for this interview only, and separate from the audio recording. Only you can watch it; deleting the interview deletes it. Without this, nothing from your camera leaves this browser.')));
 
