@@ -48,13 +48,31 @@ public struct InterviewStateMachine: Sendable {
         public init() {}
     }
 
+    /// A live or suspended session on the heap, so that taking it out of `state` for an input moves one reference
+    /// instead of copying (and retaining) each of the session's many strings, arrays and sets: that copy, twice per
+    /// audio frame, was the machine's largest cost under load (postgres-nio's `.modifying` trick alone avoids
+    /// copy-on-write of the arrays, not the copy of the fields).
+    ///
+    /// Sendable because it is only ever changed through `open` when uniquely referenced: no other machine, and so
+    /// no other thread, can see it then.
+    private final class SessionBox: @unchecked Sendable {
+        var session: LiveSession?
+        init(_ session: LiveSession) { self.session = session }
+
+        /// Moves the session out when this box is the only reference to it; copies it when a copy of the machine
+        /// shares the box, so that machines stay values.
+        static func open(_ box: inout SessionBox) -> LiveSession {
+            isKnownUniquelyReferenced(&box) ? box.session.take()! : box.session!
+        }
+    }
+
     private enum State {
         /// `openedAtMs`: when the connection opened, for the start timeout (nil: no timeout).
         case awaitingStart(openedAtMs: Int64?)
-        case live(LiveSession)
+        case live(SessionBox)
         /// The connection dropped; the session waits, unmetered and without timers, for `clientResumed` on a new
         /// connection or `clientClosed` when its grace period ends.
-        case suspended(LiveSession)
+        case suspended(SessionBox)
         case ended(SessionEndReason)
         /// The connection is being closed without a session ever having started on it.
         case closedBeforeStart
@@ -312,8 +330,8 @@ public struct InterviewStateMachine: Sendable {
 
     /// The voice activity detector heard speech begin at `audioMs` into the session's audio.
     public mutating func speechStarted(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state, session.mode == .voice else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
+        guard session.mode == .voice else { becomeLive(session); return [] }
         var actions: [InterviewAction] = [.send(.speechStarted(audioMs: audioMs))]
         if session.playbackActive, let current = session.current {
             // Barge-in: the candidate talks over the question, so the client stops reading it.
@@ -333,8 +351,8 @@ public struct InterviewStateMachine: Sendable {
 
     /// The detector heard speech end at `audioMs`; a long enough silence from here ends the turn.
     public mutating func speechStopped(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state, session.mode == .voice else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
+        guard session.mode == .voice else { becomeLive(session); return [] }
         if let start = session.answer.speechStartAudioMs {
             session.answer.speakingMs += max(0, audioMs - start)
         }
@@ -367,8 +385,7 @@ public struct InterviewStateMachine: Sendable {
     /// While the session waits for resume, final words are kept in the answer all the same (nothing is sent).
     public mutating func serverTranscriptionFinished(_ text: String?, questionID: String, final: Bool = true,
                                                      at now: ClockReading) -> [InterviewAction] {
-        if case .suspended(var session) = state, session.current?.questionID == questionID {
-            state = .modifying
+        if case .suspended(let box) = state, box.session?.current?.questionID == questionID, var session = takeSuspended() {
             if final {
                 session.transcriptionsPending = max(0, session.transcriptionsPending - 1)
                 let words = (text ?? "").isEmpty ? session.answer.partial : text ?? ""
@@ -380,11 +397,11 @@ public struct InterviewStateMachine: Sendable {
                 session.interimInFlight = false
                 session.interimStale = false
             }
-            state = .suspended(session)
+            state = .suspended(SessionBox(session))
             return []
         }
-        guard case .live(var session) = state, session.current?.questionID == questionID else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
+        guard session.current?.questionID == questionID else { becomeLive(session); return [] }
         if !final {
             session.interimInFlight = false
             let stale = session.interimStale
@@ -415,8 +432,7 @@ public struct InterviewStateMachine: Sendable {
 
     /// The microphone is (or is no longer) clipping; live feedback reports it.
     public mutating func clippingChanged(_ clipping: Bool) {
-        guard case .live(var session) = state else { return }
-        state = .modifying
+        guard var session = takeLive() else { return }
         session.clipping = clipping
         becomeLive(session)
     }
@@ -458,11 +474,11 @@ public struct InterviewStateMachine: Sendable {
                                                fatal: true))),
                     .close(code: 1008, reason: "no session started")]
         }
-        guard case .live(var session) = state, let current = session.current,
-              let askedAt = session.currentAskedAt else {
+        guard var session = takeLive() else { return [] }
+        guard let current = session.current, let askedAt = session.currentAskedAt else {
+            becomeLive(session)
             return []
         }
-        state = .modifying
         // The minutes ran out since the last settlement: end now rather than run on unpaid until it reports.
         if session.meter.unsettled(at: now.monotonicMs) >= session.balanceMs {
             becomeLive(session)
@@ -508,8 +524,7 @@ public struct InterviewStateMachine: Sendable {
     /// Hands out the metered time not yet charged, never more than the balance the session knows of (which it
     /// lowers by what it hands out until the ledger reports the real one); the driver settles it with the ledger.
     public mutating func usageToSettle(at now: ClockReading) -> Int64 {
-        guard case .live(var session) = state else { return 0 }
-        state = .modifying
+        guard var session = takeLive() else { return 0 }
         let amount = session.takeChargeableUsage(at: now)
         becomeLive(session)
         return amount
@@ -517,8 +532,7 @@ public struct InterviewStateMachine: Sendable {
 
     /// The ledger settled; `balanceMs` is the account's balance now.
     public mutating func balanceUpdated(_ balanceMs: Int64, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
         session.balanceMs = balanceMs
         var actions: [InterviewAction] = [
             .send(.billingUpdated(BillingUpdate(balanceMs: balanceMs, sessionUsedMs: session.meter.total(at: now.monotonicMs)))),
@@ -539,14 +553,14 @@ public struct InterviewStateMachine: Sendable {
     /// it ends as `disconnected` (what was said is kept; nothing is sent to the gone client).
     public mutating func clientDisconnected(at now: ClockReading, resumable: Bool) -> [InterviewAction] {
         switch state {
-        case .live(var session) where resumable:
-            state = .modifying
+        case .live where resumable:
+            var session = takeLive()!
             session.meter.stop(at: now.monotonicMs)
             session.speaking = false
             session.silenceSince = nil
             session.playbackActive = false
             if session.interimInFlight { session.interimStale = true }
-            state = .suspended(session)
+            state = .suspended(SessionBox(session))
             return [.park(sessionID: session.sessionID)]
         case .live, .suspended:
             return end(.disconnected, at: now)
@@ -557,11 +571,11 @@ public struct InterviewStateMachine: Sendable {
 
     /// A new connection took the session back: metering resumes and the open question is sent again.
     public mutating func clientResumed(requestID: String?, at now: ClockReading) -> [InterviewAction] {
-        guard case .suspended(var session) = state else {
+        guard var session = takeSuspended() else {
             return [.send(.error(ProtocolError(.resumeFailed, "This session is not waiting to be resumed.", requestID: requestID)))]
         }
-        state = .modifying
         session.meterPausedForQuiet = false
+        session.clipping = false  // a new connection's microphone reports afresh
         session.meter.start(at: now.monotonicMs)
         session.quietSinceMs = now.monotonicMs
         session.lastFeedbackAt = now.monotonicMs
@@ -598,18 +612,32 @@ public struct InterviewStateMachine: Sendable {
     // MARK: Helpers
 
     /// Puts the session back as live and notes, from the session in hand, what the driver will ask next.
-    private mutating func becomeLive(_ session: LiveSession) {
+    private mutating func becomeLive(_ session: consuming LiveSession) {
         nextDeadlineMs = session.nextDeadline(settings: settings)
         acceptsAudio = started?.mode == .voice
-        state = .live(session)
+        state = .live(SessionBox(session))
+    }
+
+    /// Takes the live session out of `state` for an input to change; `state` stays `.modifying` until
+    /// `becomeLive` (or another state) replaces it. Nil when the session is not live.
+    private mutating func takeLive() -> LiveSession? {
+        guard case .live(var box) = state else { return nil }
+        state = .modifying
+        return SessionBox.open(&box)
+    }
+
+    /// The same for a suspended session.
+    private mutating func takeSuspended() -> LiveSession? {
+        guard case .suspended(var box) = state else { return nil }
+        state = .modifying
+        return SessionBox.open(&box)
     }
 
     private mutating func withLiveSession(requestID: String?, what: String,
                                           _ body: (inout LiveSession) -> [InterviewAction]) -> [InterviewAction] {
-        guard case .live(var session) = state else {
+        guard var session = takeLive() else {
             return wrongState(requestID: requestID, what: what)
         }
-        state = .modifying
         let actions = body(&session)
         becomeLive(session)
         return actions
@@ -626,8 +654,7 @@ public struct InterviewStateMachine: Sendable {
 
     /// Ends the candidate's turn: scores the answer, then asks the next question or completes the interview.
     private mutating func finishTurn(_ reason: TurnEndReason, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
         let (actions, finished) = session.finishAnswer(at: now, reason: reason)
         becomeLive(session)
         return finished ? actions + end(.completed, at: now) : actions
@@ -672,12 +699,7 @@ public struct InterviewStateMachine: Sendable {
     }
 
     private mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
-        var session: LiveSession
-        switch state {
-        case .live(let live), .suspended(let live): session = live
-        case .awaitingStart, .ended, .closedBeforeStart, .modifying: return []
-        }
-        state = .modifying
+        guard var session = takeLive() ?? takeSuspended() else { return [] }
         var actions: [InterviewAction] = []
         if reason != .completed, session.answer.hasContent {
             actions += session.recordAnswer(at: now, complete: false).actions
