@@ -237,6 +237,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: try videoFile(engine, sessions[0]).path))
         #expect(!FileManager.default.fileExists(atPath: held))
         #expect(FileManager.default.fileExists(atPath: try videoFile(engine, sessions[1]).path))
+        // A chunk still on its way finds nothing to write to, and writes nothing.
+        #expect(try put(engine, sessions[0], 1, Self.chunk(1), token: token).status == 404)
+        #expect(!FileManager.default.fileExists(atPath: try videoFile(engine, sessions[0]).path))
+        #expect(!FileManager.default.fileExists(atPath: held))
 
         let deleted = try engine.http.send("DELETE", "v1/account", body: ["password": "a long test password"], token: token)
         #expect(deleted.status == 200)
