@@ -21,7 +21,8 @@ final class EngineServices: Sendable {
     let model: ModelProvider?
     /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
     /// thread the session is on (a resumed session may move).
-    let storeWriter = DispatchQueue(label: "jestry.store-writer")
+    /// Session videos are appended here too (`VideoUploads`).
+    let storeWriter: DispatchQueue
     /// API handlers and checks that may block (password hashing, reads).
     let workers = DispatchQueue(label: "jestry.api-workers", attributes: .concurrent)
     /// Recordings whose files are still being completed; the engine waits for them when it stops.
@@ -40,6 +41,8 @@ final class EngineServices: Sendable {
         self.prompts = prompts
         self.logger = logger
         self.clock = clock
+        let storeWriter = DispatchQueue(label: "jestry.store-writer")
+        self.storeWriter = storeWriter
         transcription = configuration.speechToTextURL.map {
             var transcriber = OpenAICompatibleTranscriber(baseURL: $0, apiKey: configuration.speechToTextKey,
                                                           model: configuration.speechToTextModel)
@@ -53,7 +56,7 @@ final class EngineServices: Sendable {
         }
         model = configuration.model.map { ModelProvider($0, logger: logger) }
         routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger,
-                           transcription: transcription?.health)
+                           transcription: transcription?.health, videoWriter: storeWriter)
         staticFiles = StaticFiles(root: configuration.staticDirectory)
         originPolicy = OriginPolicy(allowedOrigins: configuration.allowedOrigins, tls: configuration.tlsEnabled)
         connections = ConnectionCounts(perAddress: configuration.maxInterviewConnectionsPerAddress,

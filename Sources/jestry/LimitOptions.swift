@@ -25,6 +25,8 @@ struct LimitOptions: ParsableArguments {
     var sttMaxQueued: Int?
     @Option(help: "Seconds a transcription may take before it counts as failed. [env: JESTRY_STT_TIMEOUT_SECONDS, default 10]")
     var sttTimeoutSeconds: Double?
+    @Option(help: "MiB of session video one account may keep; 0: no limit. [env: JESTRY_VIDEO_STORAGE_MIB, default 2048]")
+    var videoStorageMib: Int?
 
     func apply(to configuration: inout ServerConfiguration) throws {
         if let value = try Self.whole(maxConnectionsPerAddress, "JESTRY_MAX_CONNECTIONS_PER_ADDRESS", "--max-connections-per-address") {
@@ -56,6 +58,9 @@ struct LimitOptions: ParsableArguments {
         }
         if let value = try Self.seconds(sttTimeoutSeconds, "JESTRY_STT_TIMEOUT_SECONDS", "--stt-timeout-seconds") {
             configuration.speechToTextTimeoutSeconds = value
+        }
+        if let value = try Self.whole(videoStorageMib, "JESTRY_VIDEO_STORAGE_MIB", "--video-storage-mib") {
+            configuration.videoStorageBytesPerAccount = Int64(min(value, 1 << 30)) * 1_048_576
         }
     }
 

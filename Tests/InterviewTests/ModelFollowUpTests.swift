@@ -61,7 +61,7 @@ import Testing
         #expect(request.earlierQuestions == ["First question?"])
         #expect(request.language == "en")
         // The first-token budget is the next deadline.
-        #expect(session.machine.nextDeadline() == session.clock.reading.monotonicMs + 1_000)
+        #expect(session.machine.nextDeadlineMs == session.clock.reading.monotonicMs + 1_000)
     }
 
     @Test func validWordingInTimeIsAskedAndRecordedAsTheModels() throws {
@@ -99,7 +99,7 @@ import Testing
         let requestedAt = session.clock.reading.monotonicMs
         _ = session.clock.advance(400)
         session.machine.followUpWordingStarted(requestID: request.requestID)
-        #expect(session.machine.nextDeadline() == requestedAt + 2_500)
+        #expect(session.machine.nextDeadlineMs == requestedAt + 2_500)
         #expect(session.machine.timerFired(at: session.clock.advance(2_099)).questions.isEmpty)  // 2,499 ms in
         let actions = session.machine.timerFired(at: session.clock.advance(1))
         #expect(Self.cancelled(actions) == [request.requestID])
