@@ -48,7 +48,8 @@ public struct InterviewStateMachine: Sendable {
         public init() {}
     }
 
-    private enum State {
+    /// Internal (not private) for the machine's extensions in `InterviewStateMachine+*.swift`.
+    enum State {
         /// `openedAtMs`: when the connection opened, for the start timeout (nil: no timeout).
         case awaitingStart(openedAtMs: Int64?)
         case live(LiveSession)
@@ -65,7 +66,9 @@ public struct InterviewStateMachine: Sendable {
     }
 
     private let settings: Settings
-    private var state: State
+    var state: State
+    /// Set while the server drains: the live session ends (`server_restarting`) at this monotonic time.
+    var drainDeadlineMs: Int64?
     /// The started session's id and mode, outside `state`, so the driver's questions (`sessionID`,
     /// `acceptsAudio`), asked for every frame, never copy the live session out of the enum.
     private var started: (sessionID: String, mode: InterviewMode)?
@@ -439,6 +442,7 @@ public struct InterviewStateMachine: Sendable {
     /// The driver's periodic timer (a few times a second): feedback, the end of a silent turn when audio stopped
     /// flowing, nudges and the idle end after a silent question, and the answer's time limit.
     public mutating func timerFired(at now: ClockReading) -> [InterviewAction] {
+        if let ended = drainTimeReached(at: now) { return ended }
         if case .awaitingStart(let openedAtMs?) = state, now.monotonicMs - openedAtMs >= settings.sessionStartTimeoutMs {
             state = .closedBeforeStart
             return [.send(.error(ProtocolError(.sessionStartTimeout,
@@ -586,7 +590,7 @@ public struct InterviewStateMachine: Sendable {
         case .awaitingStart(let openedAtMs):
             return openedAtMs.map { $0 + settings.sessionStartTimeoutMs }
         case .live(let session):
-            return session.nextDeadline(settings: settings)
+            return [session.nextDeadline(settings: settings), drainDeadlineMs].compactMap { $0 }.min()
         case .suspended, .ended, .closedBeforeStart, .modifying:
             return nil
         }
@@ -661,7 +665,7 @@ public struct InterviewStateMachine: Sendable {
         return nil
     }
 
-    private mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
+    mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
         var session: LiveSession
         switch state {
         case .live(let live), .suspended(let live): session = live
