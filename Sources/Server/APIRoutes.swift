@@ -16,10 +16,15 @@ struct APIRoutes: Sendable {
     let originPolicy: OriginPolicy
     /// The transcriber's health, when one is configured (`GET /v1/health`).
     let transcription: TranscriptionHealth?
+    /// Whether the node drains (`GET /v1/ready`) and what it counts (`GET /metrics`).
+    let drain: DrainState
+    let metrics: EngineMetrics?
 
     init(store: any EngineStore, prompts: PromptsProvider, configuration: ServerConfiguration, logger: Logger,
-         transcription: TranscriptionHealth? = nil) {
+         transcription: TranscriptionHealth? = nil, drain: DrainState = DrainState(), metrics: EngineMetrics? = nil) {
         self.transcription = transcription
+        self.drain = drain
+        self.metrics = metrics
         self.store = store
         self.prompts = prompts
         self.configuration = configuration
@@ -61,6 +66,7 @@ struct APIRoutes: Sendable {
 
     /// The methods an endpoint answers, each with its handler; nil when there is no such endpoint.
     private func endpoint(_ request: HTTPRequest) -> [String: () throws -> HTTPResponse]? {
+        if request.path == "/metrics" { return ["GET": { metricsEndpoint(request) }] }
         let segments = request.path.split(separator: "/").map(String.init)
         guard segments.first == "v1", segments.count >= 2 else { return nil }
         switch (segments[1], segments.count) {
@@ -70,6 +76,7 @@ struct APIRoutes: Sendable {
         case ("logout", 3) where segments[2] == "all":
             return ["POST": { try authenticated(request) { try logout($0, everywhere: true) } }]
         case ("health", 2): return ["GET": { health() }]
+        case ("ready", 2): return ["GET": { readiness() }]
         case ("tracks", 2): return ["GET": { tracks() }]
         case ("prompts", 3) where segments[2] == "status": return ["GET": { promptsStatus() }]
         case ("me", 2):

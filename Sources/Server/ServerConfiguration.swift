@@ -89,6 +89,15 @@ public struct ServerConfiguration: Sendable {
     public var loginFailureLimitPerAccount = RateLimit(burst: 10, period: 15 * 60)
     public var signupLimitPerAddress = RateLimit(burst: 10, period: 3600)
     public var signupLimitPerEmail = RateLimit(burst: 3, period: 3600)
+
+    // MARK: Operations
+
+    /// The bearer token `GET /metrics` requires (from a secret file or the environment, never a flag; never logged).
+    /// nil turns the endpoint off.
+    public var metricsToken: String? = nil
+    /// After SIGTERM, live interviews may run this long before each ends with `server_restarting`.
+    public var drainSeconds: Double = 300
+
     /// The wall clock for token expiry, webhook timestamps and rate limits; tests replace it.
     public var clock: @Sendable () -> Date = { Date() }
 
