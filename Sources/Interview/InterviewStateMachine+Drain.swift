@@ -3,7 +3,7 @@ import Foundation
 /// The server is draining before a restart (SIGTERM): the machine decides what that means for its session.
 extension InterviewStateMachine {
     /// The server drains until `deadlineMs` (monotonic). A connection with no session yet is told to connect again
-    /// elsewhere and closed (1013, "try again later"); a live interview carries on and ends as `server_restarting`
+    /// elsewhere and closed (1001, going away); a live interview carries on and ends as `server_restarting`
     /// when the deadline comes (`timerFired`), unless it ends on its own first. A session waiting for resume keeps the
     /// deadline too, for when it is resumed on this node.
     public mutating func serverDraining(until deadlineMs: Int64, at now: ClockReading) -> [InterviewAction] {
@@ -13,7 +13,7 @@ extension InterviewStateMachine {
             return [.send(.error(ProtocolError(.serverDraining,
                                                "This server is restarting and starts no new interviews; connect again to be sent to another one.",
                                                fatal: true))),
-                    .close(code: 1013, reason: "server restarting")]
+                    .close(code: 1001, reason: "server restarting")]
         case .live, .suspended:
             drainDeadlineMs = min(drainDeadlineMs ?? deadlineMs, deadlineMs)
             return drainTimeReached(at: now) ?? []

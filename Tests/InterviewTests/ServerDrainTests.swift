@@ -18,7 +18,7 @@ import Testing
         let actions = machine.serverDraining(until: clock.reading.monotonicMs + 60_000, at: clock.reading)
         #expect(actions.errors.map(\.code) == [.serverDraining])
         #expect(actions.errors.first?.fatal == true)
-        #expect(actions.closeCode == 1013)
+        #expect(actions.closeCode == 1001)
         #expect(machine.isFinished)
         // A session.start that was already on its way finds nothing to start.
         let late = machine.textFrameReceived(Data(#"{"type":"session.start","track":"fake"}"#.utf8), at: clock.reading)
