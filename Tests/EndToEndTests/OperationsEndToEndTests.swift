@@ -55,6 +55,29 @@ import Testing
         #expect((after["jestry_settled_seconds_total"] ?? 0) >= (during["jestry_settled_seconds_total"] ?? 0))
     }
 
+    @Test func audioFramesInAndDroppedAreCounted() throws {
+        let engine = try TestEngine(configure: { $0.metricsToken = Self.metricsToken })
+        let token = try engine.signUp()
+        let client = try engine.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural", "mode": "voice"])
+        _ = try client.next("question")
+        // 3 s of audio at once: the first 2 s run ahead of the clock within the tolerance, the rest is dropped.
+        for _ in 0..<150 { client.send(binary: Data(count: 640)) }
+        let error = try client.next("error", limit: 200)
+        #expect(["audio_rate_mismatch", "audio_flood"].contains(error["code"] as? String))
+        let metrics = try #require(eventually("all 150 frames are counted") {
+            let metrics = try Self.scrape(engine.http)
+            return metrics["jestry_audio_frames_received_total"] == 150 ? metrics : nil
+        })
+        let dropped = metrics["jestry_audio_frames_dropped_total"] ?? 0
+        #expect(dropped >= 1 && dropped < 150, "some frames were accepted, the ones ahead of the clock dropped")
+        let audioErrors = (metrics["jestry_errors_total{code=\"audio_rate_mismatch\"}"] ?? 0)
+            + (metrics["jestry_errors_total{code=\"audio_flood\"}"] ?? 0)
+        #expect(audioErrors >= 1)
+        #expect(metrics["jestry_live_sessions{mode=\"voice\"}"] == 1)
+    }
+
     @Test func withoutATokenMetricsAreOff() throws {
         let engine = try TestEngine()
         let response = try engine.http.send("GET", "metrics", token: Self.metricsToken)
