@@ -14,9 +14,13 @@ extension InterviewStateMachine {
                                                "This server is restarting and starts no new interviews; connect again to be sent to another one.",
                                                fatal: true))),
                     .close(code: 1001, reason: "server restarting")]
-        case .live, .suspended:
+        case .live:
             drainDeadlineMs = min(drainDeadlineMs ?? deadlineMs, deadlineMs)
+            nextDeadlineMs = min(nextDeadlineMs ?? deadlineMs, deadlineMs)
             return drainTimeReached(at: now) ?? []
+        case .suspended:
+            drainDeadlineMs = min(drainDeadlineMs ?? deadlineMs, deadlineMs)  // timers start again with the resume
+            return []
         case .ended, .closedBeforeStart, .modifying:
             return []
         }

@@ -66,7 +66,19 @@ public struct InterviewStateMachine: Sendable {
     }
 
     private let settings: Settings
-    var state: State
+    /// Every assignment but `becomeLive` notes the driver's facts here; `becomeLive` notes them itself, from the
+    /// session in hand. Internal (not private) for the machine's extensions in `InterviewStateMachine+*.swift`.
+    var state: State {
+        didSet {
+            switch state {
+            case .live: break
+            case .awaitingStart(let openedAtMs):
+                (acceptsAudio, nextDeadlineMs) = (false, openedAtMs.map { $0 + settings.sessionStartTimeoutMs })
+            case .suspended, .ended, .closedBeforeStart: (acceptsAudio, nextDeadlineMs) = (false, nil)
+            case .modifying: break  // never seen between inputs
+            }
+        }
+    }
     /// Set while the server drains: the live session ends (`server_restarting`) at this monotonic time.
     var drainDeadlineMs: Int64?
     /// The started session's id and mode, outside `state`, so the driver's questions (`sessionID`,
@@ -77,6 +89,7 @@ public struct InterviewStateMachine: Sendable {
     public init(settings: Settings = Settings(), openedAt: ClockReading? = nil) {
         self.settings = settings
         state = .awaitingStart(openedAtMs: openedAt?.monotonicMs)
+        nextDeadlineMs = openedAt.map { $0.monotonicMs + settings.sessionStartTimeoutMs }  // didSet is not run by init
     }
 
     /// The id of the session once started (also while it waits for resume).
@@ -92,11 +105,10 @@ public struct InterviewStateMachine: Sendable {
         return false
     }
 
-    /// True when binary audio frames are welcome: a live session in voice mode.
-    public var acceptsAudio: Bool {
-        if case .live = state { return started?.mode == .voice }
-        return false
-    }
+    /// True when binary audio frames are welcome: a live session in voice mode. Stored, like `nextDeadlineMs`,
+    /// because the driver asks after every frame: reading a stored property never copies the machine or its
+    /// session, where calling a method on the machine inside its connection object copies the whole value.
+    public private(set) var acceptsAudio = false
 
     public var endReason: SessionEndReason? {
         if case .ended(let reason) = state { return reason }
@@ -213,8 +225,8 @@ public struct InterviewStateMachine: Sendable {
             session.warned = true
             actions.append(.send(.billingWarning(remainingMs: balanceMs)))
         }
-        state = .live(session)
         started = (sessionID, request.mode)
+        becomeLive(session)
         return actions
     }
 
@@ -318,7 +330,7 @@ public struct InterviewStateMachine: Sendable {
         session.silenceSince = nil
         session.answer.speechStartAudioMs = audioMs
         session.inputArrived(at: now)
-        state = .live(session)
+        becomeLive(session)
         return actions
     }
 
@@ -342,7 +354,7 @@ public struct InterviewStateMachine: Sendable {
             if session.interimInFlight { session.interimStale = true }
             actions.append(.transcribe(questionID: current.questionID, final: true))
         }
-        state = .live(session)
+        becomeLive(session)
         return actions
     }
 
@@ -380,7 +392,7 @@ public struct InterviewStateMachine: Sendable {
             session.interimInFlight = false
             let stale = session.interimStale
             session.interimStale = false
-            state = .live(session)
+            becomeLive(session)
             guard !stale, let text, !text.isEmpty else { return [] }
             return [.send(.transcript(questionID: questionID, text: text, isFinal: false))]
                 + transcriptReceived(text, isFinal: false, questionID: questionID, requestID: nil, at: now)
@@ -397,7 +409,7 @@ public struct InterviewStateMachine: Sendable {
         }
         // No words from the final: the stretch's last interim, if any, stands for it.
         let words = (text ?? "").isEmpty ? session.answer.partial : text ?? ""
-        state = .live(session)
+        becomeLive(session)
         guard !words.isEmpty else { return actions }
         let added = transcriptReceived(words, isFinal: true, questionID: questionID, requestID: nil, at: now)
         if added.contains(where: { if case .send(.error) = $0 { true } else { false } }) { return actions + added }
@@ -409,7 +421,7 @@ public struct InterviewStateMachine: Sendable {
         guard case .live(var session) = state else { return }
         state = .modifying
         session.clipping = clipping
-        state = .live(session)
+        becomeLive(session)
     }
 
     /// The client started or stopped reading a question aloud.
@@ -457,7 +469,7 @@ public struct InterviewStateMachine: Sendable {
         state = .modifying
         // The minutes ran out since the last settlement: end now rather than run on unpaid until it reports.
         if session.meter.unsettled(at: now.monotonicMs) >= session.balanceMs {
-            state = .live(session)
+            becomeLive(session)
             return [.send(.billingUpdated(BillingUpdate(balanceMs: 0, sessionUsedMs: session.meter.total(at: now.monotonicMs))))]
                 + end(.balanceExhausted, at: now)
         }
@@ -491,7 +503,7 @@ public struct InterviewStateMachine: Sendable {
                 }
             }
         }
-        state = .live(session)
+        becomeLive(session)
         if idle { return actions + end(.idle, at: now) }
         if let turnEnd { return actions + finishTurn(turnEnd, at: now) }
         return actions
@@ -503,7 +515,7 @@ public struct InterviewStateMachine: Sendable {
         guard case .live(var session) = state else { return 0 }
         state = .modifying
         let amount = session.takeChargeableUsage(at: now)
-        state = .live(session)
+        becomeLive(session)
         return amount
     }
 
@@ -519,7 +531,7 @@ public struct InterviewStateMachine: Sendable {
             session.warned = true
             actions.append(.send(.billingWarning(remainingMs: balanceMs)))
         }
-        state = .live(session)
+        becomeLive(session)
         if balanceMs <= 0 {
             actions += end(.balanceExhausted, at: now)
         }
@@ -562,7 +574,7 @@ public struct InterviewStateMachine: Sendable {
         if let current = session.current { actions.append(.send(.question(current))) }
         actions.append(.send(.billingUpdated(BillingUpdate(balanceMs: session.balanceMs,
                                                           sessionUsedMs: session.meter.total(at: now.monotonicMs)))))
-        state = .live(session)
+        becomeLive(session)
         return actions
     }
 
@@ -585,18 +597,16 @@ public struct InterviewStateMachine: Sendable {
     /// When the machine next needs `timerFired`, on the monotonic clock; nil while it needs none. Every deadline a
     /// timer input acts on is here, so a driver that calls `timerFired` at this time (and after each input asks
     /// again) misses nothing.
-    public func nextDeadline() -> Int64? {
-        switch state {
-        case .awaitingStart(let openedAtMs):
-            return openedAtMs.map { $0 + settings.sessionStartTimeoutMs }
-        case .live(let session):
-            return [session.nextDeadline(settings: settings), drainDeadlineMs].compactMap { $0 }.min()
-        case .suspended, .ended, .closedBeforeStart, .modifying:
-            return nil
-        }
-    }
+    public internal(set) var nextDeadlineMs: Int64?
 
     // MARK: Helpers
+
+    /// Puts the session back as live and notes, from the session in hand, what the driver will ask next.
+    private mutating func becomeLive(_ session: LiveSession) {
+        nextDeadlineMs = [session.nextDeadline(settings: settings), drainDeadlineMs].compactMap { $0 }.min()
+        acceptsAudio = started?.mode == .voice
+        state = .live(session)
+    }
 
     private mutating func withLiveSession(requestID: String?, what: String,
                                           _ body: (inout LiveSession) -> [InterviewAction]) -> [InterviewAction] {
@@ -605,7 +615,7 @@ public struct InterviewStateMachine: Sendable {
         }
         state = .modifying
         let actions = body(&session)
-        state = .live(session)
+        becomeLive(session)
         return actions
     }
 
@@ -623,7 +633,7 @@ public struct InterviewStateMachine: Sendable {
         guard case .live(var session) = state else { return [] }
         state = .modifying
         let (actions, finished) = session.finishAnswer(at: now, reason: reason)
-        state = .live(session)
+        becomeLive(session)
         return finished ? actions + end(.completed, at: now) : actions
     }
 

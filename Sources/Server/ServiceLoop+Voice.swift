@@ -26,11 +26,12 @@ extension ServiceLoop {
     /// `forwardAudio`: an accepted frame.
     func forward(_ frame: Data, on connection: InterviewConnection) {
         connection.recorder?.append(frame)
-        guard var detector = connection.detector else { return }
+        guard connection.detector != nil else { return }
         let transcribes = services.transcription != nil
         if transcribes { connection.speechBuffer.append(frame) }
-        let events = detector.process(frame)
-        connection.detector = detector
+        // In place: a copy of the detector taken out and put back would copy its buffers on every frame.
+        let events = connection.detector!.process(frame)
+        let detector = connection.detector!
         connection.machine.clippingChanged(detector.lastClippedFraction > 0.01)
         for event in events {
             switch event {

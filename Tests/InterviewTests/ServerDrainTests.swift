@@ -31,7 +31,7 @@ import Testing
         var machine = Self.live(&clock)
         let deadline = clock.reading.monotonicMs + 30_000
         #expect(machine.serverDraining(until: deadline, at: clock.reading).isEmpty, "nothing changes for the candidate yet")
-        #expect(machine.nextDeadline().map { $0 <= deadline } == true, "the machine asks for a timer by the deadline")
+        #expect(machine.nextDeadlineMs.map { $0 <= deadline } == true, "the machine asks for a timer by the deadline")
 
         // Still an interview: answers are taken and scored.
         _ = machine.answerTextReceived("I led the migration and cut costs by 30 percent.", requestID: nil, at: clock.advance(5_000))
@@ -53,7 +53,7 @@ import Testing
             if case .answerGiven(_, _, "Halfway through", _, _, _, _, false, _) = $0 { true } else { false }
         })
         #expect(machine.endReason == .serverRestarting)
-        #expect(machine.nextDeadline() == nil)
+        #expect(machine.nextDeadlineMs == nil)
     }
 
     @Test func anInterviewThatEndsOnItsOwnFirstKeepsItsReason() {
@@ -87,9 +87,9 @@ import Testing
         _ = machine.clientDisconnected(at: clock.advance(1_000), resumable: true)
         let deadline = clock.reading.monotonicMs + 5_000
         #expect(machine.serverDraining(until: deadline, at: clock.reading).isEmpty)
-        #expect(machine.nextDeadline() == nil, "a parked session has no timers")
+        #expect(machine.nextDeadlineMs == nil, "a parked session has no timers")
         _ = machine.clientResumed(requestID: nil, at: clock.advance(1_000))
-        #expect(machine.nextDeadline().map { $0 <= deadline } == true)
+        #expect(machine.nextDeadlineMs.map { $0 <= deadline } == true)
         #expect(machine.timerFired(at: clock.advance(4_000)).ended?.reason == .serverRestarting)
     }
 
