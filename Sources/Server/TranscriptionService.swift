@@ -72,7 +72,7 @@ final class TranscriptionService: @unchecked Sendable {
             return .queued
         }
         if decision == .start { start(audio, completion) }
-        if decision == .refused { calls?.refused() }
+        if decision == .refused, !interim { calls?.refused() }  // interims are skipped while busy by design
         return decision != .refused
     }
 

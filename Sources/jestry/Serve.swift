@@ -101,7 +101,7 @@ struct Serve: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: number)
             source.setEventHandler {
                 if number == SIGTERM, terminations.next() == 1 {
-                    Thread.detachNewThread { engine.server.drain(seconds: drainSeconds) }
+                    Thread.detachNewThread { engine.drain(seconds: drainSeconds) }
                 } else {
                     logger.info("stopping")
                     engine.stop()
