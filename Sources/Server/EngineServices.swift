@@ -19,7 +19,8 @@ final class EngineServices: Sendable {
     let transcription: TranscriptionService?
     /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
     /// thread the session is on (a resumed session may move).
-    let storeWriter = DispatchQueue(label: "jestry.store-writer")
+    /// Session videos are appended here too (`VideoUploads`).
+    let storeWriter: DispatchQueue
     /// API handlers and checks that may block (password hashing, reads).
     let workers = DispatchQueue(label: "jestry.api-workers", attributes: .concurrent)
     /// Recordings whose files are still being completed; the engine waits for them when it stops.
@@ -42,6 +43,8 @@ final class EngineServices: Sendable {
         self.prompts = prompts
         self.logger = logger
         self.clock = clock
+        let storeWriter = DispatchQueue(label: "jestry.store-writer")
+        self.storeWriter = storeWriter
         let metrics = EngineMetrics(serviceThreads: configuration.serviceThreads)
         self.metrics = metrics
         transcription = configuration.speechToTextURL.map {
@@ -57,7 +60,7 @@ final class EngineServices: Sendable {
                                         calls: metrics.transcriptionCalls)
         }
         routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger,
-                           transcription: transcription?.health, drain: drain, metrics: metrics)
+                           transcription: transcription?.health, videoWriter: storeWriter, drain: drain, metrics: metrics)
         metrics.sampler = { [transcription, drain] in
             let load = transcription?.load ?? (inFlight: 0, queued: 0)
             metrics.transcriptionInFlight.set(load.inFlight)

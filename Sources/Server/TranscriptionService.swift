@@ -186,11 +186,13 @@ final class TranscriptionHealth: @unchecked Sendable {
     }
 
     /// May run on any thread, a URLSession's own included (the last reference to the engine's services can go in a
-    /// transcription's completion), so the session is invalidated from another queue.
+    /// transcription's completion), so the session is invalidated from another queue. A probe still out is left to
+    /// finish (within its timeout) rather than cancelled: FoundationNetworking's `cancel()` can crash the process
+    /// when it races the task's own completion ("a task that is not in the registry"), seen once in a test run.
     func stop() {
         lock.withLock { timer }?.cancel()
         let session = session
-        DispatchQueue.global(qos: .utility).async { session.invalidateAndCancel() }
+        DispatchQueue.global(qos: .utility).async { session.finishTasksAndInvalidate() }
     }
 
     private func probe() {

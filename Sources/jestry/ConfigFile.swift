@@ -61,6 +61,7 @@ struct ConfigFile {
         Setting(key: "login_failure_limit_per_account", kind: .rateLimit),
         Setting(key: "signup_limit_per_address", kind: .rateLimit),
         Setting(key: "signup_limit_per_email", kind: .rateLimit),
+        Setting(key: "video_storage_mib", kind: .whole(0...1_073_741_824)),
         Setting(key: "drain_seconds", kind: .number(0...86_400)),
         Setting(key: "metrics_token_file", kind: .path),
     ]

@@ -33,6 +33,8 @@ struct LimitOptions: ParsableArguments {
     var signupLimitPerAddress: String?
     @Option(help: "Signups per email address, as BURST/SECONDS. [env: JESTRY_SIGNUP_LIMIT_PER_EMAIL, default 3/3600]")
     var signupLimitPerEmail: String?
+    @Option(help: "MiB of session video one account may keep; 0: no limit. [env: JESTRY_VIDEO_STORAGE_MIB, default 2048]")
+    var videoStorageMib: Int?
 
     func apply(to configuration: inout ServerConfiguration) throws {
         if let value = try Self.whole(maxConnectionsPerAddress, "JESTRY_MAX_CONNECTIONS_PER_ADDRESS", "--max-connections-per-address") {
@@ -64,6 +66,9 @@ struct LimitOptions: ParsableArguments {
         }
         if let value = try Self.seconds(sttTimeoutSeconds, "JESTRY_STT_TIMEOUT_SECONDS", "--stt-timeout-seconds") {
             configuration.speechToTextTimeoutSeconds = value
+        }
+        if let value = try Self.whole(videoStorageMib, "JESTRY_VIDEO_STORAGE_MIB", "--video-storage-mib") {
+            configuration.videoStorageBytesPerAccount = Int64(min(value, 1 << 30)) * 1_048_576
         }
         if let limit = try Self.rate(loginLimitPerAddress, "JESTRY_LOGIN_LIMIT_PER_ADDRESS", "--login-limit-per-address") {
             configuration.loginLimitPerAddress = limit
