@@ -102,6 +102,15 @@ public struct ServerConfiguration: Sendable {
     public var videoStorageBytesPerAccount: Int64 = 2 * 1024 * 1024 * 1024
     /// How long after its interview ended a video still takes the chunks the browser had not sent yet.
     public var videoUploadGraceSeconds: Double = 120
+
+    // MARK: Operations
+
+    /// The bearer token `GET /metrics` requires (from a secret file or the environment, never a flag; never logged).
+    /// nil turns the endpoint off.
+    public var metricsToken: String? = nil
+    /// After SIGTERM, live interviews may run this long before each ends with `server_restarting`.
+    public var drainSeconds: Double = 300
+
     /// The wall clock for token expiry, webhook timestamps and rate limits; tests replace it.
     public var clock: @Sendable () -> Date = { Date() }
 

@@ -32,7 +32,7 @@ extension ServiceLoop {
             respondAlone(wsi, method: method, path: path, refusal)
             return 0
         }
-        if path != "/v1" && !path.hasPrefix("/v1/") {
+        if path != "/v1" && !path.hasPrefix("/v1/") && path != "/metrics" {
             return serveStatic(wsi, method: method, path: path)
         }
         if let sessionID = Self.recordingSessionID(path) {
