@@ -61,6 +61,19 @@ import Testing
         #expect(output.stderr.contains("--persona needs --model-url"))
     }
 
+    @Test func theConfigurationFileTakesTheModelSettingsButNeverItsKey() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-model-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data("model_url: http://127.0.0.1:8092\nmodel_name: smollm2-135m\nmodel_total_ms: 3000\nmodel_key: sk-secret\n".utf8)
+            .write(to: file)
+        let result = try CommandLineEndToEndTests.run(["config", "check", file.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.split(separator: "\n").map(String.init) == [
+            "\(file.path):4:1: \"model_key\" is a secret and is never read from a file: set JESTRY_MODEL_KEY in the environment",
+        ], "\(result.stdout)")
+        #expect(!result.stdout.contains("sk-secret") && !result.stderr.contains("sk-secret"))
+    }
+
     @Test func serveRefusesAModelURLThatIsNotHTTP() throws {
         let output = try CommandLineEndToEndTests.run(["serve", "--port", "0", "--model-url", "ftp://example.com"])
         #expect(output.status != 0)
