@@ -15,14 +15,16 @@ public final class ModelRequestLimiter: @unchecked Sendable {
     private final class Job: @unchecked Sendable {
         let request: ChatRequest
         let timeout: TimeInterval
+        let urgent: Bool
         let onEvent: @Sendable (ChatStreamEvent) -> Void
         /// Set once started; cancelled jobs never start.
         var call: ModelCall?
         var cancelled = false
 
-        init(request: ChatRequest, timeout: TimeInterval, onEvent: @escaping @Sendable (ChatStreamEvent) -> Void) {
+        init(request: ChatRequest, timeout: TimeInterval, urgent: Bool, onEvent: @escaping @Sendable (ChatStreamEvent) -> Void) {
             self.request = request
             self.timeout = timeout
+            self.urgent = urgent
             self.onEvent = onEvent
         }
     }
@@ -38,10 +40,11 @@ public final class ModelRequestLimiter: @unchecked Sendable {
 
     /// Starts or queues the call. Refused (`finished(.failure(.busy))`, at once, on the caller's thread) when the
     /// bounds are full; otherwise events as `ChatModel.stream` describes. `cancel` on the result works in any state.
+    /// An `urgent` call (a candidate is waiting for it) waits ahead of every call that is not.
     @discardableResult
-    public func submit(_ request: ChatRequest, timeout: TimeInterval,
+    public func submit(_ request: ChatRequest, timeout: TimeInterval, urgent: Bool = false,
                        onEvent: @escaping @Sendable (ChatStreamEvent) -> Void) -> ModelCall {
-        let job = Job(request: request, timeout: timeout, onEvent: onEvent)
+        let job = Job(request: request, timeout: timeout, urgent: urgent, onEvent: onEvent)
         enum Decision { case start, queued, refused }
         let decision: Decision = lock.withLock {
             if inFlight < maxInFlight, waiting.isEmpty {
@@ -49,7 +52,11 @@ public final class ModelRequestLimiter: @unchecked Sendable {
                 return .start
             }
             guard waiting.count < maxQueued else { return .refused }
-            waiting.append(job)
+            if urgent, let firstCalm = waiting.firstIndex(where: { !$0.urgent }) {
+                waiting.insert(job, at: firstCalm)
+            } else {
+                waiting.append(job)
+            }
             return .queued
         }
         switch decision {

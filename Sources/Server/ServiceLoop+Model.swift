@@ -14,7 +14,7 @@ extension ServiceLoop {
         }
         let serial = connection.serial
         let requestID = request.requestID
-        let call = model.limiter.submit(FollowUpWording.chatRequest(for: request), timeout: model.callTimeout) {
+        let call = model.limiter.submit(FollowUpWording.chatRequest(for: request), timeout: model.callTimeout, urgent: true) {
             [weak self, completions] event in
             let input: ModelInput
             switch event {

@@ -52,6 +52,17 @@ import Testing
         #expect(limiter.load == (1, 0))
     }
 
+    @Test func anUrgentCallWaitsAheadOfTheOthers() {
+        let model = HeldModel()
+        let limiter = ModelRequestLimiter(model: model, maxInFlight: 1, maxQueued: 4)
+        limiter.submit(Self.request(0), timeout: 10) { _ in }
+        limiter.submit(Self.request(1), timeout: 10) { _ in }  // a grade, say
+        limiter.submit(Self.request(2), timeout: 10) { _ in }
+        limiter.submit(Self.request(3), timeout: 10, urgent: true) { _ in }  // a follow-up's wording
+        model.finish(0, "done")
+        #expect(model.started.map(\.messages.first?.content) == ["0", "3"])
+    }
+
     @Test func cancellingAWaitingCallTakesItOutOfTheQueueAndARunningOneCancelsTheModel() {
         let model = HeldModel()
         let limiter = ModelRequestLimiter(model: model, maxInFlight: 1, maxQueued: 2)
