@@ -212,3 +212,15 @@ test('transcription.status says when the engine cannot transcribe, and when it c
   assert.equal(client.transcription, 'client');
   assert.equal(play([started], voice).transcription, 'client');
 });
+
+test("the interviewer thinking shows only between a turn's end and the next question", () => {
+  let state = play([started, question('q1'), { type: 'interviewer.thinking', after_question_id: 'q1', budget_ms: 2500 }]);
+  assert.equal(state.interviewerThinking, false, 'not while the candidate is answering');
+  state = play([{ type: 'turn.ended', question_id: 'q1', reason: 'silence' },
+    { type: 'interviewer.thinking', after_question_id: 'q1', budget_ms: 2500 }], state);
+  assert.equal(state.interviewerThinking, true);
+  assert.equal(phaseOf(state), 'thinking');
+  state = play([question('q2', { kind: 'follow_up' })], state);
+  assert.equal(state.interviewerThinking, false);
+  assert.equal(phaseOf(state), 'your-turn');
+});

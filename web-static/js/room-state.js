@@ -21,6 +21,8 @@ export function initialRoomState({ mode, balanceMs = null, at = 0 }) {
     question: null,
     /** True from the end of a turn until the engine sends what comes next. */
     awaitingNext: false,
+    /** The engine's model is wording the next question (`interviewer.thinking`, PROTOCOL.md §3.18). */
+    interviewerThinking: false,
     /** The transcript, oldest first: turns ({kind: 'turn', …}) and, between sessions, dividers ({kind: 'divider'}). */
     entries: [],
     /** The latest feedback.live for the open question, and when it came. */
@@ -168,13 +170,14 @@ const serverHandlers = {
   question: (state, message) => {
     // After a resume the engine asks the open question again: the turn and its answer so far carry on.
     if (state.question?.question_id === message.question_id && openTurn(state)) {
-      return { ...state, question: message, awaitingNext: false };
+      return { ...state, question: message, awaitingNext: false, interviewerThinking: false };
     }
     const closed = closeTurn(state, { cutOff: false });
     return {
       ...closed,
       question: message,
       awaitingNext: false,
+      interviewerThinking: false,
       feedback: null,
       feedbackAt: null,
       timeWarning: null,
@@ -185,6 +188,9 @@ const serverHandlers = {
       say: { text: message.text, key: `question:${message.question_id}` },
     };
   },
+
+  /** Only between a turn's end and the next question: the question card says the interviewer is thinking. */
+  'interviewer.thinking': (state) => (state.awaitingNext ? { ...state, interviewerThinking: true } : state),
 
   'feedback.live': (state, message, at) => {
     if (message.question_id !== state.question?.question_id || state.awaitingNext) return state;

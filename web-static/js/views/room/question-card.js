@@ -19,6 +19,10 @@ export class QuestionCard {
       setText(this.text, '');
       return;
     }
+    if (state.awaitingNext && state.interviewerThinking) {
+      setText(this.kicker, 'The interviewer is thinking about your answer…');
+      return;
+    }
     const count = state.session?.question_count;
     setText(this.kicker, question.kind === 'follow_up' ? 'Follow-up question' : `Question ${question.main_number} of ${count}`);
     setText(this.text, question.text);
