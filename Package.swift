@@ -24,6 +24,7 @@ let package = Package(
                        providers: [.apt(["libwebsockets-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // The pure core: no I/O, no clock, no sockets.
         .target(name: "Interview"),
@@ -40,9 +41,11 @@ let package = Package(
             "Interview", "Security",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The shared store of a fleet: PostgreSQL through libpq, behind the same protocol.
+        .target(name: "PostgresStore", dependencies: ["Store", "Interview", "Security", "CLibPQ"]),
         .target(name: "EngineClient", dependencies: ["CWebSockets", "COpenSSL"]),
         .target(name: "Server", dependencies: [
-            "Interview", "Prompts", "Audio", "Store", "Security", "CWebSockets",
+            "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Bot", dependencies: [
@@ -51,7 +54,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "jestry", dependencies: [
-            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "Security", "VADTestSet",
+            "Server", "Bot", "Store", "PostgresStore", "Prompts", "Audio", "Interview", "Security", "VADTestSet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -66,14 +69,14 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio", "VADTestSet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Security", "Interview", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["PostgresStore"], path: "Tests/TestSupport"),
         // The server's pure parts (limits, registries, answers to hostile input), without sockets.
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Store", "Prompts", "Interview", "Audio", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport"]),
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport", "Server", "Store", "EngineClient", "Prompts"]),
     ]
 )

@@ -37,6 +37,8 @@ struct Serve: ParsableCommand {
     var billingWarningSeconds: Double?
     @OptionGroup(title: "Limits on what one client may cost")
     var limits: LimitOptions
+    @OptionGroup(title: "The database")
+    var database: DatabaseOptions
 
     func run() throws {
         try Environment.bootstrapLogging(level: logLevel ?? Environment.value("JESTRY_LOG_LEVEL") ?? "info")
@@ -66,6 +68,7 @@ struct Serve: ParsableCommand {
         try AccountOptions(tlsCert: tlsCert, tlsKey: tlsKey, allowedOrigins: allowedOrigins, products: products,
                            billingWarningSeconds: billingWarningSeconds).apply(to: &configuration)
         try limits.apply(to: &configuration)
+        try database.apply(to: &configuration)
         guard configuration.trialMinutes >= 0 else { throw ValidationError("--trial-minutes cannot be negative") }
 
         let engine: Engine
