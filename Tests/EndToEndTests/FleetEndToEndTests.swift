@@ -216,6 +216,33 @@ import Testing
         #expect(try store.balance(accountID: account.id) == balance, "the restart charged nothing")
     }
 
+    /// A parked session lives on its node: the resume token names that node, a reconnect routed there by its
+    /// `?node=` takes the session back, and the other node refuses it.
+    @Test func aResumeTokenNamesItsNodeAndOnlyThatNodeResumes() throws {
+        let fleet = try Fleet { $0.resumeGraceSeconds = 30 }
+        let (a, b) = (fleet.nodes[0], fleet.nodes[1])
+        let token = try a.signUp()
+        let first = try a.connect(token: token)
+        try first.send(json: ["type": "session.start", "track": "behavioural"])
+        let started = try first.next("session.started")
+        let sessionID = try #require(started["session_id"] as? String)
+        let resumeToken = try #require(started["resume_token"] as? String)
+        #expect(resumeToken.hasPrefix("node-a."))
+        _ = try first.next("question")
+        first.shutdown()
+
+        let elsewhere = try b.connect(token: token)
+        defer { elsewhere.shutdown() }
+        try elsewhere.send(json: ["type": "session.resume", "id": "r0", "session_id": sessionID, "resume_token": resumeToken])
+        #expect(try elsewhere.next("error")["code"] as? String == "resume_failed")
+
+        let routed = try WebSocketClient(url: URL(string: "ws://127.0.0.1:\(a.server.port)/v1/interview?node=node-a")!,
+                                         headers: [("Authorization", "Bearer \(token)")])
+        defer { routed.shutdown() }
+        let resumed = try #require(try ResumeEndToEndTests.resume(sessionID, token: resumeToken, on: routed))
+        #expect(resumed["session_id"] as? String == sessionID)
+    }
+
     /// A sender used by one thread at a time (each node has its own HTTP client).
     struct Unchecked<Value>: @unchecked Sendable {
         let value: Value
