@@ -2,7 +2,8 @@ import Foundation
 import Security
 import Store
 
-/// Ledger arithmetic inside a transaction, as `Ledger` does it for SQLite, with the account rows locked first:
+/// Ledger arithmetic inside a transaction, as `Ledger` does it for SQLite (entries appended, except a session's usage,
+/// one entry that grows), with the account rows locked first:
 /// whatever another node does to the same account waits until this transaction ends, then sees its balance.
 enum PostgresLedger {
     /// Appends an entry; refuses any that would take the balance below zero. Returns the new balance.
@@ -57,9 +58,16 @@ enum PostgresLedger {
             // A session deleted while it ran keeps its usage in the ledger, unlinked.
             let sessionExists = try connection.command("UPDATE sessions SET billed_ms = billed_ms + $1 WHERE id = $2",
                                                        [charged, charge.sessionID]) > 0
-            _ = try insertEntry(connection, accountID: charge.accountID, kind: .usage, amountMs: -charged,
-                                reason: "interview time", sessionID: sessionExists ? charge.sessionID : nil, externalID: nil,
-                                at: now)
+            // As in SQLite, a session's usage is one entry that grows with each settlement (created at the first).
+            let grown = sessionExists && (try connection.command("""
+                UPDATE ledger_entries SET amount_ms = amount_ms - $1
+                WHERE seq = (SELECT MAX(seq) FROM ledger_entries WHERE session_id = $2 AND kind = 'usage')
+                """, [charged, charge.sessionID])) > 0
+            if !grown {
+                _ = try insertEntry(connection, accountID: charge.accountID, kind: .usage, amountMs: -charged,
+                                    reason: "interview time", sessionID: sessionExists ? charge.sessionID : nil,
+                                    externalID: nil, at: now)
+            }
             balances[charge.accountID] = balance - charged
             changed.insert(charge.accountID)
         }
