@@ -48,13 +48,32 @@ public struct InterviewStateMachine: Sendable {
         public init() {}
     }
 
+    /// A live or suspended session on the heap, so that taking it out of `state` for an input moves one reference
+    /// instead of copying (and retaining) each of the session's many strings, arrays and sets: that copy, twice per
+    /// audio frame, was the machine's largest cost under load (postgres-nio's `.modifying` trick alone avoids
+    /// copy-on-write of the arrays, not the copy of the fields).
+    ///
+    /// Sendable because it is only ever changed after `open` found it uniquely referenced: no other machine, and
+    /// so no other thread, can see it then.
+    private final class SessionBox: @unchecked Sendable {
+        var session: LiveSession?
+        init(_ session: consuming LiveSession) { self.session = session }
+
+        /// `box` (emptied by `open`) with the session back in it, or a new box.
+        static func refill(_ box: SessionBox?, with session: consuming LiveSession) -> SessionBox {
+            guard let box else { return SessionBox(session) }
+            box.session = session
+            return box
+        }
+    }
+
     private enum State {
         /// `openedAtMs`: when the connection opened, for the start timeout (nil: no timeout).
         case awaitingStart(openedAtMs: Int64?)
-        case live(LiveSession)
+        case live(SessionBox)
         /// The connection dropped; the session waits, unmetered and without timers, for `clientResumed` on a new
         /// connection or `clientClosed` when its grace period ends.
-        case suspended(LiveSession)
+        case suspended(SessionBox)
         case ended(SessionEndReason)
         /// The connection is being closed without a session ever having started on it.
         case closedBeforeStart
@@ -65,15 +84,31 @@ public struct InterviewStateMachine: Sendable {
     }
 
     private let settings: Settings
-    private var state: State
+    /// Every assignment but `becomeLive` notes the driver's facts here; `becomeLive` notes them itself, from the
+    /// session in hand.
+    private var state: State {
+        didSet {
+            if case .modifying = state {} else { openBox = nil }
+            switch state {
+            case .live: break
+            case .awaitingStart(let openedAtMs):
+                (acceptsAudio, nextDeadlineMs) = (false, openedAtMs.map { $0 + settings.sessionStartTimeoutMs })
+            case .suspended, .ended, .closedBeforeStart: (acceptsAudio, nextDeadlineMs) = (false, nil)
+            case .modifying: break  // never seen between inputs
+            }
+        }
+    }
     /// The started session's id and mode, outside `state`, so the driver's questions (`sessionID`,
     /// `acceptsAudio`), asked for every frame, never copy the live session out of the enum.
     private var started: (sessionID: String, mode: InterviewMode)?
+    /// While an input holds the session it took out of `state`: the emptied box it goes back into.
+    private var openBox: SessionBox?
 
     /// `openedAt`: when the connection opened; a session must start within `sessionStartTimeoutMs` of it.
     public init(settings: Settings = Settings(), openedAt: ClockReading? = nil) {
         self.settings = settings
         state = .awaitingStart(openedAtMs: openedAt?.monotonicMs)
+        nextDeadlineMs = openedAt.map { $0.monotonicMs + settings.sessionStartTimeoutMs }  // didSet is not run by init
     }
 
     /// The id of the session once started (also while it waits for resume).
@@ -89,11 +124,10 @@ public struct InterviewStateMachine: Sendable {
         return false
     }
 
-    /// True when binary audio frames are welcome: a live session in voice mode.
-    public var acceptsAudio: Bool {
-        if case .live = state { return started?.mode == .voice }
-        return false
-    }
+    /// True when binary audio frames are welcome: a live session in voice mode. Stored, like `nextDeadlineMs`,
+    /// because the driver asks after every frame: reading a stored property never copies the machine or its
+    /// session, where calling a method on the machine inside its connection object copies the whole value.
+    public private(set) var acceptsAudio = false
 
     public var endReason: SessionEndReason? {
         if case .ended(let reason) = state { return reason }
@@ -210,8 +244,8 @@ public struct InterviewStateMachine: Sendable {
             session.warned = true
             actions.append(.send(.billingWarning(remainingMs: balanceMs)))
         }
-        state = .live(session)
         started = (sessionID, request.mode)
+        becomeLive(consume session)
         return actions
     }
 
@@ -300,8 +334,8 @@ public struct InterviewStateMachine: Sendable {
 
     /// The voice activity detector heard speech begin at `audioMs` into the session's audio.
     public mutating func speechStarted(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state, session.mode == .voice else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
+        guard session.mode == .voice else { becomeLive(consume session); return [] }
         var actions: [InterviewAction] = [.send(.speechStarted(audioMs: audioMs))]
         if session.playbackActive, let current = session.current {
             // Barge-in: the candidate talks over the question, so the client stops reading it.
@@ -315,14 +349,14 @@ public struct InterviewStateMachine: Sendable {
         session.silenceSince = nil
         session.answer.speechStartAudioMs = audioMs
         session.inputArrived(at: now)
-        state = .live(session)
+        becomeLive(consume session)
         return actions
     }
 
     /// The detector heard speech end at `audioMs`; a long enough silence from here ends the turn.
     public mutating func speechStopped(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state, session.mode == .voice else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
+        guard session.mode == .voice else { becomeLive(consume session); return [] }
         if let start = session.answer.speechStartAudioMs {
             session.answer.speakingMs += max(0, audioMs - start)
         }
@@ -339,7 +373,7 @@ public struct InterviewStateMachine: Sendable {
             if session.interimInFlight { session.interimStale = true }
             actions.append(.transcribe(questionID: current.questionID, final: true))
         }
-        state = .live(session)
+        becomeLive(consume session)
         return actions
     }
 
@@ -355,8 +389,7 @@ public struct InterviewStateMachine: Sendable {
     /// While the session waits for resume, final words are kept in the answer all the same (nothing is sent).
     public mutating func serverTranscriptionFinished(_ text: String?, questionID: String, final: Bool = true,
                                                      at now: ClockReading) -> [InterviewAction] {
-        if case .suspended(var session) = state, session.current?.questionID == questionID {
-            state = .modifying
+        if case .suspended(let box) = state, box.session?.current?.questionID == questionID, var session = takeSuspended() {
             if final {
                 session.transcriptionsPending = max(0, session.transcriptionsPending - 1)
                 let words = (text ?? "").isEmpty ? session.answer.partial : text ?? ""
@@ -368,16 +401,16 @@ public struct InterviewStateMachine: Sendable {
                 session.interimInFlight = false
                 session.interimStale = false
             }
-            state = .suspended(session)
+            state = .suspended(SessionBox.refill(openBox, with: session))
             return []
         }
-        guard case .live(var session) = state, session.current?.questionID == questionID else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
+        guard session.current?.questionID == questionID else { becomeLive(consume session); return [] }
         if !final {
             session.interimInFlight = false
             let stale = session.interimStale
             session.interimStale = false
-            state = .live(session)
+            becomeLive(consume session)
             guard !stale, let text, !text.isEmpty else { return [] }
             return [.send(.transcript(questionID: questionID, text: text, isFinal: false))]
                 + transcriptReceived(text, isFinal: false, questionID: questionID, requestID: nil, at: now)
@@ -394,7 +427,7 @@ public struct InterviewStateMachine: Sendable {
         }
         // No words from the final: the stretch's last interim, if any, stands for it.
         let words = (text ?? "").isEmpty ? session.answer.partial : text ?? ""
-        state = .live(session)
+        becomeLive(consume session)
         guard !words.isEmpty else { return actions }
         let added = transcriptReceived(words, isFinal: true, questionID: questionID, requestID: nil, at: now)
         if added.contains(where: { if case .send(.error) = $0 { true } else { false } }) { return actions + added }
@@ -403,10 +436,9 @@ public struct InterviewStateMachine: Sendable {
 
     /// The microphone is (or is no longer) clipping; live feedback reports it.
     public mutating func clippingChanged(_ clipping: Bool) {
-        guard case .live(var session) = state else { return }
-        state = .modifying
+        guard var session = takeLive() else { return }
         session.clipping = clipping
-        state = .live(session)
+        becomeLive(consume session)
     }
 
     /// The client started or stopped reading a question aloud.
@@ -446,16 +478,16 @@ public struct InterviewStateMachine: Sendable {
                                                fatal: true))),
                     .close(code: 1008, reason: "no session started")]
         }
-        guard case .live(var session) = state, let current = session.current,
-              let askedAt = session.currentAskedAt else {
+        guard var session = takeLive() else { return [] }
+        guard let current = session.current, let askedAt = session.currentAskedAt else {
+            becomeLive(consume session)
             return []
         }
-        state = .modifying
         // The minutes ran out since the last settlement: end now rather than run on unpaid until it reports.
         if session.meter.unsettled(at: now.monotonicMs) >= session.balanceMs {
-            state = .live(session)
-            return [.send(.billingUpdated(BillingUpdate(balanceMs: 0, sessionUsedMs: session.meter.total(at: now.monotonicMs))))]
-                + end(.balanceExhausted, at: now)
+            let used = session.meter.total(at: now.monotonicMs)
+            becomeLive(consume session)
+            return [.send(.billingUpdated(BillingUpdate(balanceMs: 0, sessionUsedMs: used)))] + end(.balanceExhausted, at: now)
         }
         var actions = session.feedbackIfDue(at: now, settings: settings)
         if let draft = session.draftIfDue(at: now, settings: settings) { actions.append(draft) }
@@ -487,7 +519,7 @@ public struct InterviewStateMachine: Sendable {
                 }
             }
         }
-        state = .live(session)
+        becomeLive(session)
         if idle { return actions + end(.idle, at: now) }
         if let turnEnd { return actions + finishTurn(turnEnd, at: now) }
         return actions
@@ -496,17 +528,15 @@ public struct InterviewStateMachine: Sendable {
     /// Hands out the metered time not yet charged, never more than the balance the session knows of (which it
     /// lowers by what it hands out until the ledger reports the real one); the driver settles it with the ledger.
     public mutating func usageToSettle(at now: ClockReading) -> Int64 {
-        guard case .live(var session) = state else { return 0 }
-        state = .modifying
+        guard var session = takeLive() else { return 0 }
         let amount = session.takeChargeableUsage(at: now)
-        state = .live(session)
+        becomeLive(consume session)
         return amount
     }
 
     /// The ledger settled; `balanceMs` is the account's balance now.
     public mutating func balanceUpdated(_ balanceMs: Int64, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
         session.balanceMs = balanceMs
         var actions: [InterviewAction] = [
             .send(.billingUpdated(BillingUpdate(balanceMs: balanceMs, sessionUsedMs: session.meter.total(at: now.monotonicMs)))),
@@ -515,7 +545,7 @@ public struct InterviewStateMachine: Sendable {
             session.warned = true
             actions.append(.send(.billingWarning(remainingMs: balanceMs)))
         }
-        state = .live(session)
+        becomeLive(consume session)
         if balanceMs <= 0 {
             actions += end(.balanceExhausted, at: now)
         }
@@ -527,14 +557,14 @@ public struct InterviewStateMachine: Sendable {
     /// it ends as `disconnected` (what was said is kept; nothing is sent to the gone client).
     public mutating func clientDisconnected(at now: ClockReading, resumable: Bool) -> [InterviewAction] {
         switch state {
-        case .live(var session) where resumable:
-            state = .modifying
+        case .live where resumable:
+            var session = takeLive()!
             session.meter.stop(at: now.monotonicMs)
             session.speaking = false
             session.silenceSince = nil
             session.playbackActive = false
             if session.interimInFlight { session.interimStale = true }
-            state = .suspended(session)
+            state = .suspended(SessionBox.refill(openBox, with: session))
             return [.park(sessionID: session.sessionID)]
         case .live, .suspended:
             return end(.disconnected, at: now)
@@ -545,11 +575,11 @@ public struct InterviewStateMachine: Sendable {
 
     /// A new connection took the session back: metering resumes and the open question is sent again.
     public mutating func clientResumed(requestID: String?, at now: ClockReading) -> [InterviewAction] {
-        guard case .suspended(var session) = state else {
+        guard var session = takeSuspended() else {
             return [.send(.error(ProtocolError(.resumeFailed, "This session is not waiting to be resumed.", requestID: requestID)))]
         }
-        state = .modifying
         session.meterPausedForQuiet = false
+        session.clipping = false  // a new connection's microphone reports afresh
         session.meter.start(at: now.monotonicMs)
         session.quietSinceMs = now.monotonicMs
         session.lastFeedbackAt = now.monotonicMs
@@ -558,7 +588,7 @@ public struct InterviewStateMachine: Sendable {
         if let current = session.current { actions.append(.send(.question(current))) }
         actions.append(.send(.billingUpdated(BillingUpdate(balanceMs: session.balanceMs,
                                                           sessionUsedMs: session.meter.total(at: now.monotonicMs)))))
-        state = .live(session)
+        becomeLive(consume session)
         return actions
     }
 
@@ -581,27 +611,49 @@ public struct InterviewStateMachine: Sendable {
     /// When the machine next needs `timerFired`, on the monotonic clock; nil while it needs none. Every deadline a
     /// timer input acts on is here, so a driver that calls `timerFired` at this time (and after each input asks
     /// again) misses nothing.
-    public func nextDeadline() -> Int64? {
-        switch state {
-        case .awaitingStart(let openedAtMs):
-            return openedAtMs.map { $0 + settings.sessionStartTimeoutMs }
-        case .live(let session):
-            return session.nextDeadline(settings: settings)
-        case .suspended, .ended, .closedBeforeStart, .modifying:
-            return nil
-        }
-    }
+    public private(set) var nextDeadlineMs: Int64?
 
     // MARK: Helpers
 
+    /// Puts the session back as live (into the box it came out of) and notes, from the session in hand, what the
+    /// driver will ask next.
+    private mutating func becomeLive(_ session: consuming LiveSession) {
+        nextDeadlineMs = session.nextDeadline(settings: settings)
+        acceptsAudio = started?.mode == .voice
+        state = .live(SessionBox.refill(openBox, with: session))
+    }
+
+    /// Takes the live session out of `state` for an input to change; `state` stays `.modifying` until
+    /// `becomeLive` (or another state) replaces it. Nil when the session is not live.
+    private mutating func takeLive() -> LiveSession? {
+        guard case .live(var box) = state else { return nil }
+        state = .modifying
+        return open(&box)
+    }
+
+    /// The same for a suspended session.
+    private mutating func takeSuspended() -> LiveSession? {
+        guard case .suspended(var box) = state else { return nil }
+        state = .modifying
+        return open(&box)
+    }
+
+    /// Moves the session out of its box when this machine is the only one holding the box, and keeps the empty box
+    /// for the session's return; copies the session when a copy of the machine shares the box, so that machines stay
+    /// values.
+    private mutating func open(_ box: inout SessionBox) -> LiveSession {
+        guard isKnownUniquelyReferenced(&box) else { return box.session! }
+        openBox = box
+        return box.session.take()!
+    }
+
     private mutating func withLiveSession(requestID: String?, what: String,
                                           _ body: (inout LiveSession) -> [InterviewAction]) -> [InterviewAction] {
-        guard case .live(var session) = state else {
+        guard var session = takeLive() else {
             return wrongState(requestID: requestID, what: what)
         }
-        state = .modifying
         let actions = body(&session)
-        state = .live(session)
+        becomeLive(consume session)
         return actions
     }
 
@@ -616,10 +668,9 @@ public struct InterviewStateMachine: Sendable {
 
     /// Ends the candidate's turn: scores the answer, then asks the next question or completes the interview.
     private mutating func finishTurn(_ reason: TurnEndReason, at now: ClockReading) -> [InterviewAction] {
-        guard case .live(var session) = state else { return [] }
-        state = .modifying
+        guard var session = takeLive() else { return [] }
         let (actions, finished) = session.finishAnswer(at: now, reason: reason)
-        state = .live(session)
+        becomeLive(consume session)
         return finished ? actions + end(.completed, at: now) : actions
     }
 
@@ -662,12 +713,7 @@ public struct InterviewStateMachine: Sendable {
     }
 
     private mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
-        var session: LiveSession
-        switch state {
-        case .live(let live), .suspended(let live): session = live
-        case .awaitingStart, .ended, .closedBeforeStart, .modifying: return []
-        }
-        state = .modifying
+        guard var session = takeLive() ?? takeSuspended() else { return [] }
         var actions: [InterviewAction] = []
         if reason != .completed, session.answer.hasContent {
             actions += session.recordAnswer(at: now, complete: false).actions

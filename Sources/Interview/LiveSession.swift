@@ -115,7 +115,7 @@ struct LiveSession: Sendable {
     var lastPaceReportMs: Int64?
 
     /// The analysis of the answer's text at `revision`: recomputed only when the text changed.
-    var analysisCache: (revision: Int, analysis: AnswerAnalysis)?
+    var analysisCache: (revision: Int, analysis: AnswerAnalysis, specifics: [String])?
     /// The answer revision last persisted as a draft, and when.
     var draftedRevision = 0
     var lastDraftMs: Int64 = 0
@@ -224,7 +224,7 @@ struct LiveSession: Sendable {
             measured = cache.analysis
         } else {
             measured = AnswerAnalyzer.analyze(answer.text)
-            analysisCache = (answer.revision, measured)
+            analysisCache = (answer.revision, measured, AnswerAnalyzer.specifics(in: answer.text))
         }
         measured.durationMs = answer.startedAt.map { now.monotonicMs - $0.monotonicMs } ?? 0
         return measured
@@ -277,7 +277,7 @@ struct LiveSession: Sendable {
         feedback.hedges = measured.hedges
         feedback.longPauses = answer.longPauses
         feedback.starParts = measured.starParts.sorted()
-        feedback.specifics = LiveSpecifics(numbers: measured.mentionsNumbers, named: AnswerAnalyzer.specifics(in: answer.text),
+        feedback.specifics = LiveSpecifics(numbers: measured.mentionsNumbers, named: analysisCache?.specifics ?? [],
                                            outcome: measured.starParts.contains(.result))
         feedback.iCount = measured.firstPersonSingular
         feedback.weCount = measured.firstPersonPlural

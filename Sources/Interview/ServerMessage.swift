@@ -271,27 +271,23 @@ public enum ServerMessage: Sendable, Equatable {
         }
     }
 
-    /// The JSON text frame for this event: a flat object with `type` beside the payload's fields (and `id` for
-    /// replies). Encoded in one pass of `JSONEncoder` straight from the Codable payloads, with sorted keys, so the
-    /// same event is always the same bytes.
+    /// The JSON text frame for this event: a flat object with `type` first, then the payload's fields (and `id` for
+    /// replies). Encoded in one pass straight from the Codable payloads (`JSONStreamEncoder`), so the same event is
+    /// always the same bytes.
     public func encoded() -> Data {
-        // Every payload is Codable values and strings, so encoding cannot fail.
-        (try? Self.encoder.encode(WireEvent(message: self))) ?? Data()
+        // Every payload is Codable values, strings and finite numbers, so encoding cannot fail.
+        (try? JSONStreamEncoder.encode(WireEvent(message: self))) ?? Data()
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }
 
-/// Writes a `ServerMessage` as one flat JSON object: the payload's own fields, then `type` (and `id`) in the same
-/// container.
+/// A `ServerMessage` as the Encodable value that `encoded()` writes.
 private struct WireEvent: Encodable {
     let message: ServerMessage
+    func encode(to encoder: any Encoder) throws { try message.encodeWire(to: encoder) }
+}
 
-    struct Key: CodingKey {
+extension ServerMessage {
+    private struct Key: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(_ name: String) { stringValue = name }
@@ -299,10 +295,12 @@ private struct WireEvent: Encodable {
         init?(intValue: Int) { nil }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    /// Writes the event as one flat JSON object: `type`, then the payload's own fields (and `id`) in the same
+    /// container.
+    func encodeWire(to encoder: any Encoder) throws {
         var fields = encoder.container(keyedBy: Key.self)
-        try fields.encode(message.type, forKey: Key("type"))
-        switch message {
+        try fields.encode(type, forKey: Key("type"))
+        switch self {
         case .sessionStarted(let payload, let replyTo):
             try payload.encode(to: encoder)
             try fields.encodeIfPresent(replyTo, forKey: Key("id"))

@@ -39,8 +39,18 @@ public enum Digest {
 }
 
 extension Data {
-    /// Lower-case hexadecimal.
-    public var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    /// Lower-case hexadecimal. Written digit by digit: `String(format:)` per byte cost the settlement batch (one
+    /// identifier per ledger entry) more than its SQL.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: count * 2) { out in
+            for (index, byte) in enumerated() {
+                out[2 * index] = digits[Int(byte >> 4)]
+                out[2 * index + 1] = digits[Int(byte & 0x0f)]
+            }
+            return count * 2
+        }
+    }
 
     /// URL-safe base64 without padding, for tokens.
     public var base64URLString: String {

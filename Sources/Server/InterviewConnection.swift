@@ -47,6 +47,8 @@ final class InterviewConnection: @unchecked Sendable {
     /// Audio since the last stretch of speech was sent to the engine's transcriber (only when one is configured).
     var speechBuffer = Data()
     var speechBufferStartMs: Int64 = 0
+    /// Whether the detector last heard this microphone clipping, as the machine was told.
+    var clipping = false
 
     init(serial: UInt64, wsi: OpaquePointer, accountID: String, address: String, settings: InterviewStateMachine.Settings,
          openedAt: ClockReading, maxQueuedBytes: Int, messageLimit: RateLimit) {
@@ -94,10 +96,11 @@ final class InterviewConnection: @unchecked Sendable {
         speechBufferStartMs = parked.speechBufferStartMs
     }
 
-    /// Drops buffered speech audio before `startMs` (session audio time).
-    func trimSpeechBuffer(keepingFrom startMs: Int64, rate: Int) {
+    /// Drops buffered speech audio before `startMs` (session audio time), but only once at least `minimumDropMs`
+    /// can go: each drop moves the rest of the buffer.
+    func trimSpeechBuffer(keepingFrom startMs: Int64, rate: Int, minimumDropMs: Int64 = 1) {
         let dropMs = startMs - speechBufferStartMs
-        guard dropMs > 0 else { return }
+        guard dropMs >= minimumDropMs else { return }
         let dropBytes = min(speechBuffer.count, Int(dropMs) * rate / 1000 * 2)
         speechBuffer.removeFirst(dropBytes)
         speechBufferStartMs += Int64(dropBytes / 2) * 1000 / Int64(rate)

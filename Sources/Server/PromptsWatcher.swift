@@ -57,15 +57,28 @@ public final class PromptsWatcher: @unchecked Sendable {
         }
     }
 
-    /// Path → modification time and size of every file: cheap to take, and any edit changes it.
+    /// Path → modification time and size of every file: cheap to take, and any edit changes it. Walked with
+    /// `readdir` and `lstat`: Foundation's enumerator and resource values cost milliseconds per poll.
     static func fingerprint(of directory: URL) -> [String: String] {
-        let keys: [URLResourceKey] = [.contentModificationDateKey, .fileSizeKey, .isRegularFileKey]
         var result: [String: String] = [:]
-        let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: keys)
-        while let url = walker?.nextObject() as? URL {
-            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true else { continue }
-            result[url.path] = "\(values.contentModificationDate?.timeIntervalSince1970 ?? 0)/\(values.fileSize ?? 0)"
-        }
+        walk(directory.path, into: &result)
         return result
+    }
+
+    private static func walk(_ path: String, into result: inout [String: String]) {
+        guard let handle = opendir(path) else { return }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name != ".", name != ".." else { continue }
+            let child = path + "/" + name
+            var info = stat()
+            guard lstat(child, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: walk(child, into: &result)
+            case S_IFREG: result[child] = "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)/\(info.st_size)"
+            default: continue
+            }
+        }
     }
 }

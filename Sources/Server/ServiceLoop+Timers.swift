@@ -10,7 +10,7 @@ extension ServiceLoop {
     /// Files the connection's next deadline after an input; an unchanged deadline costs nothing.
     func scheduleDeadline(of connection: InterviewConnection) {
         guard interviews[connection.wsi] === connection else { return }  // parked or gone: no timer
-        let deadline = connection.machine.nextDeadline()
+        let deadline = connection.machine.nextDeadlineMs
         guard deadline != connection.deadlineMs else { return }
         connection.deadlineMs = deadline
         guard let deadline else { return }

@@ -25,12 +25,17 @@ extension ServiceLoop {
     /// `forwardAudio`: an accepted frame.
     func forward(_ frame: Data, on connection: InterviewConnection) {
         connection.recorder?.append(frame)
-        guard var detector = connection.detector else { return }
+        guard connection.detector != nil else { return }
         let transcribes = services.transcription != nil
         if transcribes { connection.speechBuffer.append(frame) }
-        let events = detector.process(frame)
-        connection.detector = detector
-        connection.machine.clippingChanged(detector.lastClippedFraction > 0.01)
+        // In place: a copy of the detector taken out and put back would copy its buffers on every frame.
+        let events = connection.detector!.process(frame)
+        let detector = connection.detector!
+        let clipping = detector.lastClippedFraction > 0.01
+        if clipping != connection.clipping {  // the machine hears of changes only, not of every frame
+            connection.clipping = clipping
+            connection.machine.clippingChanged(clipping)
+        }
         for event in events {
             switch event {
             case .speechStarted(let audioMs):
@@ -42,9 +47,11 @@ extension ServiceLoop {
         }
         if transcribes, !detector.isSpeaking {
             // Between stretches of speech keep only a lead-in: long enough to hold speech the detector has not yet
-            // confirmed (it needs 400 ms of voice) plus a little before it.
+            // confirmed (it needs 400 ms of voice) plus a little before it. Trimmed a second at a time rather than a
+            // frame at a time; the start of speech trims it exactly.
             let leadIn = Int64(detector.settings.minimumSpeechMs + detector.settings.hangoverMs + 300)
-            connection.trimSpeechBuffer(keepingFrom: detector.processedMs - leadIn, rate: detector.sampleRate)
+            connection.trimSpeechBuffer(keepingFrom: detector.processedMs - leadIn, rate: detector.sampleRate,
+                                        minimumDropMs: 1_000)
         }
     }
 

@@ -92,10 +92,11 @@ public struct InterviewFuzzDriver {
             return nil
         case .balanceChanged(let delta):
             // A refund takes back only what is there; the balance never goes below zero. Before the start, the
-            // start itself hands the balance over.
+            // start itself hands the balance over; afterwards, live or waiting for resume, the session hears of a
+            // grant with the next settlement's balance.
             let before = ledgerMs
             ledgerMs = max(0, ledgerMs &+ delta)
-            step.balanceGiven = machine.isLive ? max(0, ledgerMs - before) : 0
+            step.balanceGiven = machine.sessionID != nil ? max(0, ledgerMs - before) : 0
             return step
         case .close:
             step.actions = machine.clientClosed(at: clock)

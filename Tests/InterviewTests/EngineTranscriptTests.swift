@@ -69,7 +69,7 @@ import Testing
         #expect(Self.transcripts(finished).map(\.text) == ["I led the migration"])
         #expect(Self.transcripts(finished).map(\.final) == [true])
         #expect(String(decoding: ServerMessage.transcript(questionID: "q1", text: "I led", isFinal: true).encoded(), as: UTF8.self)
-            == #"{"final":true,"question_id":"q1","text":"I led","type":"transcript"}"#)
+            == #"{"type":"transcript","question_id":"q1","text":"I led","final":true}"#)
     }
 
     @Test mutating func aLongStretchGetsInterimsAtABoundedRateOneAtATime() {

@@ -44,7 +44,7 @@ import Testing
             for elapsed in stride(from: Int64(10), through: durationMs, by: 10) {
                 let now = start.advanced(byMs: elapsed)
                 if let input = inputs[elapsed] { shape += Self.shape(input(&subject, now)) }
-                let due = machine == 0 || (subject.nextDeadline().map { $0 <= now.monotonicMs } ?? false)
+                let due = machine == 0 || (subject.nextDeadlineMs.map { $0 <= now.monotonicMs } ?? false)
                 if due {
                     actions = subject.timerFired(at: now)
                     shape += Self.shape(actions)
@@ -82,11 +82,11 @@ import Testing
     @Test func theStartTimeoutAndDraftsComeOnTime() {
         let start = ClockReading(monotonicMs: 0, wall: Date(timeIntervalSince1970: 1_800_000_000))
         var waiting = InterviewStateMachine(openedAt: start)
-        #expect(waiting.nextDeadline() == InterviewStateMachine.Settings().sessionStartTimeoutMs)
+        #expect(waiting.nextDeadlineMs == InterviewStateMachine.Settings().sessionStartTimeoutMs)
         var unwatched = InterviewStateMachine()
-        #expect(unwatched.nextDeadline() == nil, "no open time, no timeout")
-        #expect(waiting.timerFired(at: start.advanced(byMs: waiting.nextDeadline()!)).closeCode == 1008)
-        #expect(waiting.nextDeadline() == nil)
+        #expect(unwatched.nextDeadlineMs == nil, "no open time, no timeout")
+        #expect(waiting.timerFired(at: start.advanced(byMs: waiting.nextDeadlineMs!)).closeCode == 1008)
+        #expect(waiting.nextDeadlineMs == nil)
         #expect(unwatched.timerFired(at: start.advanced(byMs: 60_000)).isEmpty)
         let drafts = Self.compare(durationMs: 6_000, inputs: [
             500: { machine, now in machine.answerTextReceived("first", requestID: nil, at: now) },

@@ -91,6 +91,23 @@ import Store
         try expectBalanceMatchesLedger(account.id, 0)
     }
 
+    /// A session settled every second is one line of the ledger that grows, not one line per second.
+    @Test(arguments: StoreKind.allCases) func aSessionsUsageIsOneEntryThatGrowsWithEachSettlement(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
+        let account = try fixture.createAccount(trialMs: 60_000)
+        try fixture.startSession("s1", accountID: account.id)
+        try fixture.startSession("s2", accountID: account.id)
+        for second in 1...5 {
+            _ = try store.settle([UsageCharge(sessionID: "s1", accountID: account.id, ms: 1_000)], at: at(TimeInterval(second)))
+        }
+        _ = try store.settle([UsageCharge(sessionID: "s2", accountID: account.id, ms: 700)], at: at(6))
+        let usage = try store.ledger(accountID: account.id).filter { $0.kind == .usage }
+        #expect(usage.map(\.sessionID) == ["s1", "s2"])
+        #expect(usage.map(\.amountMs) == [-5_000, -700])
+        #expect(usage.first?.createdAt == at(1), "the entry is dated when the session's usage began")
+        try expectBalanceMatchesLedger(account.id, 60_000 - 5_700)
+    }
+
     @Test(arguments: StoreKind.allCases) func settleAtZeroBalanceChargesNothing(_ kind: StoreKind) throws {
         fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 1_000)
