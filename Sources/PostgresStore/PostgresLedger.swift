@@ -59,10 +59,13 @@ enum PostgresLedger {
             let sessionExists = try connection.command("UPDATE sessions SET billed_ms = billed_ms + $1 WHERE id = $2",
                                                        [charged, charge.sessionID]) > 0
             // As in SQLite, a session's usage is one entry that grows with each settlement (created at the first).
-            let grown = sessionExists && (try connection.command("""
-                UPDATE ledger_entries SET amount_ms = amount_ms - $1
-                WHERE seq = (SELECT MAX(seq) FROM ledger_entries WHERE session_id = $2 AND kind = 'usage')
-                """, [charged, charge.sessionID])) > 0
+            var grown = false
+            if sessionExists {
+                grown = try connection.command("""
+                    UPDATE ledger_entries SET amount_ms = amount_ms - $1
+                    WHERE seq = (SELECT MAX(seq) FROM ledger_entries WHERE session_id = $2 AND kind = 'usage')
+                    """, [charged, charge.sessionID]) > 0
+            }
             if !grown {
                 _ = try insertEntry(connection, accountID: charge.accountID, kind: .usage, amountMs: -charged,
                                     reason: "interview time", sessionID: sessionExists ? charge.sessionID : nil,
