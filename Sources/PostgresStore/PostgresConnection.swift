@@ -27,10 +27,9 @@ public final class PostgresConnection {
         }
         guard let pointer else { throw PostgresError.connection("libpq could not allocate a connection") }
         connection = pointer
+        // A failed connection is still freed by `deinit`, which runs for an initialiser that throws from here on.
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.message(PQerrorMessage(connection))
-            PQfinish(connection)
-            throw PostgresError.connection(message)
+            throw PostgresError.connection(Self.message(PQerrorMessage(connection)))
         }
         // Dates travel as ISO text in UTC; a statement that waits longer than this on a lock or the disk fails.
         try execute("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'; SET statement_timeout = '15s'")

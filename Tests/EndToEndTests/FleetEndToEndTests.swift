@@ -216,6 +216,52 @@ import Testing
         #expect(try store.balance(accountID: account.id) == balance, "the restart charged nothing")
     }
 
+    /// A node that loses the database keeps interviewing and keeps its charges; when the database is back they are
+    /// settled, each once: the time of the outage is charged, not lost.
+    @Test func aNodeThatLosesTheDatabaseKeepsItsChargesAndSettlesThemLater() throws {
+        let fleet = try Fleet()
+        let node = fleet.nodes[0]
+        let (token, accountID) = try node.signUpWithID()
+        let client = try node.connect(token: token)
+        defer { client.shutdown() }
+        try client.send(json: ["type": "session.start", "track": "behavioural"])
+        let sessionID = try #require(try client.next("session.started")["session_id"] as? String)
+        var before = 0
+        for _ in 0..<2 {
+            before = try #require(try client.next("billing.updated", limit: 100)["session_used_ms"] as? Int)
+        }
+
+        try TestPostgres.setReachable(fleet.url, false)
+        // For three seconds' worth of settlement attempts no settlement can be written, so none is reported; the
+        // candidate keeps answering meanwhile (an answer in progress keeps the session metered).
+        var reported: [String] = []
+        var words = ["At", "my", "last", "job", "I", "moved", "our", "billing", "to", "a", "new", "database"][...]
+        var answer = ""
+        let outageEnds = Date().addingTimeInterval(3.5)
+        while Date() < outageEnds {
+            if let word = words.popFirst() {
+                answer += (answer.isEmpty ? "" : " ") + word
+                try client.send(json: ["type": "answer.text", "text": answer])
+            }
+            if let event = try? client.nextJSON(timeout: 0.3) { reported.append(event["type"] as? String ?? "?") }
+        }
+        #expect(!reported.contains("billing.updated"), "nothing was settled while the database was away: \(reported)")
+        try TestPostgres.setReachable(fleet.url, true)
+
+        let after = try #require(try client.next("billing.updated", limit: 100, timeout: 20)["session_used_ms"] as? Int)
+        #expect(after >= before + 3_000, "the session went on metering through the outage")
+        try client.send(json: ["type": "session.end"])
+        #expect(try client.next("session.ended")["reason"] as? String == "client_ended")
+        node.engine.stop()  // the last partial second is written before the stop returns
+
+        let store = try PostgresStore(url: fleet.url, nodeID: "reader")
+        let billed = try #require(try store.session(id: sessionID, accountID: accountID)).session.billedMs
+        let usage = -(try store.ledger(accountID: accountID)).filter { $0.kind == .usage }.map(\.amountMs).reduce(0, +)
+        #expect(billed == usage)
+        #expect(billed >= Int64(after) - 1_000, "what was metered through the outage was charged")
+        #expect(try store.balance(accountID: accountID) == 600_000 - usage)
+    }
+
     /// A parked session lives on its node: the resume token names that node, a reconnect routed there by its
     /// `?node=` takes the session back, and the other node refuses it.
     @Test func aResumeTokenNamesItsNodeAndOnlyThatNodeResumes() throws {

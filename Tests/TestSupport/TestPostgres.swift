@@ -28,6 +28,20 @@ public enum TestPostgres {
         try? server.admin { try $0.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
     }
 
+    /// Cuts the database off (open connections ended, new ones refused) or lets it be reached again: a node that
+    /// "loses the database", without stopping the server the other tests share.
+    public static func setReachable(_ url: String, _ reachable: Bool) throws {
+        guard let name = url.split(separator: "/").last?.split(separator: "?").first, name.hasPrefix("jestry_test_") else {
+            throw Unavailable(description: "not a test database: \(url)")
+        }
+        try shared.get().admin { admin in
+            try admin.execute("ALTER DATABASE \(name) WITH ALLOW_CONNECTIONS \(reachable)")
+            if !reachable {
+                try admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'")
+            }
+        }
+    }
+
     private static let shared = Result { try Server.start() }
 
     final class Server: @unchecked Sendable {
