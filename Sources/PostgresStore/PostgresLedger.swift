@@ -39,6 +39,9 @@ enum PostgresLedger {
     /// Charges usage of many sessions, each capped at its account's balance so none goes negative; a charge whose
     /// id was settled before (a batch retried after its COMMIT was lost on the way back) is not charged again.
     /// Returns the balance of every charged account that still exists.
+    ///
+    /// A batch is a fixed number of round trips, whatever its size: the rows are locked, the amounts worked out here
+    /// from the locked balances, and each table changed by one statement over arrays.
     static func settle(_ connection: PostgresConnection, _ charges: [UsageCharge], at now: Date) throws -> [String: Int64] {
         // Every node locks the accounts of a batch in the same (sorted) order, so two batches never deadlock.
         let accountIDs = Set(charges.map(\.accountID)).sorted()
@@ -47,36 +50,57 @@ enum PostgresLedger {
                                         [PostgresArray(accountIDs)]) {
             balances[try row.decode("id")] = try row.decode("balance_ms")
         }
-        var changed: Set<String> = []
-        for charge in charges {
-            // An account deleted mid-session has nothing left to charge; it must not fail everyone else's batch.
-            guard let balance = balances[charge.accountID] else { continue }
-            guard try connection.command("INSERT INTO settled_charges (charge_id, settled_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                                         [charge.chargeID, now]) == 1 else { continue }
+        // An account deleted mid-session has nothing left to charge; it must not fail everyone else's batch.
+        let candidates = charges.filter { balances[$0.accountID] != nil }
+        guard !candidates.isEmpty else { return balances }
+        let fresh = Set(try connection.query("""
+            INSERT INTO settled_charges (charge_id, settled_at) SELECT unnest($1::text[]), $2
+            ON CONFLICT DO NOTHING RETURNING charge_id
+            """, [PostgresArray(candidates.map(\.chargeID)), now]).map { try $0.decode("charge_id", as: String.self) })
+        var perSession: [String: (accountID: String, ms: Int64)] = [:]
+        var order: [String] = []
+        var applied: Set<String> = []
+        for charge in candidates where fresh.contains(charge.chargeID) && applied.insert(charge.chargeID).inserted {
+            let balance = balances[charge.accountID]!
             let charged = min(max(0, charge.ms), balance)
             guard charged > 0 else { continue }
-            // A session deleted while it ran keeps its usage in the ledger, unlinked.
-            let sessionExists = try connection.command("UPDATE sessions SET billed_ms = billed_ms + $1 WHERE id = $2",
-                                                       [charged, charge.sessionID]) > 0
-            // As in SQLite, a session's usage is one entry that grows with each settlement (created at the first).
-            var grown = false
-            if sessionExists {
-                grown = try connection.command("""
-                    UPDATE ledger_entries SET amount_ms = amount_ms - $1
-                    WHERE seq = (SELECT MAX(seq) FROM ledger_entries WHERE session_id = $2 AND kind = 'usage')
-                    """, [charged, charge.sessionID]) > 0
-            }
-            if !grown {
-                _ = try insertEntry(connection, accountID: charge.accountID, kind: .usage, amountMs: -charged,
-                                    reason: "interview time", sessionID: sessionExists ? charge.sessionID : nil,
-                                    externalID: nil, at: now)
-            }
             balances[charge.accountID] = balance - charged
-            changed.insert(charge.accountID)
+            if perSession[charge.sessionID] == nil { order.append(charge.sessionID) }
+            perSession[charge.sessionID, default: (charge.accountID, 0)].ms += charged
         }
-        for accountID in changed.sorted() {
-            try connection.query("UPDATE accounts SET balance_ms = $1 WHERE id = $2", [balances[accountID]!, accountID])
+        guard !order.isEmpty else { return balances }
+        // A session deleted while it ran keeps its usage in the ledger, unlinked.
+        let existing = Set(try connection.query("""
+            UPDATE sessions SET billed_ms = billed_ms + v.ms FROM unnest($1::text[], $2::bigint[]) AS v(id, ms)
+            WHERE sessions.id = v.id RETURNING sessions.id
+            """, [PostgresArray(order), PostgresArray(order.map { String(perSession[$0]!.ms) })])
+            .map { try $0.decode("id", as: String.self) })
+        // As in SQLite, a session's usage is one entry that grows with each settlement (created at the first).
+        let linked = order.filter(existing.contains)
+        let grown = Set(try connection.query("""
+            UPDATE ledger_entries SET amount_ms = ledger_entries.amount_ms - v.ms
+            FROM unnest($1::text[], $2::bigint[]) AS v(id, ms)
+            WHERE ledger_entries.seq = (SELECT MAX(seq) FROM ledger_entries l WHERE l.session_id = v.id AND l.kind = 'usage')
+            RETURNING ledger_entries.session_id
+            """, [PostgresArray(linked), PostgresArray(linked.map { String(perSession[$0]!.ms) })])
+            .map { try $0.decode("session_id", as: String.self) })
+        let newEntries = order.filter { !grown.contains($0) }
+        if !newEntries.isEmpty {
+            // An empty session id stands for a session deleted while it ran: the entry is not linked to it.
+            try connection.query("""
+                INSERT INTO ledger_entries (entry_id, account_id, kind, amount_ms, reason, session_id, created_at)
+                SELECT v.entry_id, v.account_id, 'usage', -v.ms, 'interview time', NULLIF(v.session_id, ''), $5
+                FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS v(entry_id, account_id, ms, session_id)
+                """, [PostgresArray(newEntries.map { _ in SecureRandom.identifier() }),
+                      PostgresArray(newEntries.map { perSession[$0]!.accountID }),
+                      PostgresArray(newEntries.map { String(perSession[$0]!.ms) }),
+                      PostgresArray(newEntries.map { existing.contains($0) ? $0 : "" }), now])
         }
+        let changed = Set(order.map { perSession[$0]!.accountID }).sorted()
+        try connection.query("""
+            UPDATE accounts SET balance_ms = v.balance FROM unnest($1::text[], $2::bigint[]) AS v(id, balance)
+            WHERE accounts.id = v.id
+            """, [PostgresArray(changed), PostgresArray(changed.map { String(balances[$0]!) })])
         return balances
     }
 
