@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, imported through module maps and shim headers.
@@ -47,6 +49,8 @@ let package = Package(
         .target(name: "Server", dependencies: [
             "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Bot", dependencies: [
             "Audio", "EngineClient",
@@ -57,6 +61,9 @@ let package = Package(
             "Server", "Bot", "Store", "PostgresStore", "Prompts", "Audio", "Interview", "Security", "VADTestSet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         // Drives InterviewStateMachine with arbitrary inputs and checks its invariants: shared by the property

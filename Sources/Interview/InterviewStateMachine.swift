@@ -98,6 +98,8 @@ public struct InterviewStateMachine: Sendable {
             }
         }
     }
+    /// Set while the server drains: the live session ends (`server_restarting`) at this monotonic time.
+    var drainDeadlineMs: Int64?
     /// The started session's id and mode, outside `state`, so the driver's questions (`sessionID`,
     /// `acceptsAudio`), asked for every frame, never copy the live session out of the enum.
     private var started: (sessionID: String, mode: InterviewMode)?
@@ -471,6 +473,7 @@ public struct InterviewStateMachine: Sendable {
     /// The driver's periodic timer (a few times a second): feedback, the end of a silent turn when audio stopped
     /// flowing, nudges and the idle end after a silent question, and the answer's time limit.
     public mutating func timerFired(at now: ClockReading) -> [InterviewAction] {
+        if let ended = drainTimeReached(at: now) { return ended }
         if case .awaitingStart(let openedAtMs?) = state, now.monotonicMs - openedAtMs >= settings.sessionStartTimeoutMs {
             state = .closedBeforeStart
             return [.send(.error(ProtocolError(.sessionStartTimeout,
@@ -611,14 +614,21 @@ public struct InterviewStateMachine: Sendable {
     /// When the machine next needs `timerFired`, on the monotonic clock; nil while it needs none. Every deadline a
     /// timer input acts on is here, so a driver that calls `timerFired` at this time (and after each input asks
     /// again) misses nothing.
-    public private(set) var nextDeadlineMs: Int64?
+    public internal(set) var nextDeadlineMs: Int64?
 
     // MARK: Helpers
+
+    /// For the extensions in `InterviewStateMachine+*.swift`: a connection without a session is being closed.
+    mutating func closeBeforeStart() {
+        if case .awaitingStart = state { state = .closedBeforeStart }
+    }
 
     /// Puts the session back as live (into the box it came out of) and notes, from the session in hand, what the
     /// driver will ask next.
     private mutating func becomeLive(_ session: consuming LiveSession) {
-        nextDeadlineMs = session.nextDeadline(settings: settings)
+        let deadline = session.nextDeadline(settings: settings)
+        // No array for the earlier of the two: this runs for every input, audio frames included.
+        nextDeadlineMs = if let drain = drainDeadlineMs { min(deadline ?? drain, drain) } else { deadline }
         acceptsAudio = started?.mode == .voice
         state = .live(SessionBox.refill(openBox, with: session))
     }
@@ -712,7 +722,7 @@ public struct InterviewStateMachine: Sendable {
         return nil
     }
 
-    private mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
+    mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeLive() ?? takeSuspended() else { return [] }
         var actions: [InterviewAction] = []
         if reason != .completed, session.answer.hasContent {

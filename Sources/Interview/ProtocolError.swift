@@ -32,6 +32,9 @@ public struct ProtocolError: Error, Equatable, Sendable {
         case resumeFailed = "resume_failed"
         /// A transcript named a question whose turn has ended.
         case turnEnded = "turn_ended"
+        /// The server is draining before a restart and starts no new sessions: connect again (the load balancer
+        /// sends the new connection to another node).
+        case serverDraining = "server_draining"
         case internalError = "internal_error"
     }
 

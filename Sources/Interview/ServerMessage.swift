@@ -24,6 +24,9 @@ public enum SessionEndReason: String, Sendable, Equatable, Codable {
     case disconnected
     case idle
     case error
+    /// The server is restarting (it was draining and the drain time ran out): resume or start again; another node
+    /// will take the interview.
+    case serverRestarting = "server_restarting"
 }
 
 /// Who turns the candidate's speech into text in a session (`transcription` in `session.started`).

@@ -1,6 +1,7 @@
 /// The PostgreSQL schema, as named migrations applied in order and recorded in `schema_migrations`. A migration is
-/// never edited after it lands: add a new one. The first three mirror SQLite's (`StoreMigrations`, same names, same
-/// tables and columns, PostgreSQL types); a change to the schema adds a migration to both lists.
+/// never edited after it lands: add a new one. The ones named `vN` mirror SQLite's (`StoreMigrations`, same names,
+/// same tables and columns, PostgreSQL types) and `postgres vN` are the fleet's own; a change to the shared schema
+/// adds a migration to both lists. Applied migrations are recognised by name, so a new one may go anywhere in the list.
 enum PostgresMigrations {
     static let all: [(name: String, sql: String)] = [
         ("v1: accounts, tokens, ledger, sessions, turns", """
@@ -88,6 +89,26 @@ enum PostgresMigrations {
         ("v3: answer scores and session reports", """
             ALTER TABLE turns ADD COLUMN score_json TEXT;
             ALTER TABLE sessions ADD COLUMN report_json TEXT;
+            """),
+        ("v4: session videos and their chunks", """
+            CREATE TABLE session_videos (
+                session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                mime_type TEXT NOT NULL,
+                started_at TIMESTAMPTZ NOT NULL,
+                byte_count BIGINT NOT NULL DEFAULT 0,
+                next_chunk INTEGER NOT NULL DEFAULT 0,
+                finished_at TIMESTAMPTZ
+            );
+            CREATE INDEX session_videos_account ON session_videos(account_id);
+            CREATE TABLE video_chunks (
+                session_id TEXT NOT NULL REFERENCES session_videos(session_id) ON DELETE CASCADE,
+                number INTEGER NOT NULL,
+                byte_offset BIGINT NOT NULL,
+                byte_count BIGINT NOT NULL,
+                sha256 BYTEA,
+                PRIMARY KEY (session_id, number)
+            );
             """),
         // What a fleet needs and one process does not: each settled charge's id, so a batch retried after a lost
         // COMMIT acknowledgement charges nothing twice; and the node serving each session, so a node that starts

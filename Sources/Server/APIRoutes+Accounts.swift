@@ -181,7 +181,7 @@ extension APIRoutes {
         var recordingsLeft = 0
         for sessionID in sessionIDs {
             do {
-                try RecordingFiles.remove(forSession: sessionID, dataDirectory: configuration.dataDirectory)
+                try video.afterPendingAppends { try RecordingFiles.remove(forSession: sessionID, dataDirectory: configuration.dataDirectory) }
             } catch {
                 recordingsLeft += 1
                 logger.error("could not delete a recording", metadata: ["session.id": "\(sessionID)", "error": "\(error)"])

@@ -14,7 +14,7 @@ extension APIRoutes {
         guard RecordingFiles.isSafeIdentifier(id), let detail = try store.session(id: id, accountID: accountID) else {
             return sessionNotFound(id)
         }
-        return .json(200, detailView(detail))
+        return .json(200, try detailView(detail, accountID: accountID))
     }
 
     func deleteSession(_ id: String, accountID: String) throws -> HTTPResponse {
@@ -26,7 +26,7 @@ extension APIRoutes {
             return .error(409, "session_running", "This interview is still running; end it, then delete it.")
         case .deleted:
             do {
-                try RecordingFiles.remove(forSession: id, dataDirectory: configuration.dataDirectory)
+                try video.afterPendingAppends { try RecordingFiles.remove(forSession: id, dataDirectory: configuration.dataDirectory) }
             } catch {
                 logger.error("could not delete a recording", metadata: ["session.id": "\(id)", "error": "\(error)"])
                 return .error(500, "internal_error", "The session was deleted, but its recording could not be; please try again.")
@@ -43,7 +43,7 @@ extension APIRoutes {
         }
         var response = HTTPResponse.json(200, ExportView(
             exportedAt: now, account: ExportView.AccountData(data.account), ledger: data.ledger, payments: data.payments,
-            sessions: data.sessions.map { detailView($0) }, signIns: data.tokens))
+            sessions: try data.sessions.map { try detailView($0, accountID: accountID) }, signIns: data.tokens))
         response.headers.append((name: "content-disposition:", value: "attachment; filename=\"jestry-export.json\""))
         return response
     }
@@ -66,44 +66,51 @@ extension APIRoutes {
 
     func listingView(_ listing: SessionListing) -> SessionListingView {
         let hasRecording = RecordingFiles.exists(forSession: listing.id, dataDirectory: configuration.dataDirectory)
+        let hasVideo = VideoRecordingFiles.exists(forSession: listing.id, dataDirectory: configuration.dataDirectory)
         return SessionListingView(listing: listing,
-                                  recordingURL: hasRecording ? RecordingFiles.urlPath(forSession: listing.id) : nil)
+                                  recordingURL: hasRecording ? RecordingFiles.urlPath(forSession: listing.id) : nil,
+                                  videoURL: hasVideo ? VideoRecordingFiles.urlPath(forSession: listing.id) : nil)
     }
 
-    func detailView(_ detail: SessionDetail) -> SessionDetailView {
-        SessionDetailView(session: listingView(detail.session), detail: detail)
+    func detailView(_ detail: SessionDetail, accountID: String) throws -> SessionDetailView {
+        SessionDetailView(session: listingView(detail.session), detail: detail, video: try videoView(detail, accountID: accountID))
     }
 }
 
-/// A session as listed: the store's fields plus `recording_url` when there is a recording.
+/// A session as listed: the store's fields plus `recording_url` and `video_url` when there are recordings.
 struct SessionListingView: Encodable {
     var listing: SessionListing
     var recordingURL: String?
+    var videoURL: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case recordingURL = "recording_url"
+        case recordingURL = "recording_url", videoURL = "video_url"
     }
 
     func encode(to encoder: any Encoder) throws {
         try listing.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(recordingURL, forKey: .recordingURL)
+        try container.encodeIfPresent(videoURL, forKey: .videoURL)
     }
 }
 
-/// A session with everything stored about it: the store's `SessionDetail` with `session.recording_url` added.
+/// A session with everything stored about it: the store's `SessionDetail` with `session.recording_url` and
+/// `session.video_url` added, and `video` (its offsets per turn) when there is a video.
 struct SessionDetailView: Encodable {
     var session: SessionListingView
     var detail: SessionDetail
+    var video: SessionVideoView? = nil
 
     enum CodingKeys: String, CodingKey {
-        case session
+        case session, video
     }
 
     func encode(to encoder: any Encoder) throws {
         try detail.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(session, forKey: .session)
+        try container.encodeIfPresent(video, forKey: .video)
     }
 }
 

@@ -16,10 +16,19 @@ struct APIRoutes: Sendable {
     let originPolicy: OriginPolicy
     /// The transcriber's health, when one is configured (`GET /v1/health`).
     let transcription: TranscriptionHealth?
+    /// Session videos, appended on `videoWriter` (the engine passes its store writer).
+    let video: VideoUploads
+    /// Whether the node drains (`GET /v1/ready`) and what it counts (`GET /metrics`).
+    let drain: DrainState
+    let metrics: EngineMetrics?
 
     init(store: any EngineStore, prompts: PromptsProvider, configuration: ServerConfiguration, logger: Logger,
-         transcription: TranscriptionHealth? = nil) {
+         transcription: TranscriptionHealth? = nil, videoWriter: DispatchQueue = DispatchQueue(label: "jestry.video-writer"),
+         drain: DrainState = DrainState(), metrics: EngineMetrics? = nil) {
         self.transcription = transcription
+        video = VideoUploads(store: store, configuration: configuration, logger: logger, writer: videoWriter)
+        self.drain = drain
+        self.metrics = metrics
         self.store = store
         self.prompts = prompts
         self.configuration = configuration
@@ -61,8 +70,10 @@ struct APIRoutes: Sendable {
 
     /// The methods an endpoint answers, each with its handler; nil when there is no such endpoint.
     private func endpoint(_ request: HTTPRequest) -> [String: () throws -> HTTPResponse]? {
+        if request.path == "/metrics" { return ["GET": { metricsEndpoint(request) }] }
         let segments = request.path.split(separator: "/").map(String.init)
         guard segments.first == "v1", segments.count >= 2 else { return nil }
+        if let video = videoEndpoint(request, segments) { return video }
         switch (segments[1], segments.count) {
         case ("accounts", 2): return ["POST": { try createAccount(request) }]
         case ("login", 2): return ["POST": { try login(request) }]
@@ -70,6 +81,7 @@ struct APIRoutes: Sendable {
         case ("logout", 3) where segments[2] == "all":
             return ["POST": { try authenticated(request) { try logout($0, everywhere: true) } }]
         case ("health", 2): return ["GET": { health() }]
+        case ("ready", 2): return ["GET": { readiness() }]
         case ("tracks", 2): return ["GET": { tracks() }]
         case ("prompts", 3) where segments[2] == "status": return ["GET": { promptsStatus() }]
         case ("me", 2):
@@ -112,7 +124,7 @@ struct APIRoutes: Sendable {
     }
 
     /// Runs `body` for a signed-in caller; a missing, unknown, logged-out or expired token gets 401.
-    private func authenticated(_ request: HTTPRequest, _ body: (Caller) throws -> HTTPResponse) throws -> HTTPResponse {
+    func authenticated(_ request: HTTPRequest, _ body: (Caller) throws -> HTTPResponse) throws -> HTTPResponse {
         let unauthorized = HTTPResponse.error(401, "unauthorized",
                                               "Sign in first: send the token from POST /v1/login as \"Authorization: Bearer …\".")
         guard let token = request.bearerToken, token.utf8.count <= 512 else { return unauthorized }

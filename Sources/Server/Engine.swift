@@ -57,6 +57,12 @@ public final class Engine: @unchecked Sendable {
     /// The port it listens on.
     public var port: Int { server.port }
 
+    /// Drains the server (`EngineServer.drain`), then stops as `stop()` does; returns once stopped.
+    public func drain(seconds: Double) {
+        server.drain(seconds: seconds)
+        stop()
+    }
+
     /// Stops watching prompts and stops the server (live sessions end, everything is flushed). Safe to call twice.
     public func stop() {
         watcher?.stop()

@@ -80,6 +80,30 @@ public final class EngineServer: @unchecked Sendable {
         waitUntilStopped()
     }
 
+    /// What the engine counts (`GET /metrics`).
+    public var metrics: EngineMetrics { services.metrics }
+
+    /// Whether the engine drains (`GET /v1/ready` reports it).
+    public var isDraining: Bool { services.drain.isDraining }
+
+    /// Drains, then stops: readiness turns false, new interview connections get 503 `server_draining`, connections
+    /// without a session are sent away, and live interviews go on until they end or `seconds` pass, when each ends
+    /// with `server_restarting`. Returns once stopped (at once when `stop()` is called meanwhile, e.g. on a second
+    /// SIGTERM). Minutes are settled and recordings flushed by the stop, as always.
+    public func drain(seconds: Double) {
+        let deadlineMs = services.clock().monotonicMs + Int64(seconds * 1000)
+        guard condition.withLock({ running }), services.drain.begin(deadlineMs: deadlineMs) else { return }
+        services.logger.notice("draining: no new interviews; live ones end by the deadline",
+                               metadata: ["seconds": "\(seconds)"])
+        loops.forEach { $0.beginDrain(until: deadlineMs) }
+        // The machines end their sessions at the deadline; a little more lets those last events reach the clients.
+        let idle = services.drain.waitUntilIdle(threads: loops.count, limit: Date().addingTimeInterval(seconds + 5)) {
+            condition.withLock { running }
+        }
+        services.logger.notice(idle ? "drained: no live interviews left" : "drain ended; stopping")
+        stop()
+    }
+
     /// Blocks until the server has stopped (after `stop()` from another thread). Any number of threads may wait.
     public func waitUntilStopped() {
         condition.lock()

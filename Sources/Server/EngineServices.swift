@@ -19,7 +19,8 @@ final class EngineServices: Sendable {
     let transcription: TranscriptionService?
     /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
     /// thread the session is on (a resumed session may move).
-    let storeWriter = DispatchQueue(label: "jestry.store-writer")
+    /// Session videos are appended here too (`VideoUploads`).
+    let storeWriter: DispatchQueue
     /// API handlers and checks that may block (password hashing, reads).
     let workers = DispatchQueue(label: "jestry.api-workers", attributes: .concurrent)
     /// Recordings whose files are still being completed; the engine waits for them when it stops.
@@ -30,6 +31,10 @@ final class EngineServices: Sendable {
     let connections: ConnectionCounts
     /// The monotonic clock every service thread reads; injected so tests can run the server on a test clock.
     let clock: @Sendable () -> ClockReading
+    /// What `GET /metrics` shows.
+    let metrics: EngineMetrics
+    /// Set after SIGTERM: no new interviews, live ones finish by the deadline.
+    let drain = DrainState()
 
     init(configuration: ServerConfiguration, store: any EngineStore, prompts: PromptsProvider, logger: Logger,
          clock: @escaping @Sendable () -> ClockReading) {
@@ -38,6 +43,10 @@ final class EngineServices: Sendable {
         self.prompts = prompts
         self.logger = logger
         self.clock = clock
+        let storeWriter = DispatchQueue(label: "jestry.store-writer")
+        self.storeWriter = storeWriter
+        let metrics = EngineMetrics(serviceThreads: configuration.serviceThreads)
+        self.metrics = metrics
         transcription = configuration.speechToTextURL.map {
             var transcriber = OpenAICompatibleTranscriber(baseURL: $0, apiKey: configuration.speechToTextKey,
                                                           model: configuration.speechToTextModel)
@@ -47,10 +56,17 @@ final class EngineServices: Sendable {
             health.start()
             return TranscriptionService(transcriber: transcriber, maxInFlight: configuration.speechToTextMaxInFlight,
                                         maxQueued: configuration.speechToTextMaxQueued,
-                                        timeout: configuration.speechToTextTimeoutSeconds, health: health, logger: logger)
+                                        timeout: configuration.speechToTextTimeoutSeconds, health: health, logger: logger,
+                                        calls: metrics.transcriptionCalls)
         }
         routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger,
-                           transcription: transcription?.health)
+                           transcription: transcription?.health, videoWriter: storeWriter, drain: drain, metrics: metrics)
+        metrics.sampler = { [transcription, drain] in
+            let load = transcription?.load ?? (inFlight: 0, queued: 0)
+            metrics.transcriptionInFlight.set(load.inFlight)
+            metrics.transcriptionQueued.set(load.queued)
+            metrics.draining.set(drain.isDraining ? 1 : 0)
+        }
         staticFiles = StaticFiles(root: configuration.staticDirectory)
         originPolicy = OriginPolicy(allowedOrigins: configuration.allowedOrigins, tls: configuration.tlsEnabled)
         connections = ConnectionCounts(perAddress: configuration.maxInterviewConnectionsPerAddress,
@@ -63,6 +79,15 @@ final class EngineServices: Sendable {
         var settings = configuration.machineSettings
         settings.transcribesSpeech = transcription?.health.isAvailable ?? false
         return settings
+    }
+
+    /// Runs `work` on the store writer, counted in the writer's queue depth while it waits.
+    func write(_ work: @escaping @Sendable () -> Void) {
+        metrics.storeWriterQueue.increment()
+        storeWriter.async { [metrics] in
+            metrics.storeWriterQueue.decrement()
+            work()
+        }
     }
 
     deinit { transcription?.health.stop() }

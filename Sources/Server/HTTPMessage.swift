@@ -17,6 +17,8 @@ struct HTTPRequest: Sendable {
     var peerAddress: String? = nil
     /// The port this server listens on, for telling its own origins.
     var serverPort: Int = 0
+    /// The `Range` header (a video's playback asks for parts of it).
+    var range: String? = nil
     /// The `Content-Length` header's value; 0 when absent.
     var declaredContentLength: Int = 0
 

@@ -13,6 +13,7 @@ extension HTTPRequest {
         request.webhookSignature = LWS.customHeader(wsi, "jestry-signature:")
         request.peerAddress = LWS.peerAddress(wsi)
         request.serverPort = serverPort
+        request.range = LWS.header(wsi, WSI_TOKEN_HTTP_RANGE)
         request.declaredContentLength = Int(LWS.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) ?? "0") ?? 0
         return request
     }

@@ -44,6 +44,10 @@ final class InterviewConnection: @unchecked Sendable {
     var detector: VoiceActivityDetector?
     /// Only when the candidate consented to recording.
     var recorder: SessionRecorder?
+    /// The started session's mode, for the live-sessions gauge.
+    var sessionMode: InterviewMode?
+    /// When the candidate's last turn ended (`DispatchTime` ns), until the next question is queued: the turn latency.
+    var turnEndedNs: UInt64?
     /// Audio since the last stretch of speech was sent to the engine's transcriber (only when one is configured).
     var speechBuffer = Data()
     var speechBufferStartMs: Int64 = 0
@@ -89,6 +93,7 @@ final class InterviewConnection: @unchecked Sendable {
     /// that buffer starts, so the first words after the resume keep their lead-in).
     func adopt(_ parked: InterviewConnection) {
         machine = parked.machine
+        sessionMode = parked.sessionMode
         detector = parked.detector
         recorder = parked.recorder
         resumeToken = parked.resumeToken

@@ -24,8 +24,10 @@ public enum RecordingFiles {
     /// The API path that serves the recording.
     public static func urlPath(forSession sessionID: String) -> String { "/v1/sessions/\(sessionID)/recording" }
 
-    /// Deletes the recording if there is one. Throws only when a file exists and cannot be removed.
+    /// Deletes the recording, and the session's video, if there are any. Throws only when a file exists and cannot
+    /// be removed.
     public static func remove(forSession sessionID: String, dataDirectory: URL) throws {
+        try VideoRecordingFiles.remove(forSession: sessionID, dataDirectory: dataDirectory)
         guard let file = file(forSession: sessionID, dataDirectory: dataDirectory) else { return }
         do {
             try FileManager.default.removeItem(at: file)

@@ -94,6 +94,26 @@ public struct ServerConfiguration: Sendable {
     public var loginFailureLimitPerAccount = RateLimit(burst: 10, period: 15 * 60)
     public var signupLimitPerAddress = RateLimit(burst: 10, period: 3600)
     public var signupLimitPerEmail = RateLimit(burst: 3, period: 3600)
+
+    // MARK: Video recordings (docs/PROTOCOL.md §8, "Session video")
+
+    /// Largest chunk of a video upload; larger ones get 413 `chunk_too_large`.
+    public var maxVideoChunkBytes = 4 * 1024 * 1024
+    /// Chunk uploads per session (a token bucket); past it 429 `rate_limited` with `Retry-After`.
+    public var videoChunkLimit = RateLimit(burst: 30, period: 10)
+    /// Bytes of video one account may keep over all its sessions; past it 507 `storage_limit_reached`. 0: no limit.
+    public var videoStorageBytesPerAccount: Int64 = 2 * 1024 * 1024 * 1024
+    /// How long after its interview ended a video still takes the chunks the browser had not sent yet.
+    public var videoUploadGraceSeconds: Double = 120
+
+    // MARK: Operations
+
+    /// The bearer token `GET /metrics` requires (from a secret file or the environment, never a flag; never logged).
+    /// nil turns the endpoint off.
+    public var metricsToken: String? = nil
+    /// After SIGTERM, live interviews may run this long before each ends with `server_restarting`.
+    public var drainSeconds: Double = 300
+
     /// The wall clock for token expiry, webhook timestamps and rate limits; tests replace it.
     public var clock: @Sendable () -> Date = { Date() }
 

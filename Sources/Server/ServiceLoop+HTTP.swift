@@ -7,7 +7,7 @@ extension ServiceLoop {
     func httpBodyReceived(_ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
         guard let exchange = exchanges[wsi], exchange.response == nil, let input else { return 0 }
         exchange.request.body.append(input.assumingMemoryBound(to: UInt8.self), count: length)
-        return exchange.request.body.count > configuration.maxHTTPBodyBytes ? -1 : 0  // it lied about its length
+        return exchange.request.body.count > bodyLimit(path: exchange.request.path) ? -1 : 0  // it lied about its length
     }
 
     /// A request without a body was dispatched when it started; lws still reports the completion of its
@@ -32,7 +32,7 @@ extension ServiceLoop {
             respondAlone(wsi, method: method, path: path, refusal)
             return 0
         }
-        if path != "/v1" && !path.hasPrefix("/v1/") {
+        if path != "/v1" && !path.hasPrefix("/v1/") && path != "/metrics" {
             return serveStatic(wsi, method: method, path: path)
         }
         if let sessionID = Self.recordingSessionID(path) {
@@ -42,16 +42,14 @@ extension ServiceLoop {
             }
             return serveRecording(wsi, sessionID: sessionID)
         }
+        if let sessionID = wholeVideoSessionID(method: method, path: path, wsi: wsi) { return serveVideo(wsi, sessionID: sessionID) }
         let request = HTTPRequest.read(from: wsi, method: method, path: path, serverPort: port)
         let exchange = HTTPExchange(id: nextSerial, request: request, startedMs: now.monotonicMs)
         nextSerial += 1
         exchanges[wsi] = exchange
         let declaredLength = request.declaredContentLength
-        if declaredLength > configuration.maxHTTPBodyBytes {
-            var response = HTTPResponse.error(413, "body_too_large",
-                                              "The request body is \(declaredLength) bytes; the limit is \(configuration.maxHTTPBodyBytes).")
-            response.closeConnection = true
-            respond(exchange, wsi, response)
+        if declaredLength > bodyLimit(path: path) {
+            respond(exchange, wsi, bodyTooLarge(path: path, declaredLength: declaredLength))
         } else if declaredLength == 0 || method == "GET" || method == "HEAD" {
             dispatch(exchange)
         }

@@ -16,6 +16,12 @@ extension ServiceLoop {
         guard path == "/v1/interview" else {
             return refuseUpgrade(wsi, .error(404, "not_found", "The interview WebSocket is at /v1/interview."))
         }
+        if services.drain.isDraining {
+            var response = HTTPResponse.error(503, "server_draining",
+                                              "This server is restarting and starts no new interviews; connect again to reach another one.")
+            response.headers.append((name: "retry-after:", value: "1"))
+            return refuseUpgrade(wsi, response)
+        }
         // Cross-site WebSocket hijacking: a page on another site must not ride on the browser's cookie.
         guard services.originPolicy.allows(origin: LWS.header(wsi, WSI_TOKEN_ORIGIN), host: LWS.header(wsi, WSI_TOKEN_HOST),
                                            port: port) else {
@@ -66,6 +72,9 @@ extension ServiceLoop {
         nextSerial += 1
         interviews[wsi] = connection
         interviewsBySerial[connection.serial] = connection
+        services.metrics.connections.increment()
+        // Upgraded before the drain began on this thread: told at once, like every other connection.
+        if let deadline = services.drain.deadlineMs { run(connection.machine.serverDraining(until: deadline, at: now), on: connection) }
         scheduleDeadline(of: connection)
         return 0
     }
@@ -87,11 +96,23 @@ extension ServiceLoop {
             guard withinBudget(connection) else { return 0 }
             run(connection.machine.textFrameReceived(frame, at: now), on: connection)
         case .binary(let frame):
+            services.metrics.audioFramesIn.increment()
             // Audio is bounded by the machine (real time); a binary frame where none is expected spends the budget.
-            guard connection.machine.acceptsAudio || withinBudget(connection) else { return 0 }
-            run(connection.machine.audioFrameReceived(frame, at: now), on: connection)
+            guard connection.machine.acceptsAudio || withinBudget(connection) else {
+                services.metrics.audioFramesDropped.increment()
+                return 0
+            }
+            run(countingDrops(connection.machine.audioFrameReceived(frame, at: now)), on: connection)
         }
         return 0
+    }
+
+    /// A frame the machine did not pass on (no `forwardAudio`) was dropped.
+    private func countingDrops(_ actions: [InterviewAction]) -> [InterviewAction] {
+        if !actions.contains(where: { if case .forwardAudio = $0 { true } else { false } }) {
+            services.metrics.audioFramesDropped.increment()
+        }
+        return actions
     }
 
     /// Spends one message of the connection's budget; past it the message is dropped, with one `rate_limited` error
@@ -144,6 +165,7 @@ extension ServiceLoop {
     func interviewClosed(_ wsi: OpaquePointer) -> Int32 {
         guard let connection = interviews.removeValue(forKey: wsi) else { return 0 }
         interviewsBySerial[connection.serial] = nil
+        services.metrics.connections.decrement()
         let resumable = !isStopRequested && configuration.resumeGraceSeconds > 0 && !connection.endsWithoutResume
         run(connection.machine.clientDisconnected(at: now, resumable: resumable), on: connection)
         return 0
@@ -185,6 +207,7 @@ extension ServiceLoop {
     private func send(_ message: ServerMessage, on connection: InterviewConnection) {
         // Past the queue's bound the client gets nothing more; records and charges still run.
         guard interviews[connection.wsi] === connection, !connection.outputOverflowed else { return }
+        count(message, on: connection)
         guard connection.enqueue(message.encoded()) else {
             connection.outputOverflowed = true
             return
@@ -201,10 +224,13 @@ extension ServiceLoop {
     private func persist(_ record: SessionRecord, of connection: InterviewConnection) {
         log(record, accountID: connection.accountID)
         switch record {
-        case .sessionStarted(let sessionID, _, _, _, _):
+        case .sessionStarted(let sessionID, _, let mode, _, _):
             services.sessions.sessionStarted(sessionID, accountID: connection.accountID, on: self)
+            connection.sessionMode = mode
+            services.metrics.liveSessions[mode]?.increment()
         case .sessionEnded(let sessionID, _, _, _, _):
             services.sessions.sessionEnded(sessionID, accountID: connection.accountID)
+            if let mode = connection.sessionMode { services.metrics.liveSessions[mode]?.decrement() }
             if let recorder = connection.recorder {
                 recorder.finish(pending: services.recordingsFinishing)
                 connection.recorder = nil
@@ -213,7 +239,7 @@ extension ServiceLoop {
             break
         }
         let accountID = connection.accountID
-        services.storeWriter.async { [store = services.store, logger] in
+        services.write { [store = services.store, logger = sessionLogger(connection, sessionID: record.sessionID)] in
             do {
                 try store.apply(record, accountID: accountID)
             } catch {
@@ -259,7 +285,7 @@ extension ServiceLoop {
         do {
             balance = try services.store.balance(accountID: connection.accountID)
         } catch {
-            logger.error("could not read a balance", metadata: ["error": "\(error)"])
+            sessionLogger(connection).error("could not read a balance", metadata: ["error": "\(error)"])
             return run(connection.machine.startRefused(ProtocolError(
                 .internalError, "Your minute balance could not be read; please try again.", requestID: requestID)), on: connection)
         }

@@ -16,7 +16,7 @@ extension ServiceLoop {
         }
         guard !charges.isEmpty else { return }
         settlementInFlight = true
-        services.storeWriter.async { [weak self, charges] in
+        services.write { [weak self, charges] in
             guard let self else { return }
             let balances = writeCharges(charges)
             completions.post { [weak self] in self?.balancesSettled(balances) }
@@ -25,18 +25,22 @@ extension ServiceLoop {
 
     /// A session's last partial second, when it ends.
     func settleFinal(_ charge: UsageCharge) {
-        services.storeWriter.async { [weak self] in self?.writeCharges([charge]) }
+        services.write { [weak self] in self?.writeCharges([charge]) }
     }
 
     /// Writes charges (and any left over from a failed attempt). Store-writer queue only.
     @discardableResult
     func writeCharges(_ charges: [UsageCharge]) -> [String: Int64] {
         let batch = unsettledCharges + charges
+        let startedNs = EngineMetrics.nowNs
+        defer { EngineMetrics.record(services.metrics.settlementLatency, since: startedNs) }
         do {
             let balances = try services.store.settle(batch, at: configuration.clock())
             unsettledCharges = []
+            services.metrics.settledSeconds.increment(by: Double(batch.reduce(0) { $0 + $1.ms }) / 1000)
             return balances
         } catch {
+            services.metrics.settlementFailures.increment()
             unsettledCharges = batch
             logger.error("could not settle usage; will retry", metadata: ["error": "\(error)", "charges": "\(batch.count)"])
             return [:]

@@ -41,6 +41,8 @@ extension ServiceLoop {
             recheckTokensIfDue(at: current)
             expireParkedSessions()
             expireSlowRequests()
+            sampleOutputQueues()
+            drainIfDue()
         }
         scheduleTimer(at: min(deadlines.earliest ?? .max, lastHousekeepingMs + 1_000))
     }

@@ -40,7 +40,7 @@ extension ServiceLoop {
         tokenWatch.checkInFlight = false
         for (wsi, connection) in interviews where revoked.contains(ObjectIdentifier(connection)) {
             guard connection.closeAfterFlush == nil else { continue }
-            logger.info("closing an interview whose token is no longer valid", metadata: ["account.id": "\(connection.accountID)"])
+            sessionLogger(connection).info("closing an interview whose token is no longer valid")
             // Closing ends a live session as `disconnected` at once (no resume: the sign-in is gone), so what was
             // said is stored and the time is charged.
             connection.endsWithoutResume = true

@@ -9,7 +9,8 @@ extension ServiceLoop {
     func startVoice(_ request: SessionStartRequest, sessionID: String, on connection: InterviewConnection) {
         connection.detector = VoiceActivityDetector(sampleRate: request.sampleRate)
         if request.record, let file = RecordingFiles.file(forSession: sessionID, dataDirectory: configuration.dataDirectory) {
-            connection.recorder = SessionRecorder(file: file, sampleRate: request.sampleRate, logger: logger)
+            connection.recorder = SessionRecorder(file: file, sampleRate: request.sampleRate,
+                                                  logger: sessionLogger(connection, sessionID: sessionID))
         }
     }
 

@@ -23,6 +23,8 @@ final class TranscriptionService: @unchecked Sendable {
     /// its slot goes to the next one.
     let timeout: TimeInterval
     let health: TranscriptionHealth
+    /// Counts every call, its outcome and latency, and the refusals (`GET /metrics`).
+    let calls: ExternalCallMetrics?
     private let logger: Logger
     private let lock = NSLock()
     private var inFlight = 0
@@ -38,8 +40,9 @@ final class TranscriptionService: @unchecked Sendable {
     }
 
     init(transcriber: any SpeechTranscriber, maxInFlight: Int, maxQueued: Int, timeout: TimeInterval,
-         health: TranscriptionHealth, logger: Logger) {
+         health: TranscriptionHealth, logger: Logger, calls: ExternalCallMetrics? = nil) {
         self.transcriber = transcriber
+        self.calls = calls
         self.timeout = timeout
         self.maxInFlight = max(1, maxInFlight)
         self.maxQueued = max(0, maxQueued)
@@ -69,10 +72,17 @@ final class TranscriptionService: @unchecked Sendable {
             return .queued
         }
         if decision == .start { start(audio, completion) }
+        if decision == .refused, !interim { calls?.refused() }  // interims are skipped while busy by design
         return decision != .refused
     }
 
-    private func start(_ audio: WAVFile, _ completion: @escaping Completion) {
+    private func start(_ audio: WAVFile, _ given: @escaping Completion) {
+        let startedNs = EngineMetrics.nowNs
+        let completion: Completion = { [calls] result in
+            if case .success = result { calls?.finished(succeeded: true, startedNs: startedNs) }
+            else { calls?.finished(succeeded: false, startedNs: startedNs) }
+            given(result)
+        }
         let once = Once()
         let timeout = timeout
         DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + timeout) { [self] in
@@ -176,11 +186,13 @@ final class TranscriptionHealth: @unchecked Sendable {
     }
 
     /// May run on any thread, a URLSession's own included (the last reference to the engine's services can go in a
-    /// transcription's completion), so the session is invalidated from another queue.
+    /// transcription's completion), so the session is invalidated from another queue. A probe still out is left to
+    /// finish (within its timeout) rather than cancelled: FoundationNetworking's `cancel()` can crash the process
+    /// when it races the task's own completion ("a task that is not in the registry"), seen once in a test run.
     func stop() {
         lock.withLock { timer }?.cancel()
         let session = session
-        DispatchQueue.global(qos: .utility).async { session.invalidateAndCancel() }
+        DispatchQueue.global(qos: .utility).async { session.finishTasksAndInvalidate() }
     }
 
     private func probe() {

@@ -57,6 +57,20 @@ public protocol EngineStore: Sendable {
     func sessionBelongs(id: String, to accountID: String) throws -> Bool
     /// Deletes an ended session and its turns, only if `accountID` owns it. Its usage stays in the ledger.
     func deleteSession(id: String, accountID: String) throws -> SessionDeletion
+
+    // MARK: Video recordings (the file lives beside the audio recordings; the store keeps what is in it)
+
+    /// The session as a video upload sees it; nil when `accountID` does not own session `sessionID`.
+    func videoTarget(sessionID: String, accountID: String) throws -> VideoUploadTarget?
+    /// Starts the session's video record; when it exists already, the first one stays and is returned.
+    func beginVideo(sessionID: String, accountID: String, mimeType: String, startedAt: Date) throws -> VideoRecording
+    /// A chunk already recorded (appended, or a gap), or nil.
+    func videoChunk(sessionID: String, number: Int) throws -> VideoChunk?
+    /// Records chunks just appended to the end of the file, gaps included, in number order and in one transaction
+    /// (each must have the video's next number); `finishedAt` closes the video. Returns the video after them.
+    func appendVideoChunks(sessionID: String, _ chunks: [VideoChunk], finishedAt: Date?) throws -> VideoRecording
+    /// Bytes of video the account keeps over all its sessions (the per-account storage limit counts these).
+    func videoBytes(accountID: String) throws -> Int64
 }
 
 extension EngineStore {

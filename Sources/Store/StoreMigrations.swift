@@ -96,6 +96,28 @@ enum StoreMigrations {
                 ALTER TABLE sessions ADD COLUMN report_json TEXT;
                 """)
         }
+        migrator.registerMigration("v4: session videos and their chunks") { db in
+            try db.execute(sql: """
+                CREATE TABLE session_videos (
+                    session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+                    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    mime_type TEXT NOT NULL,
+                    started_at DATETIME NOT NULL,
+                    byte_count INTEGER NOT NULL DEFAULT 0,
+                    next_chunk INTEGER NOT NULL DEFAULT 0,
+                    finished_at DATETIME
+                );
+                CREATE INDEX session_videos_account ON session_videos(account_id);
+                CREATE TABLE video_chunks (
+                    session_id TEXT NOT NULL REFERENCES session_videos(session_id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    byte_offset INTEGER NOT NULL,
+                    byte_count INTEGER NOT NULL,
+                    sha256 BLOB,
+                    PRIMARY KEY (session_id, number)
+                );
+                """)
+        }
         return migrator
     }
 }

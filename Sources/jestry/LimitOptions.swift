@@ -25,6 +25,16 @@ struct LimitOptions: ParsableArguments {
     var sttMaxQueued: Int?
     @Option(help: "Seconds a transcription may take before it counts as failed. [env: JESTRY_STT_TIMEOUT_SECONDS, default 10]")
     var sttTimeoutSeconds: Double?
+    @Option(help: "Sign-ins per address, as BURST/SECONDS. [env: JESTRY_LOGIN_LIMIT_PER_ADDRESS, default 20/60]")
+    var loginLimitPerAddress: String?
+    @Option(help: "Failed sign-ins per account, as BURST/SECONDS. [env: JESTRY_LOGIN_FAILURE_LIMIT_PER_ACCOUNT, default 10/900]")
+    var loginFailureLimitPerAccount: String?
+    @Option(help: "Signups per address, as BURST/SECONDS. [env: JESTRY_SIGNUP_LIMIT_PER_ADDRESS, default 10/3600]")
+    var signupLimitPerAddress: String?
+    @Option(help: "Signups per email address, as BURST/SECONDS. [env: JESTRY_SIGNUP_LIMIT_PER_EMAIL, default 3/3600]")
+    var signupLimitPerEmail: String?
+    @Option(help: "MiB of session video one account may keep; 0: no limit. [env: JESTRY_VIDEO_STORAGE_MIB, default 2048]")
+    var videoStorageMib: Int?
 
     func apply(to configuration: inout ServerConfiguration) throws {
         if let value = try Self.whole(maxConnectionsPerAddress, "JESTRY_MAX_CONNECTIONS_PER_ADDRESS", "--max-connections-per-address") {
@@ -57,6 +67,29 @@ struct LimitOptions: ParsableArguments {
         if let value = try Self.seconds(sttTimeoutSeconds, "JESTRY_STT_TIMEOUT_SECONDS", "--stt-timeout-seconds") {
             configuration.speechToTextTimeoutSeconds = value
         }
+        if let value = try Self.whole(videoStorageMib, "JESTRY_VIDEO_STORAGE_MIB", "--video-storage-mib") {
+            configuration.videoStorageBytesPerAccount = Int64(min(value, 1 << 30)) * 1_048_576
+        }
+        if let limit = try Self.rate(loginLimitPerAddress, "JESTRY_LOGIN_LIMIT_PER_ADDRESS", "--login-limit-per-address") {
+            configuration.loginLimitPerAddress = limit
+        }
+        if let limit = try Self.rate(loginFailureLimitPerAccount, "JESTRY_LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "--login-failure-limit-per-account") {
+            configuration.loginFailureLimitPerAccount = limit
+        }
+        if let limit = try Self.rate(signupLimitPerAddress, "JESTRY_SIGNUP_LIMIT_PER_ADDRESS", "--signup-limit-per-address") {
+            configuration.signupLimitPerAddress = limit
+        }
+        if let limit = try Self.rate(signupLimitPerEmail, "JESTRY_SIGNUP_LIMIT_PER_EMAIL", "--signup-limit-per-email") {
+            configuration.signupLimitPerEmail = limit
+        }
+    }
+
+    static func rate(_ flag: String?, _ variable: String, _ option: String) throws -> RateLimit? {
+        guard let text = flag ?? Environment.value(variable) else { return nil }
+        guard let parsed = RateLimitText.parse(text) else {
+            throw ValidationError("\(option) \(RateLimitText.expected), not \"\(text)\"")
+        }
+        return RateLimit(burst: parsed.burst, period: parsed.seconds)
     }
 
     static func whole(_ flag: Int?, _ variable: String, _ option: String, minimum: Int = 0) throws -> Int? {

@@ -24,6 +24,10 @@ struct Serve: ParsableCommand {
     var sttURL: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: JESTRY_LOG_LEVEL]")
     var logLevel: String?
+    @Option(help: "text, or json for one JSON object a line. [env: JESTRY_LOG_FORMAT, default text]")
+    var logFormat: String?
+    @Option(help: "A YAML file of settings (`jestry config check FILE`); flags and JESTRY_* variables override it. [env: JESTRY_CONFIG]")
+    var config: String?
     @Option(help: "PEM certificate (chain) for HTTPS and WSS; needs --tls-key. [env: JESTRY_TLS_CERT]")
     var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert. [env: JESTRY_TLS_KEY]")
@@ -37,11 +41,22 @@ struct Serve: ParsableCommand {
     var billingWarningSeconds: Double?
     @OptionGroup(title: "Limits on what one client may cost")
     var limits: LimitOptions
+    @OptionGroup(title: "Operations")
+    var operations: OperationOptions
     @OptionGroup(title: "The database")
     var database: DatabaseOptions
 
     func run() throws {
-        try Environment.bootstrapLogging(level: logLevel ?? Environment.value("JESTRY_LOG_LEVEL") ?? "info")
+        if let file = config ?? Environment.value("JESTRY_CONFIG") {
+            do {
+                Environment.file = try ConfigFile.load(path: file)
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+        try Environment.bootstrapLogging(level: logLevel ?? Environment.value("JESTRY_LOG_LEVEL") ?? "info",
+                                         format: logFormat ?? Environment.value("JESTRY_LOG_FORMAT") ?? "text")
         let logger = Logger(label: "jestry")
         var configuration = ServerConfiguration(
             dataDirectory: Environment.directory(data, "JESTRY_DATA", default: "data"),
@@ -68,6 +83,7 @@ struct Serve: ParsableCommand {
         try AccountOptions(tlsCert: tlsCert, tlsKey: tlsKey, allowedOrigins: allowedOrigins, products: products,
                            billingWarningSeconds: billingWarningSeconds).apply(to: &configuration)
         try limits.apply(to: &configuration)
+        try operations.apply(to: &configuration)
         try database.apply(to: &configuration)
         guard configuration.trialMinutes >= 0 else { throw ValidationError("--trial-minutes cannot be negative") }
 
@@ -80,12 +96,19 @@ struct Serve: ParsableCommand {
         }
         Console.line("Jestry listening on \(configuration.tlsEnabled ? "https" : "http")://localhost:\(engine.port)")
 
+        // SIGTERM drains (a second one stops at once); SIGINT (Ctrl-C) stops at once.
+        let terminations = Counted()
+        let drainSeconds = configuration.drainSeconds
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)
             source.setEventHandler {
-                logger.info("stopping")
-                engine.stop()
+                if number == SIGTERM, terminations.next() == 1 {
+                    Thread.detachNewThread { engine.drain(seconds: drainSeconds) }
+                } else {
+                    logger.info("stopping")
+                    engine.stop()
+                }
             }
             source.resume()
             return source
@@ -93,4 +116,11 @@ struct Serve: ParsableCommand {
         engine.server.waitUntilStopped()
         signals.forEach { $0.cancel() }
     }
+}
+
+/// How many times something happened, from a signal handler's queue.
+private final class Counted: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func next() -> Int { lock.withLock { count += 1; return count } }
 }

@@ -42,16 +42,17 @@ import Testing
     }
 
     /// Starts `jestry serve --port 0` on the repository's prompts and web client and reads the port it prints.
-    static func startServer(data: URL, environment: [String: String] = [:]) throws -> (Process, Int) {
+    static func startServer(data: URL, environment: [String: String] = [:], arguments: [String] = [],
+                            standardError: Any = FileHandle.nullDevice) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["serve", "--port", "0", "--host", "127.0.0.1", "--data", data.path,
                              "--prompts", TestEngine.repository.appendingPathComponent("Prompts").path,
-                             "--static", TestEngine.repository.appendingPathComponent("web-static").path]
+                             "--static", TestEngine.repository.appendingPathComponent("web-static").path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        process.standardError = standardError
         try process.run()
         var buffer = Data()
         while !buffer.contains(UInt8(ascii: "\n")) {

@@ -237,8 +237,10 @@ import Testing
                 stillOpen = socket.write(Data((0..<500).map { _ in flood }.joined()))
             }
             #expect(!stillOpen, "the server closed the connection of the client that does not read")
-            let sessions = try engine.http.send("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]]
-            let session = try #require(sessions?.first)
+            // The session's row is written off the service thread: wait for it rather than read once.
+            let session = try #require(try eventually("the session is stored") {
+                try (engine.http.send("GET", "v1/sessions", token: token).json["sessions"] as? [[String: Any]])?.first
+            })
             #expect(session["end_reason"] == nil || session["end_reason"] is NSNull, "parked for resume, not ended")
         }
     }

@@ -151,6 +151,7 @@ extension WebSocketClient {
         let engine = try TestEngine { configuration in
             configuration.speechToTextURL = URL(string: "http://127.0.0.1:\(stt.port)")
             configuration.speechToTextTimeoutSeconds = 1
+            configuration.metricsToken = OperationsEndToEndTests.metricsToken
         }
         #expect(try Self.health(engine) == "engine")
         let token = try engine.signUp()
@@ -171,6 +172,12 @@ extension WebSocketClient {
         #expect(heard.of("question").count == 1)
         #expect(heard.transcripts.isEmpty)
         #expect(stt.requests.contains { $0.head.hasPrefix("POST /v1/audio/transcriptions ") })
+        // The operator sees it: failed transcription calls, none succeeded, the audio that came in.
+        let metrics = try OperationsEndToEndTests.scrape(engine.http)
+        #expect((metrics["jestry_external_calls_total{service=\"transcription\",outcome=\"failed\"}"] ?? 0) >= 1)
+        #expect(metrics["jestry_external_calls_total{service=\"transcription\",outcome=\"ok\"}"] == 0)
+        #expect((metrics["jestry_external_call_latency_seconds_count{service=\"transcription\"}"] ?? 0) >= 1)
+        #expect((metrics["jestry_audio_frames_received_total"] ?? 0) >= 150, "at least 3 s of 20 ms frames")
         // Nothing lost: the answer is stored with its audio, and the recording has it all.
         try client.send(json: ["type": "session.end"])
         _ = try client.next("session.ended")

@@ -30,6 +30,8 @@ public enum FuzzInput: Sendable, Equatable {
     case resume
     /// The connection is gone for good (or the resume grace period ended).
     case close
+    /// The server starts draining before a restart; live interviews must end within this many milliseconds.
+    case drain(inMs: Int64)
 
     public enum RequestID: Sendable, Equatable {
         case unknown
@@ -55,6 +57,7 @@ extension FuzzInput: CustomStringConvertible {
         case .disconnect: return "disconnect"
         case .resume: return "resume"
         case .close: return "close"
+        case .drain(let ms): return "drain(\(ms))"
         }
     }
 }

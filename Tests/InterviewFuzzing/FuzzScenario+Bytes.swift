@@ -13,6 +13,7 @@ import Foundation
 /// | 3, 4 | timer, settle | |
 /// | 5 | balanceChanged | i16, in 100 ms |
 /// | 6, 7 | speechStarted, speechStopped (which sends the stretch to the transcriber) | |
+/// | 8 | drain | u16, in 100 ms |
 /// | 9 | transcriptionFinished | u8 length (255: failed), the UTF-8 text |
 /// | 10, 11, 12 | disconnect, resume, close | |
 extension FuzzScenario {
@@ -34,6 +35,7 @@ extension FuzzScenario {
             case 5: inputs.append(.balanceChanged(deltaMs: Int64(Int16(truncatingIfNeeded: reader.uint(2))) * 100))
             case 6: inputs.append(.speechStarted)
             case 7: inputs.append(.speechStopped)
+            case 8: inputs.append(.drain(inMs: Int64(reader.uint(2)) * 100))
             case 9:
                 let length = reader.uint(1)
                 inputs.append(.transcriptionFinished(length == 255 ? nil : String(decoding: reader.bytes(length), as: UTF8.self)))
@@ -74,6 +76,7 @@ extension FuzzScenario {
             case .disconnect: put(10, 1)
             case .resume: put(11, 1)
             case .close: put(12, 1)
+            case .drain(let ms): put(8, 1); put(Int(min(max(ms / 100, 0), 0xFFFF)), 2)
             }
         }
         return out

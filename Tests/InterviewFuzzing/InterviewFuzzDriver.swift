@@ -32,6 +32,8 @@ public struct FuzzStep: Sendable {
         /// A client message whose `id` is not known to the input's author.
         case unknownID
         case request(String?)
+        /// The server's own notice (a drain): only a fatal error, answering no message, may follow.
+        case server
     }
 }
 
@@ -156,6 +158,11 @@ public struct InterviewFuzzDriver {
             let request = transcribing.removeFirst()
             step.actions = machine.serverTranscriptionFinished(text, questionID: request.questionID, final: request.final,
                                                                at: clock)
+        case .drain(let inMs):
+            // As the service loop: every open connection is told; one without a session is sent away and closed.
+            step.replyTo = .server
+            step.actions = machine.serverDraining(until: clock.monotonicMs + max(0, inMs), at: clock)
+            if machine.isFinished, machine.endReason == nil { connection = .gone }
         case .advance, .balanceChanged, .close, .disconnect, .resume:
             break  // handled above
         }

@@ -13,11 +13,12 @@ public enum Invariant: String, Sendable, CaseIterable {
     case usageWithinBalance
     /// A session that started ends with exactly one `sessionEnded` record, with the reason the client is told
     /// (no message for `disconnected`, whose client is gone) and one close; a session that never started records
-    /// no end.
+    /// no end, and its connection closes only right after a fatal error.
     case oneEndPerSession
     /// After the end nothing is charged, asked, recorded or measured: only errors answer late messages.
     case quietAfterEnd
-    /// Errors answer client messages only, and carry the `id` of the message they answer.
+    /// Errors answer client messages only, and carry the `id` of the message they answer; the one exception is the
+    /// server's own notice (a drain), which may only send a fatal error without an id.
     case errorsEchoRequestID
 }
 
@@ -48,6 +49,8 @@ public enum InterviewInvariants {
         var ends: [(reason: SessionEndReason, step: Int)] = []
         var endedMessages: [SessionEndReason] = []
         var closes = 0
+        /// Closes of a connection without a session, in the same step as a fatal error.
+        var fatalCloses = 0
         var given: Int64 = 0
         var charged: Int64 = 0
         var overchargeReported = false
@@ -76,9 +79,15 @@ public enum InterviewInvariants {
                 case .request(let id) where error.requestID != id:
                     fail(.errorsEchoRequestID, step,
                          "error \(error.code.rawValue) carries id \(error.requestID.debugDescription), the message had \(id.debugDescription)")
-                case .request, .unknownID:
+                case .server where error.requestID != nil || !error.fatal:
+                    fail(.errorsEchoRequestID, step, "the server's own error \(error.code.rawValue) must be fatal and answer no id")
+                case .request, .unknownID, .server:
                     break
                 }
+            }
+            if startedSession == nil, step.actions.contains(where: { if case .close = $0 { true } else { false } }),
+               sent.contains(where: { if case .error(let error) = $0 { error.fatal } else { false } }) {
+                fatalCloses += 1
             }
 
             let endedBefore = !ends.isEmpty
@@ -135,8 +144,8 @@ public enum InterviewInvariants {
                 failAtEnd(.oneEndPerSession, "ended \(end.reason.rawValue) at input \(end.step); session.ended sent: "
                     + "\(endedMessages.map(\.rawValue)), closes: \(closes)")
             }
-        } else if !endedMessages.isEmpty || closes > 0 {
-            failAtEnd(.oneEndPerSession, "session.ended sent \(endedMessages.count) times and \(closes) closes without an end record")
+        } else if !endedMessages.isEmpty || closes > fatalCloses {
+            failAtEnd(.oneEndPerSession, "session.ended sent \(endedMessages.count) times and \(closes - fatalCloses) closes without an end record or a fatal error")
         }
         return found
     }

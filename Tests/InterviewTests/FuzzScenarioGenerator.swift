@@ -37,6 +37,7 @@ enum FuzzScenarioGenerator {
         (2, Gen.always(FuzzInput.disconnect)),
         (2, Gen.always(FuzzInput.resume)),
         (0.5, Gen.always(FuzzInput.close)),
+        (0.5, Gen<Int64>.int64(in: 0...600).map { FuzzInput.drain(inMs: $0 * 100) }),
     ).eraseToAny()
 
     /// Mostly ticks' worth, sometimes long enough for nudges and time limits, rarely many minutes.

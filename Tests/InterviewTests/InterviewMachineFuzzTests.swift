@@ -28,7 +28,7 @@ import Testing
                 for case .record(.sessionEnded(_, let reason, _, _, _)) in step.actions { reasons.insert(reason.rawValue) }
             }
         }
-        #expect(reasons == ["completed", "balance_exhausted", "client_ended", "disconnected", "idle"])
+        #expect(reasons == ["completed", "balance_exhausted", "client_ended", "disconnected", "idle", "server_restarting"])
     }
 
     /// libFuzzer's byte form reads back what it wrote, so a generated scenario can seed its corpus.

@@ -48,6 +48,7 @@ const endReasons = {
   balance_exhausted: 'Out of minutes',
   disconnected: 'Connection lost',
   idle: 'Ended after silence',
+  server_restarting: 'Server restarted',
   error: 'Interrupted',
 };
 

@@ -8,6 +8,7 @@ import { h, replaceChildren } from '../dom.js';
 import { InterviewSocket } from '../interview-socket.js';
 import { initialRoomState, isLive, roomEvent } from '../room-state.js';
 import { AnswerForm } from './room/answer-form.js';
+import { CameraPanel } from './room/camera-panel.js';
 import { CoachPanel } from './room/coach-panel.js';
 import { ConnectionBanner } from './room/connection-banner.js';
 import { EndScreen } from './room/end-screen.js';
@@ -63,8 +64,10 @@ class InterviewRoom {
     this.transcript = new TranscriptView();
     this.coach = new CoachPanel({ voiceBlock: this.voice.block });
     this.end = new EndScreen();
+    this.camera = setup.camera ? new CameraPanel({ camera: setup.camera, recordVideo: setup.recordVideo,
+      audioTrack: () => setup.capture?.stream?.getAudioTracks()[0] ?? null }) : null;
     this.grid = h('div', { class: 'room__grid' },
-      h('div', { class: 'room__main' }, this.end.element, this.question.element, this.answer.element, this.transcript.element),
+      h('div', { class: 'room__main' }, this.end.element, this.camera?.element ?? null, this.question.element, this.answer.element, this.transcript.element),
       this.coach.element);
     replaceChildren(root, h('div', { class: 'room', 'data-mode': setup.mode },
       this.bar.element, this.banner.element, this.alerts.element, this.grid));
@@ -87,7 +90,10 @@ class InterviewRoom {
     if (message.type === 'billing.updated' || message.type === 'session.started' || message.type === 'session.resumed') {
       accountState.setBalance(message.balance_ms);
     }
+    if (message.type === 'session.started') this.camera?.sessionStarted(message.session_id);
+    if (message.type === 'session.resumed') this.camera?.resumed();
     if (message.type === 'session.ended') {
+      this.camera?.sessionEnded();
       if (message.reason === 'balance_exhausted') accountState.setBalance(0);
       // The last part of the session is charged after session.ended (§3.5): read the final balance.
       api.me().then((account) => accountState.set(account)).catch(() => {});
@@ -189,6 +195,7 @@ class InterviewRoom {
     clearInterval(this.ticker);
     this.coach.dispose();
     this.voice.dispose();
+    this.camera?.dispose();
     window.removeEventListener('beforeunload', this.onBeforeUnload);
     this.socket?.close();
   }

@@ -3,6 +3,7 @@
 import { accountState } from '../account-state.js';
 import { api } from '../api.js';
 import { AudioCapture, meterValue, microphoneErrorMessage, microphoneUnavailableReason } from '../audio-capture.js';
+import { Camera, cameraErrorMessage, cameraUnavailableReason, recordingUnavailableReason } from '../camera.js';
 import { h, message, replaceChildren, setText, uid } from '../dom.js';
 import * as format from '../format.js';
 import { Recognizer } from '../speech.js';
@@ -145,10 +146,58 @@ export async function renderPractice(root, context) {
       h('label', { for: recordId }, 'Keep a recording of my answers so I can listen to them later'),
       h('p', { class: 'field__hint', id: `${recordId}-hint` }, 'Optional. Only you can play it, and deleting the session deletes it. Without this, your audio is used live and not kept.')));
 
+  // The camera: off by default; recording it is a consent of its own, per session.
+  const camera = context.handoff.interview?.camera ?? new Camera();
+  let keepCamera = false;
+  const cameraReason = cameraUnavailableReason();
+  const recordingReason = recordingUnavailableReason();
+  const cameraStatus = h('p', { class: 'field__hint', role: 'status', 'data-testid': 'camera-status' },
+    cameraReason ?? 'Off. The interview works without it.');
+  const cameraButton = h('button', { type: 'button', class: 'button', 'aria-pressed': 'false', disabled: Boolean(cameraReason), 'data-testid': 'camera-toggle' }, 'Turn camera on');
+  const selfView = h('div', { class: 'self-view-frame', hidden: true }, camera.selfView('Your camera, mirrored'));
+  const recordVideoId = uid('record-video');
+  const recordVideoInput = h('input', { type: 'checkbox', id: recordVideoId, name: 'record-video', disabled: true, 'aria-describedby': `${recordVideoId}-hint` });
+  const syncCamera = () => {
+    const on = camera.active;
+    cameraButton.textContent = on ? 'Turn camera off' : 'Turn camera on';
+    cameraButton.setAttribute('aria-pressed', String(on));
+    selfView.hidden = !on;
+    recordVideoInput.disabled = !on || Boolean(recordingReason);
+    if (!on) recordVideoInput.checked = false;
+  };
+  cameraButton.addEventListener('click', async () => {
+    if (camera.active) {
+      camera.stop();
+      setText(cameraStatus, 'Off. The interview works without it.');
+    } else {
+      cameraButton.disabled = true;
+      setText(cameraStatus, 'Asking for the camera…');
+      try {
+        await camera.start();
+        setText(cameraStatus, 'On: you see yourself as in a mirror. Only you see this.');
+      } catch (error) {
+        setText(cameraStatus, cameraErrorMessage(error));
+      } finally {
+        cameraButton.disabled = false;
+      }
+    }
+    syncCamera();
+  });
+  syncCamera();
+  const cameraSection = h('fieldset', { class: 'step' },
+    h('legend', {}, h('span', { class: 'step__number', 'aria-hidden': 'true' }, '4'), 'Your camera (optional)'),
+    h('p', {}, 'Practise for a video interview: see yourself while you answer.'),
+    h('div', { class: 'camera-check' }, cameraButton, selfView),
+    cameraStatus,
+    h('div', { class: 'checkbox' }, recordVideoInput,
+      h('label', { for: recordVideoId }, 'Record my video (the camera, and the microphone when I speak) so I can watch it in my history'),
+      h('p', { class: 'field__hint', id: `${recordVideoId}-hint` }, recordingReason
+        ?? 'Optional, for this interview only, and separate from the audio recording. Only you can watch it; deleting the interview deletes it. Without this, nothing from your camera leaves this browser.')));
+
   const speakId = uid('speak');
   const speakInput = h('input', { type: 'checkbox', id: speakId, checked: true });
   const optionsSection = h('fieldset', { class: 'step' },
-    h('legend', {}, h('span', { class: 'step__number', 'aria-hidden': 'true' }, '4'), 'The interviewer'),
+    h('legend', {}, h('span', { class: 'step__number', 'aria-hidden': 'true' }, '5'), 'The interviewer'),
     h('div', { class: 'checkbox' }, speakInput,
       h('label', { for: speakId }, 'Read the questions aloud'),
       h('p', { class: 'field__hint' }, 'Uses your browser’s voice. You can mute it at any time during the interview.')));
@@ -169,6 +218,7 @@ export async function renderPractice(root, context) {
       tracksError ? message('error', h('p', {}, `The tracks could not be loaded: ${tracksError.message}`)) : trackList),
     modeFieldset,
     voiceSection,
+    cameraSection,
     optionsSection,
     problem,
     h('div', { class: 'form__actions' }, startButton,
@@ -189,12 +239,15 @@ export async function renderPractice(root, context) {
     }
     if (mode === 'text') capture.stop();
     keepCapture = mode === 'voice';
+    keepCamera = camera.active;
     context.handoff.interview = {
       track,
       mode,
       record: mode === 'voice' ? recordInput.checked : false,
       speak: speakInput.checked,
       capture: mode === 'voice' ? capture : null,
+      camera: camera.active ? camera : null,
+      recordVideo: camera.active && recordVideoInput.checked,
     };
     context.navigate('/interview');
   });
@@ -213,6 +266,7 @@ export async function renderPractice(root, context) {
     dispose() {
       capture.onLevel = null;
       if (!keepCapture) capture.stop();
+      if (!keepCamera) camera.stop();
     },
   };
 }

@@ -28,12 +28,14 @@ function analysisChips(analysis) {
         h('span', { class: 'visually-hidden' }, parts.has(part) ? ' covered' : ' missing')))));
 }
 
-function recordingSection(session) {
+function recordingSection(session, hasVideo) {
   const body = h('div', { 'data-testid': 'recording' });
   const section = h('section', { class: 'panel', 'aria-labelledby': 'recording-title' },
     h('h2', { id: 'recording-title', class: 'panel__title' }, 'Recording'), body);
   if (session.mode !== 'voice') {
     replaceChildren(body, h('p', { class: 'muted' }, 'Typed interviews have no recording.'));
+  } else if (!session.recording_url && hasVideo) {
+    replaceChildren(body, h('p', { class: 'muted' }, 'No separate audio recording was kept: your voice is in the video.'));
   } else if (!session.recording_url) {
     replaceChildren(body, h('p', { class: 'muted' }, 'This interview was not recorded. To keep a recording, tick “Keep a recording of my answers” before you start.'));
   } else {
@@ -45,6 +47,41 @@ function recordingSection(session) {
     replaceChildren(body, audio, h('p', {}, h('a', { href: url, download: `jestry-${session.id}.wav` }, 'Download the recording')));
   }
   return section;
+}
+
+/**
+ * The session's video, when there is one, and a way to jump to a moment in it: `seek(ms)`. The engine serves it in
+ * ranges, so a jump into a long recording does not wait for the whole file.
+ */
+function videoPlayer(video) {
+  const player = h('video', { controls: true, preload: 'metadata', src: video.url, playsinline: true, 'data-testid': 'video-player',
+    'aria-label': 'Video of your interview' });
+  const note = h('p', { class: 'field__hint' }, video.gaps?.length
+    ? `About ${video.gaps.length} s of the video never reached the server, so the picture jumps there.`
+    : 'Choose “Watch” beside a question or an answer to jump to that moment.');
+  player.addEventListener('error', () => {
+    note.replaceChildren('The video could not be loaded. Try again later.');
+  }, { once: true });
+  const section = h('section', { class: 'panel video-review__player', 'aria-labelledby': 'video-title', 'data-testid': 'video' },
+    h('h2', { id: 'video-title', class: 'panel__title' }, 'Video'), player, note,
+    h('p', {}, h('a', { href: video.url, download: 'jestry-interview.webm' }, 'Download the video')));
+  return {
+    section,
+    seek(ms) {
+      player.currentTime = ms / 1000;
+      player.play().catch(() => {});
+      section.scrollIntoView({ block: 'nearest' });
+    },
+  };
+}
+
+/** A “Watch” button for one moment of the video. */
+function watchButton(player, ms, what) {
+  if (!player || typeof ms !== 'number') return null;
+  const button = h('button', { type: 'button', class: 'button button--quiet button--small turn__watch', 'data-testid': 'seek', 'data-ms': String(ms) },
+    `Watch ${what} (${format.duration(ms)})`);
+  button.addEventListener('click', () => player.seek(ms));
+  return button;
 }
 
 function reportSection(session, detail) {
@@ -95,14 +132,19 @@ export async function renderSession(root, context) {
     ['Filler words', summary.filler_count],
   ] : [];
 
+  const player = detail.video ? videoPlayer(detail.video) : null;
+  const offsets = new Map((detail.video?.turns ?? []).map((turn) => [turn.question_id, turn]));
   const turns = (detail.turns ?? []).map((turn) => {
     const turnScore = turn.score ? answerScore(turn.score) : null;
+    const offset = offsets.get(turn.question_id);
     return h('li', { class: 'turn' },
       h('div', { class: 'turn__question' },
         h('span', { class: 'turn__who' }, turn.kind === 'follow_up' ? 'Interviewer · follow-up' : `Interviewer · question ${turn.number}`),
-        h('p', {}, turn.text)),
+        h('p', {}, turn.text),
+        watchButton(player, offset?.question_ms, 'the question')),
       h('div', { class: 'turn__answer' },
         h('span', { class: 'turn__who' }, 'You'),
+        watchButton(player, offset?.answer_ms ?? undefined, 'your answer'),
         turn.answer_text
           ? h('p', { class: 'turn__text' }, turn.answer_text)
           : h('p', { class: 'turn__note' }, turn.audio_ms ? `Spoken answer (${format.duration(turn.audio_ms)} of audio, no transcript).` : 'No answer.'),
@@ -111,6 +153,9 @@ export async function renderSession(root, context) {
       turnScore ? h('div', { class: 'turn__score' }, turnScore) : null);
   });
 
+  const transcript = h('section', { class: 'panel', 'aria-labelledby': 'turns-title' },
+    h('h2', { id: 'turns-title', class: 'panel__title' }, 'Transcript'),
+    turns.length ? h('ol', { class: 'transcript__list transcript__list--full', 'data-testid': 'session-transcript' }, turns) : h('p', { class: 'muted' }, 'No questions were asked.'));
   replaceChildren(root,
     h('p', { class: 'breadcrumb' }, h('a', { href: '#/history' }, '← All interviews')),
     h('div', { class: 'page-head page-head--split' },
@@ -119,15 +164,15 @@ export async function renderSession(root, context) {
         h('p', { class: 'lead' }, `${format.dateTime(session.started_at)} · ${format.modeName(session.mode)} · ${sessionDuration(session)} · ${format.endReason(session.end_reason)}`)),
       deleteButton),
     status,
+    // With a video, it comes first, the transcript beside it, and each turn jumps to its moment.
+    player ? h('div', { class: 'video-review' }, player.section, transcript) : null,
     h('div', { class: 'two-columns' },
       h('section', { class: 'panel', 'aria-labelledby': 'summary-title' },
         h('h2', { id: 'summary-title', class: 'panel__title' }, 'Summary'),
         summary?.text ? h('p', { 'data-testid': 'summary-text' }, summary.text) : h('p', { class: 'muted' }, session.ended_at ? 'No summary was stored for this interview.' : 'This interview is still running.'),
         stats.length ? h('dl', { class: 'stats' }, stats.map(([label, value]) => h('div', { class: 'stats__item' }, h('dt', {}, label), h('dd', {}, String(value))))) : null),
-      recordingSection(session)),
+      recordingSection(session, Boolean(player))),
     reportSection(session, detail),
-    h('section', { class: 'panel', 'aria-labelledby': 'turns-title' },
-      h('h2', { id: 'turns-title', class: 'panel__title' }, 'Transcript'),
-      turns.length ? h('ol', { class: 'transcript__list transcript__list--full', 'data-testid': 'session-transcript' }, turns) : h('p', { class: 'muted' }, 'No questions were asked.')));
+    player ? null : transcript);
   return null;
 }

@@ -78,6 +78,10 @@ export class ConnectionBanner {
     if (code === 'insufficient_balance') return null;
     const back = h('a', { href: '#/practice', class: 'button button--quiet' }, 'Back to practice setup');
     if (code === 'unknown_track') return { kind: 'error', title: text, body: 'The tracks may have changed; choose another one.', buttons: [back] };
+    if (code === 'server_draining') {
+      return { kind: 'error', title: 'The server is restarting.', body: 'Try again: another server will take your interview.',
+        buttons: [this.button('Try again', 'retry-start', this.actions.retryStart), back] };
+    }
     if (code === 'unreachable') {
       return { kind: 'error', title: 'The interview server could not be reached.', body: 'Check your connection and try again.',
         buttons: [this.button('Try again', 'retry-start', this.actions.retryStart), back] };

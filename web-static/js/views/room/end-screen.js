@@ -11,6 +11,7 @@ const endHeadings = {
   client_ended: 'You ended the interview',
   balance_exhausted: 'You have run out of minutes',
   idle: 'The interview ended after a long silence',
+  server_restarting: 'The server is restarting',
 };
 
 export class EndScreen {
@@ -60,6 +61,9 @@ export class EndScreen {
       event.reason === 'balance_exhausted'
         ? h('p', { class: 'lead' }, 'Your balance reached zero, so the interview stopped. Everything you said up to now is saved in your history.')
         : null,
+      event.reason === 'server_restarting'
+        ? h('p', { class: 'lead' }, 'This server is being restarted, so the interview stopped here. Everything you said up to now is saved in your history, and you were charged only for the time used. Start again: another server will take your interview.')
+        : null,
       event.closing ? h('blockquote', { class: 'closing' }, h('p', {}, event.closing)) : null,
       h('p', { 'data-testid': 'summary-text' }, summary.text),
       h('dl', { class: 'stats' }, stats.map(([label, value]) => h('div', { class: 'stats__item' }, h('dt', {}, label), h('dd', {}, String(value))))),
@@ -68,7 +72,8 @@ export class EndScreen {
         sessionReport(event.report, { questionTexts, headingLevel: 4 })),
       h('p', { class: 'end-panel__actions' },
         sessionId ? h('a', { class: 'button button--primary', href: `#/history/${sessionId}`, 'data-testid': 'view-session' }, 'See this session in your history') : null,
-        h('a', { class: 'button', href: '#/practice' }, 'Practise again')),
+        h('a', { class: event.reason === 'server_restarting' ? 'button button--primary' : 'button', href: '#/practice', 'data-testid': 'practise-again' },
+          event.reason === 'server_restarting' ? 'Start again' : 'Practise again')),
       event.reason === 'balance_exhausted' ? buyMinutesSection() : null);
   }
 }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Server
+
+/// `jestry serve`'s options for running a node in a fleet: the drain after SIGTERM and the metrics token.
+struct OperationOptions: ParsableArguments {
+    @Option(help: "After SIGTERM, seconds live interviews may go on before each ends with server_restarting. [env: JESTRY_DRAIN_SECONDS, default 300]")
+    var drainSeconds: Double?
+    @Option(help: "A file holding the bearer token GET /metrics requires (or JESTRY_METRICS_TOKEN); without one /metrics is off. [env: JESTRY_METRICS_TOKEN_FILE]")
+    var metricsTokenFile: String?
+
+    func apply(to configuration: inout ServerConfiguration) throws {
+        if let seconds = try drainSeconds ?? Environment.value("JESTRY_DRAIN_SECONDS").map({
+            guard let number = Double($0) else { throw ValidationError("JESTRY_DRAIN_SECONDS must be a number, not \"\($0)\"") }
+            return number
+        }) {
+            guard seconds.isFinite, seconds >= 0, seconds <= 86_400 else { throw ValidationError("--drain-seconds must be from 0 to 86400") }
+            configuration.drainSeconds = seconds
+        }
+        // Secrets only from a file or the environment: arguments are visible to every user in `ps`.
+        if let file = metricsTokenFile ?? Environment.value("JESTRY_METRICS_TOKEN_FILE") {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("--metrics-token-file: cannot read \(file)")
+            }
+            configuration.metricsToken = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            configuration.metricsToken = Environment.value("JESTRY_METRICS_TOKEN")
+        }
+        if let token = configuration.metricsToken, token.utf8.count < 16 {
+            throw ValidationError("the metrics token must be at least 16 characters (e.g. openssl rand -hex 32)")
+        }
+    }
+}
