@@ -33,7 +33,9 @@ public final class PostgresConnection {
         }
         // Dates travel as ISO text in UTC; a statement that waits longer than this on a lock or the disk fails;
         // notices (a migration's "already exists, skipping") stay out of the engine's standard error.
-        try execute("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'; SET statement_timeout = '15s'; SET client_min_messages = warning")
+        try execute("""
+            SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'; SET statement_timeout = '15s'; SET client_min_messages = warning
+            """)
     }
 
     deinit { PQfinish(connection) }
