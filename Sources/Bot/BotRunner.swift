@@ -28,6 +28,10 @@ public struct BotRunner {
     public var onLine: (Line) -> Void = { _ in }
     /// Longest wait for the server before giving up.
     public var receiveTimeout: TimeInterval = 30
+    /// Plays the candidate instead of the script's answers (a model with a persona, `jestry bot --persona`): the
+    /// question asked, the conversation so far → the answer, or nil to end the session. The script then gives
+    /// only the track, the mode and how many answers at most (`answers.count`).
+    public var answerer: ((_ question: String, _ conversation: [(question: String, answer: String)]) -> String?)?
 
     public init(script: BotScript, scriptFolder: URL) {
         self.script = script
@@ -58,6 +62,7 @@ public struct BotRunner {
         if script.record == true { start["record"] = true }
         client.send(text: try Self.json(start))
         var nextAnswer = 0
+        var conversation: [(question: String, answer: String)] = []
         var sampleRate = script.sampleRate ?? 16_000
         while true {
             let event = try nextEvent(client)
@@ -77,6 +82,17 @@ public struct BotRunner {
                 record(.question(id: message["question_id"] as? String ?? "", kind: message["kind"] as? String ?? "",
                                  template: (message["template"] as? [String: Any])?["id"] as? String ?? "",
                                  text: message["text"] as? String ?? ""))
+                let questionText = message["text"] as? String ?? ""
+                if let answerer {
+                    guard nextAnswer < script.answers.count, let text = answerer(questionText, conversation) else {
+                        client.send(text: try Self.json(["type": "session.end"]))
+                        continue
+                    }
+                    nextAnswer += 1
+                    conversation.append((questionText, text))
+                    try give(BotScript.Answer(text: text), on: client, sampleRate: sampleRate, record: record)
+                    continue
+                }
                 if nextAnswer >= script.answers.count, script.whenOutOfAnswers != .repeatLast || script.answers.isEmpty {
                     client.send(text: try Self.json(["type": "session.end"]))
                     continue

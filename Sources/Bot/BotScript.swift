@@ -14,6 +14,13 @@ public struct BotScript: Sendable, Equatable, Decodable {
         public var audio: String?
         /// Seconds of silence after the answer before `answer.done` (a candidate who says nothing: text omitted).
         public var silence: Double?
+
+        public init(text: String?, pause: Double? = nil, audio: String? = nil, silence: Double? = nil) {
+            self.text = text
+            self.pause = pause
+            self.audio = audio
+            self.silence = silence
+        }
     }
 
     public enum WhenOutOfAnswers: String, Sendable, Equatable, Decodable {

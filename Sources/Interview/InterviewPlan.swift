@@ -5,12 +5,15 @@ public struct PlannedQuestion: Sendable, Equatable {
     public var template: TemplateRef
     /// The topic of the main question, e.g. "conflict"; follow-ups inherit it.
     public var topic: String
+    /// The template's `model:` instructions, rendered: a model interviewer words the question from these.
+    public var modelPrompt: ModelPrompt?
 
-    public init(text: String, kind: QuestionKind, template: TemplateRef, topic: String) {
+    public init(text: String, kind: QuestionKind, template: TemplateRef, topic: String, modelPrompt: ModelPrompt? = nil) {
         self.text = text
         self.kind = kind
         self.template = template
         self.topic = topic
+        self.modelPrompt = modelPrompt
     }
 }
 
@@ -58,6 +61,8 @@ public protocol InterviewPlan: Sendable {
     func coachingTip(for measures: LiveMeasures) -> CoachingTip?
     /// How answers are scored, and the template it came from.
     var rubric: (rubric: Rubric, template: TemplateRef) { get }
+    /// The rubric template's `model:` instructions: with them, a session's model grades each answer too.
+    var rubricModelPrompt: ModelPrompt? { get }
     /// What the interviewer says after a long silence following a question (`number` counts from 1).
     func nudge(number: Int) -> String
 }
@@ -68,6 +73,7 @@ extension InterviewPlan {
     public var answerTimeLimitSeconds: Int { targetAnswerSeconds * 2 }
     public func coachingTip(for measures: LiveMeasures) -> CoachingTip? { nil }
     public var rubric: (rubric: Rubric, template: TemplateRef) { (Rubric.standard, TemplateRef(id: "standard", version: "builtin")) }
+    public var rubricModelPrompt: ModelPrompt? { nil }
     public func nudge(number: Int) -> String {
         number == 1 ? "Take your time. Whenever you're ready, start with the situation you have in mind."
                     : "Are you still there? Start whenever you're ready, or end the session if you need to stop."

@@ -205,7 +205,7 @@ public struct InterviewStateMachine: Sendable {
     /// `resumeToken` goes to the client in `session.started`, for `session.resume` after a dropped connection.
     public mutating func start(_ request: SessionStartRequest, requestID: String?, sessionID: String,
                                plan: (any InterviewPlan)?, balanceMs: Int64, resumeToken: String? = nil,
-                               at now: ClockReading) -> [InterviewAction] {
+                               interviewer: ModelInterviewer? = nil, at now: ClockReading) -> [InterviewAction] {
         switch state {
         case .live:
             return [.send(.error(ProtocolError(.sessionAlreadyStarted,
@@ -227,7 +227,8 @@ public struct InterviewStateMachine: Sendable {
                                                requestID: requestID)))]
         }
         var session = LiveSession(sessionID: sessionID, plan: plan, mode: request.mode, sampleRate: request.sampleRate,
-                                  balanceMs: balanceMs, mainQuestion: plan.mainQuestion(at: 0), startedAt: now)
+                                  balanceMs: balanceMs, mainQuestion: plan.mainQuestion(at: 0), startedAt: now,
+                                  interviewer: interviewer)
         var actions: [InterviewAction] = [
             .record(.sessionStarted(sessionID: sessionID, trackID: plan.trackID, mode: request.mode,
                                     sampleRate: request.sampleRate, at: now.wall)),
@@ -235,7 +236,8 @@ public struct InterviewStateMachine: Sendable {
                                                  trackID: plan.trackID, trackTitle: plan.trackTitle, mode: request.mode,
                                                  sampleRate: request.sampleRate, mainQuestionCount: plan.mainQuestionCount,
                                                  balanceMs: balanceMs, resumeToken: resumeToken,
-                                                 transcription: settings.transcribesSpeech ? .engine : .client),
+                                                 transcription: settings.transcribesSpeech ? .engine : .client,
+                                                 interviewer: interviewer == nil ? .template : .model),
                                   replyTo: requestID)),
         ]
         actions += session.ask(session.mainQuestion, at: now)
@@ -257,9 +259,10 @@ public struct InterviewStateMachine: Sendable {
                                                   settings: settings, requestID: requestID) {
                 return refusal
             }
+            let bargeIn = session.askTemplateInsteadOfWording(at: now)  // typing again while the interviewer thinks
             session.answer.append(typed: text)
             session.inputArrived(at: now)
-            return session.feedbackIfDue(at: now, settings: settings)
+            return bargeIn + session.feedbackIfDue(at: now, settings: settings)
         }
     }
 
@@ -277,13 +280,14 @@ public struct InterviewStateMachine: Sendable {
                                                   settings: settings, requestID: requestID) {
                 return refusal
             }
+            let bargeIn = session.askTemplateInsteadOfWording(at: now)  // speaking again while the interviewer thinks
             if isFinal {
                 session.answer.append(final: text)
             } else {
                 session.answer.replacePartial(with: text)
             }
             session.inputArrived(at: now)
-            return session.feedbackIfDue(at: now, settings: settings)
+            return bargeIn + session.feedbackIfDue(at: now, settings: settings)
         }
     }
 
@@ -338,7 +342,8 @@ public struct InterviewStateMachine: Sendable {
     public mutating func speechStarted(atAudioMs audioMs: Int64, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeLive() else { return [] }
         guard session.mode == .voice else { becomeLive(consume session); return [] }
-        var actions: [InterviewAction] = [.send(.speechStarted(audioMs: audioMs))]
+        // Speaking again while the interviewer thinks: the template's question now, and this speech answers it.
+        var actions = session.askTemplateInsteadOfWording(at: now) + [.send(.speechStarted(audioMs: audioMs))]
         if session.playbackActive, let current = session.current {
             // Barge-in: the candidate talks over the question, so the client stops reading it.
             session.playbackActive = false
@@ -436,6 +441,37 @@ public struct InterviewStateMachine: Sendable {
         return actions + [.send(.transcript(questionID: questionID, text: words, isFinal: true))] + added
     }
 
+    /// The model's first token for the follow-up wording `requestID` arrived (`requestFollowUpWording`).
+    public mutating func followUpWordingStarted(requestID: Int) {
+        guard var session = takeLive() else { return }
+        session.followUpWordingStarted(requestID: requestID)
+        becomeLive(consume session)
+    }
+
+    /// The follow-up wording `requestID` is done: checked text, or a failure (then the template's text is asked).
+    /// A late answer to a request already given up on is ignored.
+    public mutating func followUpWordingFinished(requestID: Int, result: FollowUpWordingResult,
+                                                 at now: ClockReading) -> [InterviewAction] {
+        guard var session = takeLive() else { return [] }
+        let actions = session.followUpWordingFinished(requestID: requestID, result: result, at: now)
+        becomeLive(consume session)
+        return actions
+    }
+
+    /// The model's grade of an answer (`requestAnswerGrade`), or nil when it failed the checks or the call failed.
+    /// While the session waits for resume the new score is stored but not sent.
+    public mutating func answerGraded(requestID: Int, grade: ModelGrade?, at now: ClockReading) -> [InterviewAction] {
+        if var session = takeLive() {
+            let actions = session.answerGraded(requestID: requestID, grade: grade)
+            becomeLive(consume session)
+            return actions
+        }
+        guard var session = takeSuspended() else { return [] }
+        let actions = session.answerGraded(requestID: requestID, grade: grade).filter { if case .send = $0 { false } else { true } }
+        state = .suspended(SessionBox.refill(openBox, with: session))
+        return actions
+    }
+
     /// The microphone is (or is no longer) clipping; live feedback reports it.
     public mutating func clippingChanged(_ clipping: Bool) {
         guard var session = takeLive() else { return }
@@ -453,7 +489,11 @@ public struct InterviewStateMachine: Sendable {
     }
 
     public mutating func answerDone(requestID: String?, at now: ClockReading) -> [InterviewAction] {
-        guard case .live = state else { return wrongState(requestID: requestID, what: "answer.done") }
+        guard case .live(let box) = state else { return wrongState(requestID: requestID, what: "answer.done") }
+        guard box.session?.pendingFollowUp == nil else {
+            return [.send(.error(ProtocolError(.wrongState, "answer.done is not accepted while the interviewer prepares the next question; it follows within seconds.",
+                                               requestID: requestID)))]
+        }
         return finishTurn(.answerDone, at: now)
     }
 
@@ -482,6 +522,11 @@ public struct InterviewStateMachine: Sendable {
                     .close(code: 1008, reason: "no session started")]
         }
         guard var session = takeLive() else { return [] }
+        if session.pendingFollowUp != nil {
+            let actions = session.pendingFollowUpTimerFired(at: now)
+            becomeLive(consume session)
+            return actions
+        }
         guard let current = session.current, let askedAt = session.currentAskedAt else {
             becomeLive(consume session)
             return []
@@ -562,13 +607,15 @@ public struct InterviewStateMachine: Sendable {
         switch state {
         case .live where resumable:
             var session = takeLive()!
+            // The question a resume will repeat is the template's: no wording is waited for across a drop.
+            let asked = session.askTemplateInsteadOfWording(at: now)
             session.meter.stop(at: now.monotonicMs)
             session.speaking = false
             session.silenceSince = nil
             session.playbackActive = false
             if session.interimInFlight { session.interimStale = true }
             state = .suspended(SessionBox.refill(openBox, with: session))
-            return [.park(sessionID: session.sessionID)]
+            return asked + [.park(sessionID: session.sessionID)]
         case .live, .suspended:
             return end(.disconnected, at: now)
         case .awaitingStart, .ended, .closedBeforeStart, .modifying:
@@ -724,7 +771,7 @@ public struct InterviewStateMachine: Sendable {
 
     mutating func end(_ reason: SessionEndReason, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeLive() ?? takeSuspended() else { return [] }
-        var actions: [InterviewAction] = []
+        var actions = session.cancelModelRequests()
         if reason != .completed, session.answer.hasContent {
             actions += session.recordAnswer(at: now, complete: false).actions
         }
@@ -737,6 +784,11 @@ public struct InterviewStateMachine: Sendable {
         let report = session.report()
         actions.append(.record(.sessionEnded(sessionID: session.sessionID, reason: reason, summary: summary, report: report,
                                              at: now.wall)))
+        if session.interviewer != nil, !session.conversation.isEmpty {
+            actions.append(.requestReportWriting(ReportWritingRequest(
+                sessionID: session.sessionID, trackTitle: session.plan.trackTitle,
+                conversation: ConversationWindow.bounded(session.conversation), report: report)))
+        }
         if reason != .disconnected {
             let closing = reason == .completed ? session.plan.closingRemarks(for: summary) : nil
             actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing, report: report))))

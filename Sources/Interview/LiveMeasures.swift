@@ -67,6 +67,8 @@ public struct SessionReport: Sendable, Equatable, Codable {
     public var trend: Trend
     /// The three weakest criteria, with what to do about each.
     public var practise: [AnswerScore.Remark]
+    /// Written by the session's model after the session, when it has one (stored, not in `session.ended`).
+    public var written: WrittenReport? = nil
 
     /// Builds the report from the answers' scores, in the order they were given.
     public static func from(_ scores: [AnswerScore], kinds: [String: QuestionKind], rubric: Rubric) -> SessionReport {

@@ -130,8 +130,20 @@ struct LiveSession: Sendable {
     var scores: [AnswerScore] = []
     var kinds: [String: QuestionKind] = [:]
 
+    // The model interviewer, when the session has one (`LiveSession+ModelFollowUp.swift`).
+    var interviewer: ModelInterviewer?
+    /// The follow-up whose wording the model is working on; no question is open meanwhile.
+    var pendingFollowUp: PendingFollowUp?
+    var modelRequestsMade = 0
+    /// Every question asked and every complete answer, for the model's view of the conversation and the repeat check.
+    var askedQuestions: [String] = []
+    var conversation: [ConversationTurn] = []
+    /// Answers the model is grading, by request id, with the rules' score each grade replaces.
+    var pendingGrades: [Int: AnswerScore] = [:]
+
     init(sessionID: String, plan: any InterviewPlan, mode: InterviewMode, sampleRate: Int, balanceMs: Int64,
-         mainQuestion: PlannedQuestion, startedAt: ClockReading) {
+         mainQuestion: PlannedQuestion, startedAt: ClockReading, interviewer: ModelInterviewer? = nil) {
+        self.interviewer = interviewer
         self.sessionID = sessionID
         self.plan = plan
         self.mode = mode
@@ -145,12 +157,14 @@ struct LiveSession: Sendable {
     var timeLimitMs: Int64 { Int64(plan.answerTimeLimitSeconds) * 1000 }
     var silenceLimitMs: Int64 { Int64((plan.silenceSeconds * 1000).rounded()) }
 
-    mutating func ask(_ planned: PlannedQuestion, at now: ClockReading) -> [InterviewAction] {
+    mutating func ask(_ planned: PlannedQuestion, source: QuestionSource = .template, modelName: String? = nil,
+                      at now: ClockReading) -> [InterviewAction] {
         questionNumber += 1
         let asked = QuestionAsked(questionID: "q\(questionNumber)", number: questionNumber, kind: planned.kind,
                                   text: planned.text, template: planned.template, mainNumber: mainIndex + 1,
-                                  targetSeconds: plan.targetAnswerSeconds)
+                                  targetSeconds: plan.targetAnswerSeconds, source: source, modelName: modelName)
         current = asked
+        askedQuestions.append(asked.text)
         kinds[asked.questionID] = asked.kind
         currentAskedAt = now
         answer = AnswerInProgress(sampleRate: sampleRate)
@@ -184,6 +198,7 @@ struct LiveSession: Sendable {
     /// waiting, else its heartbeat), the silence that ends a turn, the time warning and limit, the next nudge or the
     /// idle end, a draft of the changed answer, and the balance running out.
     func nextDeadline(settings: InterviewStateMachine.Settings) -> Int64? {
+        if let pendingFollowUp { return pendingFollowUp.deadlineMs }
         guard let askedAt = currentAskedAt?.monotonicMs else { return nil }
         let lastFeedback = lastFeedbackAt ?? askedAt
         var deadline = lastFeedback + (feedbackPending ? settings.feedbackMinIntervalMs : settings.feedbackHeartbeatMs)
@@ -310,13 +325,17 @@ struct LiveSession: Sendable {
                                                     longPauses: answer.longPauses),
                                        rubric: rubric, rubricRef: template)
             scores.append(score!)
+            if !text.isEmpty { conversation.append(ConversationTurn(question: current.text, answer: text)) }
         }
         var actions: [InterviewAction] = [
             .record(.answerGiven(sessionID: sessionID, questionID: current?.questionID ?? "", text: text, analysis: measured,
                                  audioMs: answer.audioMs, startedAt: started.wall, endedAt: now.wall, complete: complete,
                                  score: score)),
         ]
-        if let score { actions.append(.send(.answerScored(score))) }
+        if let score {
+            actions.append(.send(.answerScored(score)))
+            if let request = gradeRequest(for: score, answer: text) { actions.append(.requestAnswerGrade(request)) }
+        }
         answer = AnswerInProgress(sampleRate: sampleRate)
         return (actions, measured, text)
     }
@@ -335,7 +354,7 @@ struct LiveSession: Sendable {
                 followUpsForMain += 1
                 followUpsAsked += 1
                 usedTemplates.insert(followUp.template.id)
-                actions += ask(followUp, at: now)
+                actions += askFollowUp(followUp, at: now)
                 return (actions, false)
             }
         }

@@ -60,9 +60,14 @@ public struct AnswerScore: Sendable, Equatable, Codable {
     /// The measurements behind each score, in words.
     public var evidence: [ScoreCriterion: String]
     public var rubric: TemplateRef
+    /// Who scored it: the engine's rules (measurements), or the session's model (evidence quoted from the answer).
+    public var scoredBy: ScoreSource = .rules
+    /// With `scoredBy == .model`: the rules' scores of the same answer, kept beside for comparison.
+    public var rules: [ScoreCriterion: Int]?
 
     enum CodingKeys: String, CodingKey {
         case questionID = "question_id", scores, overall, strength, improvement, evidence, rubric
+        case scoredBy = "scored_by", rules
     }
 
     public init(questionID: String, scores: [ScoreCriterion: Int], overall: Int, strength: Remark, improvement: Remark,
@@ -86,6 +91,8 @@ public struct AnswerScore: Sendable, Equatable, Codable {
         improvement = try container.decode(Remark.self, forKey: .improvement)
         evidence = Self.keyed(try container.decode([String: String].self, forKey: .evidence))
         rubric = try container.decode(TemplateRef.self, forKey: .rubric)
+        scoredBy = try container.decodeIfPresent(ScoreSource.self, forKey: .scoredBy) ?? .rules
+        rules = try container.decodeIfPresent([String: Int].self, forKey: .rules).map(Self.keyed)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -97,10 +104,53 @@ public struct AnswerScore: Sendable, Equatable, Codable {
         try container.encode(improvement, forKey: .improvement)
         try container.encode(Dictionary(uniqueKeysWithValues: evidence.map { ($0.key.rawValue, $0.value) }), forKey: .evidence)
         try container.encode(rubric, forKey: .rubric)
+        try container.encode(scoredBy, forKey: .scoredBy)
+        try container.encodeIfPresent(rules.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) },
+                                      forKey: .rules)
     }
 
     static func keyed<V>(_ values: [String: V]) -> [ScoreCriterion: V] {
         Dictionary(uniqueKeysWithValues: values.compactMap { key, value in ScoreCriterion(rawValue: key).map { ($0, value) } })
+    }
+}
+
+/// Who scored an answer (`scored_by` on `answer.scored`).
+public enum ScoreSource: String, Sendable, Equatable, Codable {
+    case rules
+    case model
+}
+
+extension AnswerScorer {
+    /// The model's grade as an answer's score: the rubric's weights and remarks over the model's scores, its quotes as
+    /// the evidence, the rules' scores beside.
+    public static func score(_ grade: ModelGrade, replacing rules: AnswerScore, rubric: Rubric) -> AnswerScore {
+        var scores = rules.scores
+        var evidence = rules.evidence
+        for (criterion, value) in grade.scores {
+            scores[criterion] = value
+            let quote = grade.evidence[criterion] ?? ""
+            evidence[criterion] = quote.isEmpty ? "nothing in the answer for this" : "\u{201C}\(quote)\u{201D}"
+        }
+        let totalWeight = rubric.weights.values.reduce(0, +)
+        let overall = totalWeight > 0
+            ? Int((ScoreCriterion.allCases.reduce(0.0) { $0 + Double(scores[$1] ?? 0) * (rubric.weights[$1] ?? 0) } / totalWeight).rounded())
+            : 0
+        var best = ScoreCriterion.structure, worst = ScoreCriterion.structure
+        var bestScore = -1, worstScore = Int.max
+        for criterion in ScoreCriterion.allCases where (rubric.weights[criterion] ?? 0) > 0 {
+            let value = scores[criterion] ?? 0
+            if value > bestScore { (best, bestScore) = (criterion, value) }
+            if value < worstScore { (worst, worstScore) = (criterion, value) }
+        }
+        var score = rules
+        score.scores = scores
+        score.evidence = evidence
+        score.overall = overall
+        score.strength = .init(criterion: best, text: rubric.strengths[best] ?? Rubric.standard.strengths[best]!)
+        score.improvement = .init(criterion: worst, text: rubric.improvements[worst] ?? Rubric.standard.improvements[worst]!)
+        score.scoredBy = .model
+        score.rules = rules.scores
+        return score
     }
 }
 

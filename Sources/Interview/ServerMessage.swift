@@ -57,11 +57,13 @@ public struct SessionStarted: Sendable, Equatable, Codable {
     /// Present to a dropped connection's successor as proof in `session.resume`; keep it private.
     public var resumeToken: String?
     public var transcription: TranscriptionSource = .client
+    /// Who words the follow-ups: a model (with the templates as the floor) or the templates alone.
+    public var interviewer: InterviewerKind = .template
 
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id", protocolVersion = "protocol", trackID = "track", trackTitle = "track_title"
         case mode, sampleRate = "sample_rate", mainQuestionCount = "question_count", balanceMs = "balance_ms"
-        case resumeToken = "resume_token", transcription
+        case resumeToken = "resume_token", transcription, interviewer
     }
 }
 
@@ -74,10 +76,13 @@ public struct QuestionAsked: Sendable, Equatable, Codable {
     /// 1-based position of the main question this belongs to.
     public var mainNumber: Int
     public var targetSeconds: Int
+    /// Whether a model worded it or it is the template's own text, and which model.
+    public var source: QuestionSource = .template
+    public var modelName: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case questionID = "question_id", number, kind, text, template, mainNumber = "main_number"
-        case targetSeconds = "target_seconds"
+        case targetSeconds = "target_seconds", source, modelName = "model"
     }
 }
 
@@ -251,6 +256,9 @@ public enum ServerMessage: Sendable, Equatable {
     case transcript(questionID: String, text: String, isFinal: Bool)
     /// The engine's transcription stopped or started working again in this session.
     case transcriptionStatus(TranscriptionState, message: String)
+    /// The turn for `afterQuestionID` has ended and the interviewer is wording the next question; it follows as
+    /// a `question` event within `budgetMs`.
+    case interviewerThinking(afterQuestionID: String, budgetMs: Int64)
 
     public var type: String {
         switch self {
@@ -271,6 +279,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .playbackStop: "playback.stop"
         case .transcript: "transcript"
         case .transcriptionStatus: "transcription.status"
+        case .interviewerThinking: "interviewer.thinking"
         }
     }
 
@@ -343,6 +352,9 @@ extension ServerMessage {
         case .transcriptionStatus(let state, let message):
             try fields.encode(state.rawValue, forKey: Key("transcription"))
             try fields.encode(message, forKey: Key("message"))
+        case .interviewerThinking(let questionID, let budgetMs):
+            try fields.encode(questionID, forKey: Key("after_question_id"))
+            try fields.encode(budgetMs, forKey: Key("budget_ms"))
         }
     }
 }

@@ -11,6 +11,10 @@ public enum SessionRecord: Sendable, Equatable {
     /// `answerGiven` for the same question replaces it.
     case answerDraft(sessionID: String, questionID: String, text: String, audioMs: Int64, startedAt: Date, at: Date)
     case sessionEnded(sessionID: String, reason: SessionEndReason, summary: SessionSummary, report: SessionReport?, at: Date)
+    /// The model's grade replaces the rules' score of an answer already recorded (`score.rules` keeps theirs).
+    case answerRescored(sessionID: String, questionID: String, score: AnswerScore)
+    /// The ended session's report, now with the model's written summary and things to practise.
+    case reportWritten(sessionID: String, report: SessionReport)
 }
 
 /// One thing the driver must do, in order.
@@ -38,4 +42,15 @@ public enum InterviewAction: Sendable, Equatable {
     /// Keep this suspended session (the machine, its detector and recording) for `clientResumed` within the grace
     /// period, then `clientClosed`.
     case park(sessionID: String)
+    /// Have the session's model word this follow-up, off the service thread, and run the output checks on it;
+    /// answer with `followUpWordingStarted` at the first token and `followUpWordingFinished` at the end.
+    case requestFollowUpWording(FollowUpWordingRequest)
+    /// The model's answer to this request is no longer wanted (the budget ran out, the candidate spoke, the
+    /// session ended): stop it and free its place.
+    case cancelModelRequest(requestID: Int)
+    /// Have the session's model grade this answer, off the service thread; answer with `answerGraded(…)`.
+    case requestAnswerGrade(AnswerGradeRequest)
+    /// The session is over: have its model write the report's summary and things to practise, check them, and store
+    /// them with the report (`reportWritten`). No input comes back.
+    case requestReportWriting(ReportWritingRequest)
 }

@@ -110,6 +110,11 @@ enum PostgresMigrations {
                 PRIMARY KEY (session_id, number)
             );
             """),
+        ("v5: who worded each question (model or template), which model, and the account's model setting", """
+            ALTER TABLE turns ADD COLUMN question_source TEXT NOT NULL DEFAULT 'template';
+            ALTER TABLE turns ADD COLUMN model_name TEXT;
+            ALTER TABLE accounts ADD COLUMN model_processing BOOLEAN NOT NULL DEFAULT true;
+            """),
         // What a fleet needs and one process does not: each settled charge's id, so a batch retried after a lost
         // COMMIT acknowledgement charges nothing twice; and the node serving each session, so a node that starts
         // closes only the sessions it left open itself.

@@ -13,10 +13,12 @@ enum PostgresSessionWriter {
                 """, [sessionID, accountID, trackID, mode.rawValue, sampleRate, at, nodeID])
         case .questionAsked(let sessionID, let question, let at):
             try connection.query("""
-                INSERT INTO turns (session_id, question_id, number, kind, text, template_id, template_version, main_number, asked_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                INSERT INTO turns (session_id, question_id, number, kind, text, template_id, template_version, main_number, asked_at,
+                                   question_source, model_name)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                 """, [sessionID, question.questionID, question.number, question.kind.rawValue, question.text,
-                      question.template.id, question.template.version, question.mainNumber, at])
+                      question.template.id, question.template.version, question.mainNumber, at,
+                      question.source.rawValue, question.modelName])
         case .answerGiven(let sessionID, let questionID, let text, let analysis, let audioMs, let startedAt, let endedAt,
                           let complete, let score):
             let json = String(decoding: try JSONEncoder().encode(analysis), as: UTF8.self)
@@ -31,6 +33,13 @@ enum PostgresSessionWriter {
                 UPDATE turns SET answer_text = $1, audio_ms = $2, answer_started_at = $3, answer_complete = false
                 WHERE session_id = $4 AND question_id = $5 AND answer_ended_at IS NULL
                 """, [text, audioMs, startedAt, sessionID, questionID])
+        case .answerRescored(let sessionID, let questionID, let score):
+            let scoreJSON = String(decoding: try JSONEncoder().encode(score), as: UTF8.self)
+            try connection.query("UPDATE turns SET score_json = $1 WHERE session_id = $2 AND question_id = $3",
+                                 [scoreJSON, sessionID, questionID])
+        case .reportWritten(let sessionID, let report):
+            let reportJSON = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            try connection.query("UPDATE sessions SET report_json = $1 WHERE id = $2", [reportJSON, sessionID])
         case .sessionEnded(let sessionID, let reason, let summary, let report, let at):
             let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
             let reportJSON = try report.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
@@ -63,6 +72,8 @@ enum PostgresSessionWriter {
                           answerStartedAt: try row.decode("answer_started_at"),
                           answerEndedAt: try row.decode("answer_ended_at"),
                           answerComplete: try row.decode("answer_complete"), audioMs: try row.decode("audio_ms"),
-                          analysis: analysis, score: score)
+                          analysis: analysis, score: score,
+                          source: try row.decode("question_source") ?? QuestionSource.template.rawValue,
+                          modelName: try row.decode("model_name"))
     }
 }

@@ -25,6 +25,14 @@ extension PostgresStore {
         }
     }
 
+    public func setModelProcessing(accountID: String, enabled: Bool) throws -> Account {
+        try pool.transaction { connection in
+            try connection.query("UPDATE accounts SET model_processing = $1 WHERE id = $2", [enabled, accountID])
+        }
+        guard let account = try account(id: accountID) else { throw StoreError.accountNotFound(accountID) }
+        return account
+    }
+
     public func deleteAccount(id: String) throws -> [String]? {
         try pool.transaction { connection in
             guard try PostgresLedger.lockedBalance(connection, accountID: id) != nil else { return nil }

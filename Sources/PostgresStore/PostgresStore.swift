@@ -74,7 +74,7 @@ public final class PostgresStore: EngineStore, @unchecked Sendable {
     static func account(_ row: PostgresRow) throws -> Account {
         Account.stored(id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"),
                 birthDate: try row.decode("birth_date"), balanceMs: try row.decode("balance_ms"),
-                createdAt: try row.decode("created_at"))
+                createdAt: try row.decode("created_at"), modelProcessing: try row.decode("model_processing") ?? true)
     }
 
     // MARK: Tokens

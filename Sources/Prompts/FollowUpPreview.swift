@@ -58,6 +58,26 @@ public enum FollowUpPreview {
     }
 }
 
+extension FollowUpPreview {
+    /// What a model interviewer would be asked to word after this answer (the conversation being the main question
+    /// and the answer), or nil when no follow-up fires or the chosen template has no `model:` instructions.
+    public static func wordingRequest(library: PromptLibrary, questionID: String, answer: String, trackID: String? = nil,
+                                      followUpsAsked: Int = 0, alreadyAsked: [String] = [],
+                                      maxWords: Int = 45) -> FollowUpWordingRequest? {
+        guard let question = library.templates[questionID], question.kind == .question else { return nil }
+        let track = trackID ?? library.sortedTracks.first { $0.questionIDs.contains(questionID) }?.id ?? question.track ?? ""
+        guard let plan = library.fullPlan(forTrack: track), let main = plan.mainQuestion(id: questionID) else { return nil }
+        let context = FollowUpContext(mainQuestion: main, answerText: answer, answer: AnswerAnalyzer.analyze(answer),
+                                      followUpsAsked: followUpsAsked, usedTemplates: Set(alreadyAsked),
+                                      targetAnswerSeconds: plan.targetAnswerSeconds)
+        guard let followUp = plan.followUp(for: context), let prompt = followUp.modelPrompt else { return nil }
+        return FollowUpWordingRequest(requestID: 1, sessionID: "preview", template: followUp.template,
+                                      templateText: followUp.text, prompt: prompt,
+                                      conversation: [ConversationTurn(question: main.text, answer: answer)],
+                                      earlierQuestions: [main.text], language: "en", maxWords: maxWords)
+    }
+}
+
 extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
 }

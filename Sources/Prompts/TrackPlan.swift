@@ -50,8 +50,11 @@ public struct TrackPlan: InterviewPlan {
 
     public func followUp(for context: FollowUpContext) -> PlannedQuestion? {
         guard let chosen = explainFollowUp(for: context).chosen else { return nil }
-        return PlannedQuestion(text: chosen.render(TemplateInputs.values(for: context, trackTitle: track.title)),
-                               kind: .followUp, template: chosen.ref, topic: context.mainQuestion.topic)
+        let values = TemplateInputs.values(for: context, trackTitle: track.title)
+        let instructions = chosen.model.map { _ in chosen.renderModelInstructions(values) }
+        return PlannedQuestion(text: chosen.render(values), kind: .followUp, template: chosen.ref,
+                               topic: context.mainQuestion.topic,
+                               modelPrompt: instructions.map { ModelPrompt(system: $0.system, user: $0.user) })
     }
 
     public var silenceSeconds: Double { track.silenceSeconds }
@@ -62,6 +65,12 @@ public struct TrackPlan: InterviewPlan {
             return (Rubric.standard, TemplateRef(id: Rubric.standard.id, version: Rubric.standard.version))
         }
         return (rubric, template.ref)
+    }
+
+    public var rubricModelPrompt: ModelPrompt? {
+        guard let template = rubricTemplate, template.model != nil else { return nil }
+        let rendered = template.renderModelInstructions(["track_title": track.title])
+        return ModelPrompt(system: rendered.system, user: rendered.user)
     }
 
     /// The highest-priority tip whose conditions all hold.

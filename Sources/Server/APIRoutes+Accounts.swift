@@ -129,8 +129,8 @@ extension APIRoutes {
         }
         var name = fields.name
         var email = fields.email
-        guard name != nil || email != nil else {
-            return .error(400, "invalid_field", "Send \"name\" and/or \"email\" to change.")
+        guard name != nil || email != nil || fields.modelProcessing != nil else {
+            return .error(400, "invalid_field", "Send \"name\", \"email\" and/or \"model_processing\" to change.")
         }
         do {
             if let given = name { name = try SignupRules.validName(given) }
@@ -152,7 +152,10 @@ extension APIRoutes {
             }
         }
         do {
-            let updated = try store.updateAccount(id: caller.accountID, name: name, email: email)
+            var updated = try store.updateAccount(id: caller.accountID, name: name, email: email)
+            if let enabled = fields.modelProcessing {
+                updated = try store.setModelProcessing(accountID: caller.accountID, enabled: enabled)
+            }
             logger.info("account corrected", metadata: ["account.id": "\(caller.accountID)"])
             return .json(200, AccountView(updated))
         } catch StoreError.emailTaken {

@@ -147,8 +147,10 @@ struct ExportView: Encodable {
         var birthDate: String
         var createdAt: Date
         var balanceMs: Int64
+        var modelProcessing: Bool
 
         init(_ account: Account) {
+            modelProcessing = account.modelProcessing
             id = account.id
             name = account.name
             email = account.email
@@ -159,6 +161,7 @@ struct ExportView: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case id, name, email, birthDate = "birth_date", createdAt = "created_at", balanceMs = "balance_ms"
+            case modelProcessing = "model_processing"
         }
     }
 

@@ -175,8 +175,10 @@ struct AccountView: Encodable {
     var email: String
     var balanceMs: Int64
     var balanceMinutes: Double
+    var modelProcessing: Bool
 
     init(_ account: Account) {
+        modelProcessing = account.modelProcessing
         id = account.id
         name = account.name
         email = account.email
@@ -186,6 +188,7 @@ struct AccountView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, name, email, balanceMs = "balance_ms", balanceMinutes = "balance_minutes"
+        case modelProcessing = "model_processing"
     }
 }
 

@@ -17,6 +17,8 @@ final class EngineServices: Sendable {
     /// Server-side speech to text with its bounds and health probe, when configured; clients may send their own
     /// transcripts either way.
     let transcription: TranscriptionService?
+    /// The model interviewer's service, when configured (`--model-url`).
+    let model: ModelProvider?
     /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
     /// thread the session is on (a resumed session may move).
     /// Session videos are appended here too (`VideoUploads`).
@@ -59,6 +61,7 @@ final class EngineServices: Sendable {
                                         timeout: configuration.speechToTextTimeoutSeconds, health: health, logger: logger,
                                         calls: metrics.transcriptionCalls)
         }
+        model = configuration.model.map { ModelProvider($0, logger: logger) }
         routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger,
                            transcription: transcription?.health, videoWriter: storeWriter, drain: drain, metrics: metrics)
         metrics.sampler = { [transcription, drain] in

@@ -2,6 +2,7 @@ import Audio
 import CWebSockets
 import Foundation
 import Interview
+import Model
 
 /// One interview WebSocket: its state machine, the frame being assembled and the frames waiting to be sent.
 ///
@@ -51,6 +52,8 @@ final class InterviewConnection: @unchecked Sendable {
     /// Audio since the last stretch of speech was sent to the engine's transcriber (only when one is configured).
     var speechBuffer = Data()
     var speechBufferStartMs: Int64 = 0
+    /// Model calls in flight for this connection's machine, by request id, for `cancelModelRequest`.
+    var modelCalls: [Int: ModelCall] = [:]
     /// Whether the detector last heard this microphone clipping, as the machine was told.
     var clipping = false
 

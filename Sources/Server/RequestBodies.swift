@@ -61,24 +61,28 @@ struct AccountCorrectionBody: RequestBody {
     var name: String?
     var email: String?
     var password: String?
+    var modelProcessing: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, email, password
+        case name, email, password, modelProcessing = "model_processing"
     }
 
     init(from decoder: any Decoder) throws {
         let all = try decoder.container(keyedBy: AnyCodingKey.self)
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = all.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-            throw RequestBodyProblem(message: "\"\(unknown)\" cannot be changed here; send only \"name\" and/or \"email\".")
+            throw RequestBodyProblem(message: "\"\(unknown)\" cannot be changed here; send only \"name\", \"email\" and/or \"model_processing\".")
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
         email = try container.decodeIfPresent(String.self, forKey: .email)
         password = try container.decodeIfPresent(String.self, forKey: .password)
+        modelProcessing = try container.decodeIfPresent(Bool.self, forKey: .modelProcessing)
     }
 
-    static func problem(field: String, missing: Bool) -> String { "The field \"\(field)\" must be a string." }
+    static func problem(field: String, missing: Bool) -> String {
+        field == "model_processing" ? "The field \"model_processing\" must be true or false." : "The field \"\(field)\" must be a string."
+    }
 }
 
 /// `DELETE /v1/account`: the password confirms it. A missing or non-string password is a wrong one.

@@ -46,6 +46,8 @@ public struct ServerConfiguration: Sendable {
     /// How often the service's `GET /health` is probed (`GET /v1/health` reports the result), and its timeout.
     public var speechToTextProbeIntervalSeconds: Double = 5
     public var speechToTextProbeTimeoutSeconds: Double = 2
+    /// A language model that words follow-ups; nil keeps the template interviewer.
+    public var model: ModelProviderConfiguration?
 
     // MARK: What one client may cost (each refusal is a specific error, HTTP status or close code)
 

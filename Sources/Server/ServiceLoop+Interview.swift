@@ -200,6 +200,10 @@ extension ServiceLoop {
             case .forwardAudio(let frame): forward(frame, on: connection)
             case .transcribe(let questionID, let final): transcribe(questionID: questionID, final: final, on: connection)
             case .park(let sessionID): park(connection, sessionID: sessionID)
+            case .requestFollowUpWording(let request): requestFollowUpWording(request, on: connection)
+            case .cancelModelRequest(let requestID): cancelModelRequest(requestID, on: connection)
+            case .requestAnswerGrade(let request): requestAnswerGrade(request, on: connection)
+            case .requestReportWriting(let request): requestReportWriting(request, accountID: connection.accountID)
             }
         }
     }
@@ -235,7 +239,7 @@ extension ServiceLoop {
                 recorder.finish(pending: services.recordingsFinishing)
                 connection.recorder = nil
             }
-        case .questionAsked, .answerGiven, .answerDraft:
+        case .questionAsked, .answerGiven, .answerDraft, .answerRescored, .reportWritten:
             break
         }
         let accountID = connection.accountID
@@ -257,7 +261,7 @@ extension ServiceLoop {
             logger.debug("question asked", metadata: ["session.id": "\(sessionID)", "account.id": "\(accountID)",
                                                        "template": "\(question.template.id)",
                                                        "template.version": "\(question.template.version)"])
-        case .answerGiven, .answerDraft:
+        case .answerGiven, .answerDraft, .answerRescored, .reportWritten:
             break
         case .sessionEnded(let sessionID, let reason, let summary, _, _):
             logger.info("session ended", metadata: ["session.id": "\(sessionID)", "account.id": "\(accountID)",
@@ -282,8 +286,12 @@ extension ServiceLoop {
         let plan = services.prompts.current.plan(forTrack: request.trackID, seed: UInt64(sessionID.prefix(16), radix: 16) ?? 0)
         // A primary-key read, like the token check; settlement keeps it current within a second.
         let balance: Int64
+        let modelProcessing: Bool
         do {
-            balance = try services.store.balance(accountID: connection.accountID)
+            guard let account = try services.store.account(id: connection.accountID) else {
+                throw StoreError.accountNotFound(connection.accountID)
+            }
+            (balance, modelProcessing) = (account.balanceMs, account.modelProcessing)
         } catch {
             sessionLogger(connection).error("could not read a balance", metadata: ["error": "\(error)"])
             return run(connection.machine.startRefused(ProtocolError(
@@ -293,7 +301,9 @@ extension ServiceLoop {
         connection.resumeToken = resumeToken
         if request.mode == .voice { startVoice(request, sessionID: sessionID, on: connection) }
         run(connection.machine.start(request, requestID: requestID, sessionID: sessionID, plan: plan, balanceMs: balance,
-                                     resumeToken: resumeToken, at: now), on: connection)
+                                     resumeToken: resumeToken,
+                                     interviewer: modelProcessing ? services.model?.interviewer : nil, at: now),
+            on: connection)
         if !connection.machine.isLive { stopVoice(on: connection) }  // refused after all (unknown track, no minutes)
     }
 

@@ -17,7 +17,8 @@ extension SessionRecord {
     var sessionID: String {
         switch self {
         case .sessionStarted(let id, _, _, _, _), .questionAsked(let id, _, _), .answerGiven(let id, _, _, _, _, _, _, _, _),
-             .answerDraft(let id, _, _, _, _, _), .sessionEnded(let id, _, _, _, _):
+             .answerDraft(let id, _, _, _, _, _), .sessionEnded(let id, _, _, _, _), .answerRescored(let id, _, _),
+             .reportWritten(let id, _):
             id
         }
     }

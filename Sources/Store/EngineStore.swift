@@ -13,6 +13,8 @@ public protocol EngineStore: Sendable {
 
     /// Changes the name and/or email (nil leaves it); the email is stored lower-case. Throws `emailTaken`.
     func updateAccount(id: String, name: String?, email: String?) throws -> Account
+    /// Turns the engine's model processing on or off for the account's future sessions.
+    func setModelProcessing(accountID: String, enabled: Bool) throws -> Account
     /// Deletes the account with its tokens, sessions and turns. Its ledger entries stay, made anonymous, because
     /// accounting needs them. Returns the ids of the deleted sessions (for their recording files); nil when there
     /// was no such account.

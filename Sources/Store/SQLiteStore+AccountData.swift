@@ -27,6 +27,14 @@ extension SQLiteStore {
         }
     }
 
+    public func setModelProcessing(accountID: String, enabled: Bool) throws -> Account {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE accounts SET model_processing = ? WHERE id = ?", arguments: [enabled, accountID])
+        }
+        guard let account = try account(id: accountID) else { throw StoreError.accountNotFound(accountID) }
+        return account
+    }
+
     public func deleteAccount(id: String) throws -> [String]? {
         try immediate { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [id]) == true else {

@@ -66,7 +66,8 @@ public final class SQLiteStore: EngineStore {
 
     static func account(_ row: Row) -> Account {
         Account(id: row["id"], name: row["name"], email: row["email"], birthDate: row["birth_date"],
-                balanceMs: row["balance_ms"], createdAt: row["created_at"])
+                balanceMs: row["balance_ms"], createdAt: row["created_at"],
+                modelProcessing: row["model_processing"] ?? true)
     }
 
     // MARK: Tokens

@@ -12,10 +12,12 @@ enum SessionWriter {
                 """, arguments: [sessionID, accountID, trackID, mode.rawValue, sampleRate, at])
         case .questionAsked(let sessionID, let question, let at):
             try db.execute(sql: """
-                INSERT INTO turns (session_id, question_id, number, kind, text, template_id, template_version, main_number, asked_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO turns (session_id, question_id, number, kind, text, template_id, template_version, main_number, asked_at,
+                                   question_source, model_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [sessionID, question.questionID, question.number, question.kind.rawValue, question.text,
-                                 question.template.id, question.template.version, question.mainNumber, at])
+                                 question.template.id, question.template.version, question.mainNumber, at,
+                                 question.source.rawValue, question.modelName])
         case .answerGiven(let sessionID, let questionID, let text, let analysis, let audioMs, let startedAt, let endedAt,
                           let complete, let score):
             let json = String(decoding: try JSONEncoder().encode(analysis), as: UTF8.self)
@@ -30,6 +32,13 @@ enum SessionWriter {
                 UPDATE turns SET answer_text = ?, audio_ms = ?, answer_started_at = ?, answer_complete = 0
                 WHERE session_id = ? AND question_id = ? AND answer_ended_at IS NULL
                 """, arguments: [text, audioMs, startedAt, sessionID, questionID])
+        case .answerRescored(let sessionID, let questionID, let score):
+            let scoreJSON = String(decoding: try JSONEncoder().encode(score), as: UTF8.self)
+            try db.execute(sql: "UPDATE turns SET score_json = ? WHERE session_id = ? AND question_id = ?",
+                           arguments: [scoreJSON, sessionID, questionID])
+        case .reportWritten(let sessionID, let report):
+            let reportJSON = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            try db.execute(sql: "UPDATE sessions SET report_json = ? WHERE id = ?", arguments: [reportJSON, sessionID])
         case .sessionEnded(let sessionID, let reason, let summary, let report, let at):
             let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
             let reportJSON = try report.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
@@ -53,6 +62,7 @@ enum SessionWriter {
                           templateID: row["template_id"], templateVersion: row["template_version"], askedAt: row["asked_at"],
                           answerText: row["answer_text"], answerStartedAt: row["answer_started_at"],
                           answerEndedAt: row["answer_ended_at"], answerComplete: row["answer_complete"],
-                          audioMs: row["audio_ms"], analysis: analysis, score: score)
+                          audioMs: row["audio_ms"], analysis: analysis, score: score,
+                          source: row["question_source"] ?? QuestionSource.template.rawValue, modelName: row["model_name"])
     }
 }

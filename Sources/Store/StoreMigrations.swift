@@ -118,6 +118,13 @@ enum StoreMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v5: who worded each question (model or template), which model, and the account's model setting") { db in
+            try db.execute(sql: """
+                ALTER TABLE turns ADD COLUMN question_source TEXT NOT NULL DEFAULT 'template';
+                ALTER TABLE turns ADD COLUMN model_name TEXT;
+                ALTER TABLE accounts ADD COLUMN model_processing BOOLEAN NOT NULL DEFAULT 1;
+                """)
+        }
         return migrator
     }
 }

@@ -6,8 +6,9 @@ import Interview
 // callers get these values from a store, never make them.
 
 extension Account {
-    package static func stored(id: String, name: String, email: String, birthDate: String, balanceMs: Int64, createdAt: Date) -> Self {
-        Self(id: id, name: name, email: email, birthDate: birthDate, balanceMs: balanceMs, createdAt: createdAt)
+    package static func stored(id: String, name: String, email: String, birthDate: String, balanceMs: Int64, createdAt: Date,
+                                modelProcessing: Bool) -> Self {
+        Self(id: id, name: name, email: email, birthDate: birthDate, balanceMs: balanceMs, createdAt: createdAt, modelProcessing: modelProcessing)
     }
 }
 
@@ -23,11 +24,12 @@ extension TurnRecord {
     package static func stored(questionID: String, number: Int, kind: String, text: String, templateID: String,
                  templateVersion: String, askedAt: Date, answerText: String?, answerStartedAt: Date?,
                  answerEndedAt: Date?, answerComplete: Bool?, audioMs: Int64?, analysis: AnswerAnalysis?,
-                 score: AnswerScore?) -> Self {
+                 score: AnswerScore?, source: String, modelName: String?) -> Self {
         Self(questionID: questionID, number: number, kind: kind, text: text, templateID: templateID,
              templateVersion: templateVersion, askedAt: askedAt, answerText: answerText,
              answerStartedAt: answerStartedAt, answerEndedAt: answerEndedAt, answerComplete: answerComplete,
-             audioMs: audioMs, analysis: analysis, score: score)
+             audioMs: audioMs, analysis: analysis, score: score, source: source,
+             modelName: modelName)
     }
 }
 

@@ -10,6 +10,9 @@ public struct Account: Sendable, Equatable, Codable {
     public var birthDate: String
     public var balanceMs: Int64
     public var createdAt: Date
+    /// The account lets the engine's model word follow-ups and grade answers; off, its sessions have the template
+    /// interviewer and nothing of them reaches the model provider.
+    public var modelProcessing: Bool = true
 }
 
 /// What a signup asks for, already validated by `SignupRules`.
@@ -81,12 +84,15 @@ public struct TurnRecord: Sendable, Equatable, Codable {
     public var analysis: AnswerAnalysis?
     /// The answer's scores, for complete answers.
     public var score: AnswerScore?
+    /// Who worded the question (`model` or `template`), and which model.
+    public var source: String = QuestionSource.template.rawValue
+    public var modelName: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case questionID = "question_id", number, kind, text, templateID = "template_id"
         case templateVersion = "template_version", askedAt = "asked_at", answerText = "answer_text"
         case answerStartedAt = "answer_started_at", answerEndedAt = "answer_ended_at"
-        case answerComplete = "answer_complete", audioMs = "audio_ms", analysis, score
+        case answerComplete = "answer_complete", audioMs = "audio_ms", analysis, score, source, modelName = "model"
     }
 }
 

@@ -12,7 +12,13 @@ struct Bot: ParsableCommand {
             """)
 
     @Option(help: "The bot script (YAML or JSON).")
-    var script: String
+    var script: String?
+    @Option(help: "A persona file (YAML: name, track, persona, max_answers): a model plays the candidate; needs --model-url.")
+    var persona: String?
+    @Option(help: "The OpenAI-compatible model service that plays the persona (key in JESTRY_MODEL_KEY). [env: JESTRY_MODEL_URL]")
+    var modelURL: String?
+    @Option(help: "The model to ask for. [env: JESTRY_MODEL_NAME, default \"default\"]")
+    var modelName: String?
     @Option(help: "The interview WebSocket, e.g. ws://localhost:8080/v1/interview.")
     var url: String = "ws://localhost:8080/v1/interview"
     @Option(help: "A bearer token from POST /v1/login. [env: JESTRY_TOKEN]")
@@ -23,8 +29,24 @@ struct Bot: ParsableCommand {
     var signup = false
 
     func run() throws {
-        let scriptURL = URL(fileURLWithPath: script)
-        let loaded = try BotScript.load(from: scriptURL)
+        let loaded: BotScript
+        let scriptURL: URL
+        var answerer: PersonaAnswerer?
+        switch (script, persona) {
+        case (let script?, nil):
+            scriptURL = URL(fileURLWithPath: script)
+            loaded = try BotScript.load(from: scriptURL)
+        case (nil, let persona?):
+            scriptURL = URL(fileURLWithPath: persona)
+            let played = try BotPersona.load(from: scriptURL)
+            guard let provider = try ModelOptions.provider(url: modelURL, name: modelName) else {
+                throw ValidationError("--persona needs --model-url (or JESTRY_MODEL_URL): a model plays the candidate")
+            }
+            loaded = played.script
+            answerer = PersonaAnswerer(persona: played, provider: provider)
+        default:
+            throw ValidationError("give either --script FILE or --persona FILE --model-url URL")
+        }
         guard let socketURL = URL(string: url), let host = socketURL.host else {
             throw ValidationError("--url must look like ws://localhost:8080/v1/interview")
         }
@@ -33,6 +55,7 @@ struct Bot: ParsableCommand {
         let bearer = try token ?? Environment.value("JESTRY_TOKEN") ?? signIn(api)
         let client = try WebSocketClient(url: socketURL, headers: [("Authorization", "Bearer \(bearer)")])
         var runner = BotRunner(script: loaded, scriptFolder: scriptURL.deletingLastPathComponent())
+        if let answerer { runner.answerer = { answerer.answer($0, conversation: $1) } }
         runner.onLine = { line in
             if case .feedback = line { return }  // too chatty for a transcript
             Console.line("\(line)")

@@ -50,6 +50,12 @@ struct ConfigFile {
         Setting(key: "stt_max_in_flight", kind: .whole(1...1_000)),
         Setting(key: "stt_max_queued", kind: .whole(0...100_000)),
         Setting(key: "stt_timeout_seconds", kind: .number(1...3600)),
+        Setting(key: "model_url", kind: .url),
+        Setting(key: "model_name", kind: .text),
+        Setting(key: "model_first_token_ms", kind: .whole(1...60_000)),
+        Setting(key: "model_total_ms", kind: .whole(1...60_000)),
+        Setting(key: "model_max_in_flight", kind: .whole(1...1_000)),
+        Setting(key: "model_max_queued", kind: .whole(0...100_000)),
         Setting(key: "max_connections_per_address", kind: .whole(0...1_000_000)),
         Setting(key: "max_connections_per_account", kind: .whole(0...1_000_000)),
         Setting(key: "max_live_sessions_per_account", kind: .whole(0...1_000_000)),
@@ -70,6 +76,7 @@ struct ConfigFile {
     static let secrets: [String: String] = [
         "webhook_secret": "JESTRY_WEBHOOK_SECRET", "webhook_secrets": "JESTRY_WEBHOOK_SECRETS",
         "stt_key": "JESTRY_STT_KEY", "metrics_token": "JESTRY_METRICS_TOKEN (or metrics_token_file)",
+        "model_key": "JESTRY_MODEL_KEY",
     ]
 
     /// A problem in the file, at its position.

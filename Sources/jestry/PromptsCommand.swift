@@ -52,6 +52,10 @@ struct PromptsCommand: ParsableCommand {
         var alreadyAsked: [String] = []
         @Option(help: "The prompts folder. [env: JESTRY_PROMPTS, default ./Prompts]")
         var prompts: String?
+        @Option(help: "An OpenAI-compatible model service: also show its wording beside the template's (key in JESTRY_MODEL_KEY). [env: JESTRY_MODEL_URL]")
+        var modelURL: String?
+        @Option(help: "The model to ask for. [env: JESTRY_MODEL_NAME, default \"default\"]")
+        var modelName: String?
 
         func run() throws {
             let library = try PromptsCommand.load(Environment.directory(prompts, "JESTRY_PROMPTS", default: "Prompts"))
@@ -62,6 +66,13 @@ struct PromptsCommand: ParsableCommand {
             } catch {
                 throw ValidationError(error.description)
             }
+            guard let provider = try ModelOptions.provider(url: modelURL, name: modelName) else { return }
+            guard let request = FollowUpPreview.wordingRequest(library: library, questionID: questionID, answer: answer,
+                                                               trackID: track, followUpsAsked: followUpsAsked,
+                                                               alreadyAsked: alreadyAsked) else {
+                return Console.line("\nModel wording: none (no follow-up fires, or its template has no model: instructions).")
+            }
+            Console.line("\n" + ModelPreview.wording(for: request, provider: provider))
         }
     }
 

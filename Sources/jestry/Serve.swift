@@ -43,6 +43,8 @@ struct Serve: ParsableCommand {
     var limits: LimitOptions
     @OptionGroup(title: "Operations")
     var operations: OperationOptions
+    @OptionGroup(title: "The model interviewer")
+    var model: ModelOptions
     @OptionGroup(title: "The database")
     var database: DatabaseOptions
 
@@ -84,6 +86,7 @@ struct Serve: ParsableCommand {
                            billingWarningSeconds: billingWarningSeconds).apply(to: &configuration)
         try limits.apply(to: &configuration)
         try operations.apply(to: &configuration)
+        configuration.model = try model.provider()
         try database.apply(to: &configuration)
         guard configuration.trialMinutes >= 0 else { throw ValidationError("--trial-minutes cannot be negative") }
 

@@ -183,6 +183,10 @@ public enum InterviewInvariants {
         case .forwardAudio(let frame): "forwardAudio \(frame.count) bytes"
         case .transcribe(let questionID, let final): "transcribe \(questionID)\(final ? "" : " (interim)")"
         case .park(let sessionID): "park \(sessionID)"
+        case .requestFollowUpWording(let request): "requestFollowUpWording \(request.requestID)"
+        case .cancelModelRequest(let requestID): "cancelModelRequest \(requestID)"
+        case .requestAnswerGrade(let request): "requestAnswerGrade \(request.requestID)"
+        case .requestReportWriting(let request): "requestReportWriting \(request.sessionID)"
         }
     }
 }

@@ -8,6 +8,10 @@ struct FakePlan: InterviewPlan {
     var questions = ["First question?", "Second question?"]
     var targetAnswerSeconds = 60
     var maxFollowUps = 1
+    /// The follow-up's `model:` instructions, for sessions with a model interviewer.
+    var modelPrompt: ModelPrompt?
+    /// The rubric's `model:` instructions, for sessions whose model grades answers.
+    var rubricModelPrompt: ModelPrompt?
 
     var mainQuestionCount: Int { questions.count }
 
@@ -20,7 +24,8 @@ struct FakePlan: InterviewPlan {
         guard context.followUpsAsked < maxFollowUps, !context.answer.mentionsNumbers,
               !context.usedTemplates.contains("ask-numbers") else { return nil }
         return PlannedQuestion(text: "Any numbers on \(context.mainQuestion.topic)?", kind: .followUp,
-                               template: TemplateRef(id: "ask-numbers", version: "v2"), topic: context.mainQuestion.topic)
+                               template: TemplateRef(id: "ask-numbers", version: "v2"), topic: context.mainQuestion.topic,
+                               modelPrompt: modelPrompt)
     }
 }
 
