@@ -2,7 +2,8 @@
 # Both install missing system packages first (apt, as root or through sudo, only when missing).
 
 SWIFT ?= swift
-APT_PACKAGES := pkg-config libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver python3-venv ffmpeg
+APT_PACKAGES := pkg-config libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver python3-venv ffmpeg \
+  libpq-dev postgresql
 PORT ?= 8080
 # The Python references for bench-vad live outside the clone, in a virtualenv named after its requirements.
 JESTRY_CACHE ?= $(HOME)/.cache/jestry
@@ -64,7 +65,9 @@ model-server: $(MODEL_PYTHON)
 	"$(MODEL_PYTHON)" services/llm/server.py --port $(MODEL_PORT)
 
 ## Install missing system packages and run every test: the browser client's JavaScript units, then the Swift tests
-## (unit, prompt examples, end-to-end, browser), then the WebSocket conformance cases.
+## (unit, prompt examples, end-to-end, browser), then the WebSocket conformance cases. The PostgreSQL tests start a
+## private server of Debian's postgresql (initdb in a temporary folder, a free loopback port, no Unix socket, as the
+## postgres user when run as root) and stop it when they end; JESTRY_TEST_POSTGRES_URL=postgres://… uses another.
 test: setup $(AXE_JS) $(TRANSCRIBER_PYTHON) $(MODEL_PYTHON)
 	node --test Tests/ClientTests/*.test.js
 	JESTRY_AXE=$(AXE_JS) JESTRY_TRANSCRIBER_PYTHON=$(TRANSCRIBER_PYTHON) JESTRY_MODEL_PYTHON=$(MODEL_PYTHON) $(SWIFT) test

@@ -26,6 +26,7 @@ let package = Package(
                        providers: [.apt(["libwebsockets-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // The pure core: no I/O, no clock, no sockets.
         .target(name: "Interview"),
@@ -42,11 +43,13 @@ let package = Package(
             "Interview", "Security",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The shared store of a fleet: PostgreSQL through libpq, behind the same protocol.
+        .target(name: "PostgresStore", dependencies: ["Store", "Interview", "Security", "CLibPQ"]),
         .target(name: "EngineClient", dependencies: ["CWebSockets", "COpenSSL"]),
         // The model provider: an OpenAI-compatible streaming chat client, its bounds, and the checks on its output.
         .target(name: "Model", dependencies: ["Interview"]),
         .target(name: "Server", dependencies: [
-            "Interview", "Prompts", "Audio", "Store", "Security", "CWebSockets", "Model",
+            "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets", "Model",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -57,7 +60,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "jestry", dependencies: [
-            "Server", "Bot", "Store", "Prompts", "Audio", "Interview", "Security", "VADTestSet", "Model",
+            "Server", "Bot", "Store", "PostgresStore", "Prompts", "Audio", "Interview", "Security", "VADTestSet", "Model",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
@@ -76,14 +79,14 @@ let package = Package(
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Interview"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Security", "Interview"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Security", "Interview", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["PostgresStore"], path: "Tests/TestSupport"),
         // The server's pure parts (limits, registries, answers to hostile input), without sockets.
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Store", "Prompts", "Interview", "Audio", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "EngineClient", "Interview", "Audio", "TestSupport", "Model"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport", "Model"]),
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport", "Server", "Store", "EngineClient", "Prompts"]),
     ]
 )

@@ -9,7 +9,7 @@ import Store
 /// threads, and the watcher that reloads edited prompts.
 public final class Engine: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    public let store: SQLiteStore
+    public let store: any EngineStore
     public let prompts: PromptsProvider
     public let server: EngineServer
     private let watcher: PromptsWatcher?
@@ -30,7 +30,7 @@ public final class Engine: @unchecked Sendable {
         case .failure(let failure): throw PromptsFailure(directory: configuration.promptsDirectory, diagnostics: "\(failure)")
         }
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: configuration.databasePath)
+        let store = try StoreSelection.open(configuration)
         let abandoned = try store.closeAbandonedSessions(at: configuration.clock())
         if abandoned > 0 { logger.warning("closed sessions left open by an earlier stop", metadata: ["count": "\(abandoned)"]) }
         let prompts = PromptsProvider(library)
@@ -45,7 +45,7 @@ public final class Engine: @unchecked Sendable {
         return Engine(configuration: configuration, store: store, prompts: prompts, server: server, watcher: watcher)
     }
 
-    private init(configuration: ServerConfiguration, store: SQLiteStore, prompts: PromptsProvider, server: EngineServer,
+    private init(configuration: ServerConfiguration, store: any EngineStore, prompts: PromptsProvider, server: EngineServer,
                  watcher: PromptsWatcher?) {
         self.configuration = configuration
         self.store = store

@@ -10,6 +10,11 @@ public struct ServerConfiguration: Sendable {
     /// kernel gave it. One per core by default.
     public var serviceThreads = ProcessInfo.processInfo.activeProcessorCount
     public var dataDirectory: URL
+    /// A PostgreSQL URL: the store a fleet of engine nodes shares. Nil keeps the embedded SQLite in `dataDirectory`.
+    public var databaseURL: String? = nil
+    /// This node's name in a fleet: on the sessions it starts (it closes only its own after a crash) and at the
+    /// start of its resume tokens (a load balancer routes a resume to it). Letters, digits, `-`, `_` and `.`.
+    public var nodeID = ProcessInfo.processInfo.hostName
     public var promptsDirectory: URL
     public var staticDirectory: URL
     /// Minutes every new account starts with.

@@ -297,7 +297,7 @@ extension ServiceLoop {
             return run(connection.machine.startRefused(ProtocolError(
                 .internalError, "Your minute balance could not be read; please try again.", requestID: requestID)), on: connection)
         }
-        let resumeToken = SecureRandom.token()
+        let resumeToken = ResumeToken.mint(node: configuration.nodeID)
         connection.resumeToken = resumeToken
         if request.mode == .voice { startVoice(request, sessionID: sessionID, on: connection) }
         run(connection.machine.start(request, requestID: requestID, sessionID: sessionID, plan: plan, balanceMs: balance,

@@ -1,5 +1,6 @@
 import Foundation
 import Interview
+import Security
 
 /// A person's account as the API shows it (never the password hash).
 public struct Account: Sendable, Equatable, Codable {
@@ -34,11 +35,15 @@ public struct UsageCharge: Sendable, Equatable {
     public var sessionID: String
     public var accountID: String
     public var ms: Int64
+    /// Unique per charge and kept when a failed batch is retried, so a store that cannot tell whether a batch
+    /// committed (a lost acknowledgement from a database server) applies each charge at most once.
+    public var chargeID: String
 
-    public init(sessionID: String, accountID: String, ms: Int64) {
+    public init(sessionID: String, accountID: String, ms: Int64, chargeID: String = SecureRandom.identifier()) {
         self.sessionID = sessionID
         self.accountID = accountID
         self.ms = ms
+        self.chargeID = chargeID
     }
 }
 

@@ -6,7 +6,8 @@ import Prompts
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the engine's hot paths.", subcommands: [AudioPath.self, VoiceActivity.self, Load.self, LoadAccounts.self, MetricsCost.self])
+        abstract: "Measure the engine's hot paths.", subcommands: [AudioPath.self, VoiceActivity.self, Load.self, LoadAccounts.self, MetricsCost.self,
+                                                                       Settle.self])
 
     /// The audio path of a voice session: the state machine's frame checks plus voice activity detection, per
     /// 20 ms frame, for many sessions in turn on one core. Sockets and JSON are left out on purpose: this is the

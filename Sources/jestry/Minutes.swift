@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresStore
 import Store
 
 struct Minutes: ParsableCommand {
@@ -13,14 +14,21 @@ struct Minutes: ParsableCommand {
         var email: String
         @Option(help: "Folder of the SQLite database. [env: JESTRY_DATA, default ./data]")
         var data: String?
+        @OptionGroup var database: DatabaseOptions
 
-        func open() throws -> (SQLiteStore, Account) {
-            let folder = Environment.directory(data, "JESTRY_DATA", default: "data")
-            let path = folder.appendingPathComponent("jestry.sqlite").path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw ValidationError("no database at \(path); pass --data with the server's data folder")
+        func open() throws -> (any EngineStore, Account) {
+            let store: any EngineStore
+            if let url = try database.url() {
+                // Operator commands start no sessions, so the node name is only a label.
+                store = try PostgresStore(url: url, nodeID: try database.node())
+            } else {
+                let folder = Environment.directory(data, "JESTRY_DATA", default: "data")
+                let path = folder.appendingPathComponent("jestry.sqlite").path
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw ValidationError("no database at \(path); pass --data with the server's data folder")
+                }
+                store = try SQLiteStore(path: path)
             }
-            let store = try SQLiteStore(path: path)
             guard let (account, _) = try store.credentials(email: email) else {
                 throw ValidationError("no account with email \(email)")
             }

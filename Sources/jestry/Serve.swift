@@ -45,6 +45,8 @@ struct Serve: ParsableCommand {
     var operations: OperationOptions
     @OptionGroup(title: "The model interviewer")
     var model: ModelOptions
+    @OptionGroup(title: "The database")
+    var database: DatabaseOptions
 
     func run() throws {
         if let file = config ?? Environment.value("JESTRY_CONFIG") {
@@ -85,6 +87,7 @@ struct Serve: ParsableCommand {
         try limits.apply(to: &configuration)
         try operations.apply(to: &configuration)
         configuration.model = try model.provider()
+        try database.apply(to: &configuration)
         guard configuration.trialMinutes >= 0 else { throw ValidationError("--trial-minutes cannot be negative") }
 
         let engine: Engine

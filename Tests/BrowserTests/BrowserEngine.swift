@@ -13,7 +13,7 @@ final class BrowserEngine {
 
     let engine: Engine
     var server: EngineServer { engine.server }
-    var store: SQLiteStore { engine.store }
+    var store: any EngineStore { engine.store }
     let dataDirectory: URL
     let http: HTTPClient
     let baseURL: URL

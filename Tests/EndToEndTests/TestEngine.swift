@@ -13,7 +13,7 @@ final class TestEngine {
 
     let engine: Engine
     var server: EngineServer { engine.server }
-    var store: SQLiteStore { engine.store }
+    var store: any EngineStore { engine.store }
     var prompts: PromptsProvider { engine.prompts }
     let dataDirectory: URL
     let http: HTTPClient

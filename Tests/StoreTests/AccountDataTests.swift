@@ -1,13 +1,12 @@
 import Foundation
-import GRDB
 import Testing
 import Store
 
 /// Correcting, exporting and deleting: what people can do with the data stored about them.
 @Suite final class AccountDataTests {
-    let fixture: StoreFixture
-    init() throws { fixture = try StoreFixture() }
-    var store: SQLiteStore { fixture.store }
+    /// Set by each test for the store it runs against.
+    var fixture: StoreFixture!
+    var store: any EngineStore { fixture.store }
 
     /// A session with one question asked, ended (as a crash recovery would end it).
     func endedSession(_ id: String, accountID: String) throws {
@@ -16,7 +15,8 @@ import Store
         _ = try store.closeAbandonedSessions(at: at(2))
     }
 
-    @Test func nameAndEmailCanBeCorrected() throws {
+    @Test(arguments: StoreKind.allCases) func nameAndEmailCanBeCorrected(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(email: "ann@example.com")
         let renamed = try store.updateAccount(id: account.id, name: "Ann Lee", email: nil)
         #expect(renamed.name == "Ann Lee" && renamed.email == "ann@example.com")
@@ -26,7 +26,8 @@ import Store
         #expect(try store.credentials(email: "ann@example.com") == nil)
     }
 
-    @Test func anEmailInUseCannotBeTaken() throws {
+    @Test(arguments: StoreKind.allCases) func anEmailInUseCannotBeTaken(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com")
         _ = try fixture.createAccount(email: "bob@example.com")
         #expect(throws: StoreError.emailTaken) { try self.store.updateAccount(id: ann.id, name: "X", email: "BOB@example.com") }
@@ -34,7 +35,8 @@ import Store
         _ = try store.updateAccount(id: ann.id, name: nil, email: "ann@example.com")  // its own email is fine
     }
 
-    @Test func sqlShapedValuesAreStoredAsText() throws {
+    @Test(arguments: StoreKind.allCases) func sqlShapedValuesAreStoredAsText(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         let hostile = "Robert'); DROP TABLE accounts; --"
         _ = try store.updateAccount(id: account.id, name: hostile, email: nil)
@@ -44,7 +46,8 @@ import Store
         #expect(try store.deleteSession(id: "' OR 1=1 --", accountID: "' OR 1=1 --") == .notFound)
     }
 
-    @Test func deletingASessionKeepsItsUsageAndTheBalance() throws {
+    @Test(arguments: StoreKind.allCases) func deletingASessionKeepsItsUsageAndTheBalance(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 60_000)
         try fixture.startSession("s1", accountID: account.id)
         _ = try store.settle([UsageCharge(sessionID: "s1", accountID: account.id, ms: 10_000)], at: at(1))
@@ -58,10 +61,11 @@ import Store
         let usage = try #require(try store.ledger(accountID: account.id).last)
         #expect(usage.kind == .usage && usage.amountMs == -10_000 && usage.sessionID == nil)
         #expect(try store.deleteSession(id: "s1", accountID: account.id) == .notFound)
-        #expect(try rowCount("turns") == 0)
+        #expect(try fixture.rows("SELECT COUNT(*) AS n FROM turns").first?["n"] == "0")
     }
 
-    @Test func anotherAccountCannotDeleteTheSession() throws {
+    @Test(arguments: StoreKind.allCases) func anotherAccountCannotDeleteTheSession(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com")
         let bob = try fixture.createAccount(email: "bob@example.com")
         try endedSession("s1", accountID: ann.id)
@@ -69,7 +73,8 @@ import Store
         #expect(try store.session(id: "s1", accountID: ann.id) != nil)
     }
 
-    @Test func exportHoldsEverythingAboutTheAccountAndNothingElse() throws {
+    @Test(arguments: StoreKind.allCases) func exportHoldsEverythingAboutTheAccountAndNothingElse(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com", trialMs: 60_000)
         let bob = try fixture.createAccount(email: "bob@example.com")
         try endedSession("a1", accountID: ann.id)
@@ -88,7 +93,8 @@ import Store
         #expect(try store.exportData(accountID: "nobody") == nil)
     }
 
-    @Test func deletingTheAccountLeavesOnlyAnonymousLedgerEntries() throws {
+    @Test(arguments: StoreKind.allCases) func deletingTheAccountLeavesOnlyAnonymousLedgerEntries(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com", trialMs: 60_000)
         let bob = try fixture.createAccount(email: "bob@example.com")
         try endedSession("a1", accountID: ann.id)
@@ -109,12 +115,10 @@ import Store
         #expect(try store.session(id: "a1", accountID: ann.id) == nil)
         #expect(try store.session(id: "b1", accountID: bob.id) != nil, "other accounts are untouched")
         // Every amount stays for accounting, but nothing in the database points to Ann any more.
-        let kept = try queue().read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries WHERE account_id IS NULL ORDER BY seq")
-        }
-        #expect(kept.map { $0["amount_ms"] as Int64 } == ledgerBefore.map(\.amountMs))
-        #expect(kept.allSatisfy { ($0["session_id"] as String?) == nil })
-        for value in try allText() {
+        let kept = try fixture.rows("SELECT * FROM ledger_entries WHERE account_id IS NULL ORDER BY seq")
+        #expect(kept.map { $0["amount_ms"].flatMap { Int64($0) } } == ledgerBefore.map(\.amountMs))
+        #expect(kept.allSatisfy { $0["session_id"] == nil })
+        for case .text(let value) in try fixture.storedValues() {
             #expect(!value.contains("ann@example.com") && !value.contains("Ann Lee") && !value.contains(ann.id),
                     "found \(value)")
         }
@@ -127,7 +131,8 @@ import Store
     }
 
     /// Settling a session whose account was deleted meanwhile charges nothing and fails no one else's charge.
-    @Test func settlingAfterAccountDeletionSkipsIt() throws {
+    @Test(arguments: StoreKind.allCases) func settlingAfterAccountDeletionSkipsIt(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com", trialMs: 60_000)
         let bob = try fixture.createAccount(email: "bob@example.com", trialMs: 60_000)
         try fixture.startSession("b1", accountID: bob.id)
@@ -135,24 +140,5 @@ import Store
         let balances = try store.settle([UsageCharge(sessionID: "a1", accountID: ann.id, ms: 1_000),
                                          UsageCharge(sessionID: "b1", accountID: bob.id, ms: 1_000)], at: at(1))
         #expect(balances == [bob.id: 59_000])
-    }
-
-    func queue() throws -> DatabaseQueue { try DatabaseQueue(path: fixture.databasePath) }
-
-    func rowCount(_ table: String) throws -> Int {
-        try queue().read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
-    }
-
-    /// Every text value in every table.
-    func allText() throws -> [String] {
-        try queue().read { db in
-            var values: [String] = []
-            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") {
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table.quotedDatabaseIdentifier)") {
-                    for (_, value) in row { if case .string(let text) = value.storage { values.append(text) } }
-                }
-            }
-            return values
-        }
     }
 }

@@ -8,9 +8,9 @@ import Store
 /// refunds, processor refunds, corrections and usage from several sessions of several accounts, checked after every
 /// step against a reference model that is a few lines of arithmetic.
 @Suite final class LedgerModelTests {
-    let fixture: StoreFixture
-    init() throws { fixture = try StoreFixture() }
-    var store: SQLiteStore { fixture.store }
+    /// Set by each test for the store it runs against.
+    var fixture: StoreFixture!
+    var store: any EngineStore { fixture.store }
 
     /// SplitMix64: a tiny deterministic generator, so a failing seed can be replayed.
     struct SeededGenerator: RandomNumberGenerator {
@@ -38,21 +38,21 @@ import Store
         var charged: [String: Int64] = [:]
     }
 
-    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
-    func randomSequencesAgreeWithTheModel(seed: UInt64) throws {
-        _ = try Self.play(seed: seed, on: fixture)
+    @Test(arguments: StoreKind.allCases, [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func randomSequencesAgreeWithTheModel(_ kind: StoreKind, seed: UInt64) throws {
+        _ = try Self.play(seed: seed, on: StoreFixture(kind))
     }
 
     /// The promise that makes a failing seed worth reporting: the same seed plays the same steps, on a fresh store,
     /// within one process (where hash-seeded dictionary order would already differ between two tables).
-    @Test func aSeedReplaysTheSameSequence() throws {
-        let first = try Self.play(seed: 42, on: StoreFixture())
-        let again = try Self.play(seed: 42, on: StoreFixture())
+    @Test(arguments: StoreKind.allCases) func aSeedReplaysTheSameSequence(_ kind: StoreKind) throws {
+        let first = try Self.play(seed: 42, on: StoreFixture(kind))
+        let again = try Self.play(seed: 42, on: StoreFixture(kind))
         let split = zip(first, again).enumerated().first { $0.element.0 != $0.element.1 }
         let difference = split.map { "line \($0.offset): \($0.element.0) / \($0.element.1)" } ?? "one trace is longer"
         #expect(first == again, "the replay differs at \(difference)")
         // The trace says enough to tell seeds apart, so the comparison above can fail.
-        #expect(try Self.play(seed: 43, on: StoreFixture()) != first)
+        #expect(try Self.play(seed: 43, on: StoreFixture(kind)) != first)
     }
 
     static let steps = 150
@@ -196,7 +196,8 @@ import Store
 
     /// Several threads settle the sessions of one account at once while purchases arrive: the balance never goes
     /// below zero and the total charged never exceeds what was bought.
-    @Test func concurrentSettlementsNeverOvercharge() throws {
+    @Test(arguments: StoreKind.allCases) func concurrentSettlementsNeverOvercharge(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 20_000)
         let sessionIDs = try (0..<4).map { try fixture.startSession("race-\($0)", accountID: account.id) }
         let store = self.store

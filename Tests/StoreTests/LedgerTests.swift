@@ -4,9 +4,9 @@ import Store
 
 /// The minute ledger: append-only entries, a cached balance equal to their sum, never below zero.
 @Suite final class LedgerTests {
-    let fixture: StoreFixture
-    init() throws { fixture = try StoreFixture() }
-    var store: SQLiteStore { fixture.store }
+    /// Set by each test for the store it runs against.
+    var fixture: StoreFixture!
+    var store: any EngineStore { fixture.store }
 
     func expectBalanceMatchesLedger(_ accountID: String, _ expected: Int64,
                                     sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -15,7 +15,8 @@ import Store
         #expect(try store.account(id: accountID)?.balanceMs == expected, sourceLocation: sourceLocation)
     }
 
-    @Test func entriesMoveTheBalanceAndAreListedInOrder() throws {
+    @Test(arguments: StoreKind.allCases) func entriesMoveTheBalanceAndAreListedInOrder(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 60_000)
         #expect(try store.addEntry(accountID: account.id, kind: .purchase, amountMs: 3_600_000, reason: "1 hour",
                                    at: at(10)) == 3_660_000)
@@ -30,7 +31,8 @@ import Store
         try expectBalanceMatchesLedger(account.id, 3_600_000)
     }
 
-    @Test func entryBelowZeroIsRefusedAndChangesNothing() throws {
+    @Test(arguments: StoreKind.allCases) func entryBelowZeroIsRefusedAndChangesNothing(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 60_000)
         let before = try store.ledger(accountID: account.id)
         #expect {
@@ -43,19 +45,22 @@ import Store
         try expectBalanceMatchesLedger(account.id, 60_000)
     }
 
-    @Test func entryDownToExactlyZeroIsAllowed() throws {
+    @Test(arguments: StoreKind.allCases) func entryDownToExactlyZeroIsAllowed(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 60_000)
         #expect(try store.addEntry(accountID: account.id, kind: .refund, amountMs: -60_000, reason: "refund", at: at(1)) == 0)
         try expectBalanceMatchesLedger(account.id, 0)
     }
 
-    @Test func entryForUnknownAccountIsRefused() throws {
+    @Test(arguments: StoreKind.allCases) func entryForUnknownAccountIsRefused(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         #expect(throws: StoreError.accountNotFound("nobody")) {
             try self.store.addEntry(accountID: "nobody", kind: .grant, amountMs: 1, reason: "gift", at: t0)
         }
     }
 
-    @Test func overflowingEntryIsRefused() throws {
+    @Test(arguments: StoreKind.allCases) func overflowingEntryIsRefused(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 1)
         #expect {
             try self.store.addEntry(accountID: account.id, kind: .grant, amountMs: .max, reason: "huge", at: t0)
@@ -67,7 +72,8 @@ import Store
     }
 
     /// Two live sessions of one account charged in the same batch: the second gets only what is left.
-    @Test func settleCapsTwoSessionsOfOneAccountAtTheBalance() throws {
+    @Test(arguments: StoreKind.allCases) func settleCapsTwoSessionsOfOneAccountAtTheBalance(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 5_000)
         try fixture.startSession("s1", accountID: account.id)
         try fixture.startSession("s2", accountID: account.id)
@@ -86,7 +92,8 @@ import Store
     }
 
     /// A session settled every second is one line of the ledger that grows, not one line per second.
-    @Test func aSessionsUsageIsOneEntryThatGrowsWithEachSettlement() throws {
+    @Test(arguments: StoreKind.allCases) func aSessionsUsageIsOneEntryThatGrowsWithEachSettlement(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 60_000)
         try fixture.startSession("s1", accountID: account.id)
         try fixture.startSession("s2", accountID: account.id)
@@ -101,7 +108,8 @@ import Store
         try expectBalanceMatchesLedger(account.id, 60_000 - 5_700)
     }
 
-    @Test func settleAtZeroBalanceChargesNothing() throws {
+    @Test(arguments: StoreKind.allCases) func settleAtZeroBalanceChargesNothing(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 1_000)
         try fixture.startSession("s1", accountID: account.id)
         #expect(try store.settle([UsageCharge(sessionID: "s1", accountID: account.id, ms: 1_000)], at: at(1)) == [account.id: 0])
@@ -111,7 +119,8 @@ import Store
         try expectBalanceMatchesLedger(account.id, 0)
     }
 
-    @Test func settleReturnsTheBalanceOfEveryAccountCharged() throws {
+    @Test(arguments: StoreKind.allCases) func settleReturnsTheBalanceOfEveryAccountCharged(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com", trialMs: 10_000)
         let bob = try fixture.createAccount(email: "bob@example.com", trialMs: 20_000)
         try fixture.startSession("a1", accountID: ann.id)
@@ -126,7 +135,8 @@ import Store
         try expectBalanceMatchesLedger(bob.id, 17_500)
     }
 
-    @Test func settleIgnoresZeroAndNegativeUsage() throws {
+    @Test(arguments: StoreKind.allCases) func settleIgnoresZeroAndNegativeUsage(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 10_000)
         try fixture.startSession("s1", accountID: account.id)
         let balances = try store.settle([
@@ -138,12 +148,14 @@ import Store
         try expectBalanceMatchesLedger(account.id, 10_000)
     }
 
-    @Test func settlingNothingReturnsNothing() throws {
+    @Test(arguments: StoreKind.allCases) func settlingNothingReturnsNothing(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         #expect(try store.settle([], at: t0).isEmpty)
     }
 
     /// Many small settlements, grants and refused entries later, the cached balance still equals the ledger's sum.
-    @Test func cachedBalanceAlwaysEqualsTheLedgerSum() throws {
+    @Test(arguments: StoreKind.allCases) func cachedBalanceAlwaysEqualsTheLedgerSum(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 7_000)
         try fixture.startSession("s1", accountID: account.id)
         var expected: Int64 = 7_000

@@ -6,9 +6,9 @@ import Store
 
 /// Purchases and refunds from the payment processor: exactly once per event id, in any order, never below zero.
 @Suite final class PaymentTests {
-    let fixture: StoreFixture
-    init() throws { fixture = try StoreFixture() }
-    var store: SQLiteStore { fixture.store }
+    /// Set by each test for the store it runs against.
+    var fixture: StoreFixture!
+    var store: any EngineStore { fixture.store }
 
     func purchase(_ id: String, _ accountID: String, ms: Int64 = 3_600_000, body: String? = nil) -> PaymentEvent {
         PaymentEvent(eventID: id, accountID: accountID, kind: .purchase(productID: "minutes-60", amountMs: ms),
@@ -26,7 +26,8 @@ import Store
         return nil
     }
 
-    @Test func aPurchaseAddsItsMinutesOnceWithTheEventIDOnTheEntry() throws {
+    @Test(arguments: StoreKind.allCases) func aPurchaseAddsItsMinutesOnceWithTheEventIDOnTheEntry(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 0)
         let first = try #require(receipt(try store.applyPayment(purchase("evt_1", account.id), at: at(1))))
         #expect(first.amountMs == 3_600_000 && first.requestedMs == 3_600_000 && first.kind == "purchase")
@@ -35,7 +36,8 @@ import Store
         #expect(entry.kind == .purchase && entry.externalID == "evt_1" && entry.entryID == first.entryID)
     }
 
-    @Test func aReplayGetsTheFirstReceiptAndChangesNothing() throws {
+    @Test(arguments: StoreKind.allCases) func aReplayGetsTheFirstReceiptAndChangesNothing(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 0)
         let first = try #require(receipt(try store.applyPayment(purchase("evt_1", account.id), at: at(1))))
         for second in 2...5 {
@@ -46,14 +48,16 @@ import Store
         #expect(try store.paymentEvent(id: "evt_1")?.receipt == first)
     }
 
-    @Test func theSameIDWithAnotherBodyIsRefused() throws {
+    @Test(arguments: StoreKind.allCases) func theSameIDWithAnotherBodyIsRefused(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 0)
         _ = try store.applyPayment(purchase("evt_1", account.id), at: at(1))
         #expect(try store.applyPayment(purchase("evt_1", account.id, ms: 99_000_000, body: "forged"), at: at(2)) == .conflictingReplay)
         #expect(try store.balance(accountID: account.id) == 3_600_000)
     }
 
-    @Test func aRefundTakesBackOnlyWhatIsLeft() throws {
+    @Test(arguments: StoreKind.allCases) func aRefundTakesBackOnlyWhatIsLeft(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 0)
         _ = try store.applyPayment(purchase("evt_buy", account.id, ms: 60_000), at: at(1))
         try fixture.startSession("s1", accountID: account.id)
@@ -65,7 +69,8 @@ import Store
         #expect(try fixture.ledgerSum(account.id) == 0)
     }
 
-    @Test func aRefundAtZeroMovesNothingButIsRemembered() throws {
+    @Test(arguments: StoreKind.allCases) func aRefundAtZeroMovesNothingButIsRemembered(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 0)
         _ = try store.applyPayment(purchase("evt_buy", account.id, ms: 1_000), at: at(1))
         try fixture.startSession("s1", accountID: account.id)
@@ -75,7 +80,8 @@ import Store
         #expect(try store.applyPayment(refund("evt_ref", account.id, of: "evt_buy"), at: at(4)) == .replayed(refunded))
     }
 
-    @Test func aRefundBeforeItsPurchaseIsNotRememberedSoItsRetryApplies() throws {
+    @Test(arguments: StoreKind.allCases) func aRefundBeforeItsPurchaseIsNotRememberedSoItsRetryApplies(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 0)
         #expect(try store.applyPayment(refund("evt_ref", account.id, of: "evt_buy"), at: at(1)) == .purchaseNotFound)
         #expect(try store.paymentEvent(id: "evt_ref") == nil)
@@ -84,7 +90,8 @@ import Store
         #expect(try store.balance(accountID: account.id) == 0)
     }
 
-    @Test func aPurchaseIsRefundedOnlyOnce() throws {
+    @Test(arguments: StoreKind.allCases) func aPurchaseIsRefundedOnlyOnce(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 0)
         _ = try store.applyPayment(purchase("evt_buy", account.id), at: at(1))
         _ = try store.applyPayment(purchase("evt_buy2", account.id), at: at(1))
@@ -93,7 +100,8 @@ import Store
         #expect(try store.balance(accountID: account.id) == 3_600_000)
     }
 
-    @Test func anotherAccountsPurchaseCannotBeRefundedHere() throws {
+    @Test(arguments: StoreKind.allCases) func anotherAccountsPurchaseCannotBeRefundedHere(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com", trialMs: 0)
         let bob = try fixture.createAccount(email: "bob@example.com", trialMs: 0)
         _ = try store.applyPayment(purchase("evt_buy", ann.id), at: at(1))
@@ -101,7 +109,8 @@ import Store
         #expect(try store.balance(accountID: ann.id) == 3_600_000)
     }
 
-    @Test func unknownAccountsAndBadAmountsChangeNothing() throws {
+    @Test(arguments: StoreKind.allCases) func unknownAccountsAndBadAmountsChangeNothing(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         #expect(try store.applyPayment(purchase("evt_1", "nobody"), at: at(1)) == .accountNotFound)
         #expect(try store.paymentEvent(id: "evt_1") == nil)
         let account = try fixture.createAccount(trialMs: 5)
@@ -111,7 +120,8 @@ import Store
         #expect(try store.balance(accountID: account.id) == 5)
     }
 
-    @Test func concurrentDeliveriesOfOneEventApplyItOnce() throws {
+    @Test(arguments: StoreKind.allCases) func concurrentDeliveriesOfOneEventApplyItOnce(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount(trialMs: 0)
         let store = self.store
         let event = purchase("evt_race", account.id)

@@ -5,9 +5,9 @@ import Store
 
 /// Session records written by the driver, read back by their owner only.
 @Suite final class SessionRecordTests {
-    let fixture: StoreFixture
-    init() throws { fixture = try StoreFixture() }
-    var store: SQLiteStore { fixture.store }
+    /// Set by each test for the store it runs against.
+    var fixture: StoreFixture!
+    var store: any EngineStore { fixture.store }
 
     static let analysis = AnswerAnalysis(wordCount: 87, fillers: ["um": 2, "you know": 1], mentionsNumbers: true,
                                          starParts: [.situation, .action, .result], firstPersonSingular: 6,
@@ -22,7 +22,8 @@ import Store
                      answerText: "When our release slipped, I re-planned and shipped.", analysis: analysis, targetSeconds: 120),
         rubric: .standard, rubricRef: TemplateRef(id: "rubric.test", version: "abcdef123456"))
 
-    @Test func scoresAndTheReportRoundTrip() throws {
+    @Test(arguments: StoreKind.allCases) func scoresAndTheReportRoundTrip(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         try recordInterview("s-scored", accountID: account.id)
         let detail = try #require(try store.session(id: "s-scored", accountID: account.id))
@@ -51,7 +52,8 @@ import Store
         for record in records { try store.apply(record, accountID: accountID) }
     }
 
-    @Test func sessionRoundTrips() throws {
+    @Test(arguments: StoreKind.allCases) func sessionRoundTrips(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         try recordInterview("s1", accountID: account.id)
         let detail = try #require(try store.session(id: "s1", accountID: account.id))
@@ -89,7 +91,8 @@ import Store
         #expect(followUp.answerComplete == false)
     }
 
-    @Test func unansweredQuestionHasNoAnswer() throws {
+    @Test(arguments: StoreKind.allCases) func unansweredQuestionHasNoAnswer(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         try fixture.startSession("s1", accountID: account.id)
         try store.apply(.questionAsked(sessionID: "s1", question: askedQuestion(1), at: at(1)), accountID: account.id)
@@ -100,7 +103,8 @@ import Store
         #expect(try store.session(id: "s1", accountID: account.id)?.summary == nil)
     }
 
-    @Test func anotherAccountCannotSeeTheSession() throws {
+    @Test(arguments: StoreKind.allCases) func anotherAccountCannotSeeTheSession(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com")
         let bob = try fixture.createAccount(email: "bob@example.com")
         try recordInterview("s1", accountID: ann.id)
@@ -109,7 +113,8 @@ import Store
         #expect(try store.sessions(accountID: ann.id).map(\.id) == ["s1"])
     }
 
-    @Test func sessionsAreListedNewestFirst() throws {
+    @Test(arguments: StoreKind.allCases) func sessionsAreListedNewestFirst(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         try fixture.startSession("old", accountID: account.id, at: t0)
         try fixture.startSession("new", accountID: account.id, at: at(3600))
@@ -117,7 +122,8 @@ import Store
         #expect(try store.sessions(accountID: account.id).map(\.id) == ["new", "middle", "old"])
     }
 
-    @Test func closingAbandonedSessionsEndsOnlyOpenOnes() throws {
+    @Test(arguments: StoreKind.allCases) func closingAbandonedSessionsEndsOnlyOpenOnes(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         try recordInterview("done", accountID: account.id)
         try fixture.startSession("open1", accountID: account.id, at: at(100))

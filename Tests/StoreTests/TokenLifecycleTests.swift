@@ -4,18 +4,20 @@ import Store
 
 /// Idle and absolute expiry, logout and "log out everywhere" (OWASP session management).
 @Suite final class TokenLifecycleTests {
-    let fixture: StoreFixture
-    init() throws { fixture = try StoreFixture() }
-    var store: SQLiteStore { fixture.store }
+    /// Set by each test for the store it runs against.
+    var fixture: StoreFixture!
+    var store: any EngineStore { fixture.store }
 
-    @Test func anUnusedTokenEndsAfterItsIdleTimeout() throws {
+    @Test(arguments: StoreKind.allCases) func anUnusedTokenEndsAfterItsIdleTimeout(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         let token = try store.issueToken(accountID: account.id, at: t0, lifetime: 86_400, idleTimeout: 600)
         #expect(try store.accountID(forToken: token, at: at(599)) == account.id)
         #expect(try store.accountID(forToken: token, at: at(600)) == nil)
     }
 
-    @Test func useMovesTheIdleExpiryButNeverPastTheAbsoluteOne() throws {
+    @Test(arguments: StoreKind.allCases) func useMovesTheIdleExpiryButNeverPastTheAbsoluteOne(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         let token = try store.issueToken(accountID: account.id, at: t0, lifetime: 1_000, idleTimeout: 600)
         try store.touchToken(token, at: at(500), idleTimeout: 600)
@@ -25,14 +27,16 @@ import Store
         #expect(try store.accountID(forToken: token, at: at(1_000)) == nil, "the absolute expiry holds whatever the use")
     }
 
-    @Test func touchingAnExpiredTokenDoesNotRevive() throws {
+    @Test(arguments: StoreKind.allCases) func touchingAnExpiredTokenDoesNotRevive(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         let token = try store.issueToken(accountID: account.id, at: t0, lifetime: 86_400, idleTimeout: 600)
         try store.touchToken(token, at: at(700), idleTimeout: 600)
         #expect(try store.accountID(forToken: token, at: at(701)) == nil)
     }
 
-    @Test func touchesWithinAMinuteAreNotWritten() throws {
+    @Test(arguments: StoreKind.allCases) func touchesWithinAMinuteAreNotWritten(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         let token = try store.issueToken(accountID: account.id, at: t0, lifetime: 86_400, idleTimeout: 3_600)
         try store.touchToken(token, at: at(30), idleTimeout: 3_600)  // under a minute after issue: skipped
@@ -42,7 +46,8 @@ import Store
         #expect(try store.exportData(accountID: account.id)?.tokens.first?.lastUsedAt == at(61))
     }
 
-    @Test func logoutEndsOnlyThatToken() throws {
+    @Test(arguments: StoreKind.allCases) func logoutEndsOnlyThatToken(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         let phone = try store.issueToken(accountID: account.id, at: t0, lifetime: 3_600)
         let laptop = try store.issueToken(accountID: account.id, at: t0, lifetime: 3_600)
@@ -52,7 +57,8 @@ import Store
         #expect(try store.revokeToken(phone) == false, "already gone")
     }
 
-    @Test func logoutEverywhereEndsEveryTokenOfThatAccountOnly() throws {
+    @Test(arguments: StoreKind.allCases) func logoutEverywhereEndsEveryTokenOfThatAccountOnly(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount(email: "ann@example.com")
         let bob = try fixture.createAccount(email: "bob@example.com")
         let annTokens = try (0..<3).map { _ in try store.issueToken(accountID: ann.id, at: t0, lifetime: 3_600) }
@@ -62,7 +68,8 @@ import Store
         #expect(try store.accountID(forToken: bobs, at: t0) == bob.id)
     }
 
-    @Test func expiredTokensAreRemovedAtTheNextSignIn() throws {
+    @Test(arguments: StoreKind.allCases) func expiredTokensAreRemovedAtTheNextSignIn(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         _ = try store.issueToken(accountID: account.id, at: t0, lifetime: 100)
         _ = try store.issueToken(accountID: account.id, at: t0, lifetime: 3_600, idleTimeout: 50)

@@ -5,15 +5,16 @@ import Store
 /// The store's side of session videos: one record per video, its chunks in order, gaps, the account's total, and
 /// that they go with their session or account.
 @Suite final class VideoStoreTests {
-    let fixture: StoreFixture
-    init() throws { fixture = try StoreFixture() }
-    var store: SQLiteStore { fixture.store }
+    /// Set by each test for the store it runs against.
+    var fixture: StoreFixture!
+    var store: any EngineStore { fixture.store }
 
     func chunk(_ number: Int, at offset: Int64, bytes: Int64 = 100) -> VideoChunk {
         VideoChunk(number: number, byteOffset: offset, byteCount: bytes, sha256: Data(repeating: UInt8(number), count: 32))
     }
 
-    @Test func aVideoBeginsOnceAndItsChunksFollowInOrder() throws {
+    @Test(arguments: StoreKind.allCases) func aVideoBeginsOnceAndItsChunksFollowInOrder(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let account = try fixture.createAccount()
         try fixture.startSession("s1", accountID: account.id)
         #expect(try store.videoTarget(sessionID: "s1", accountID: account.id) == VideoUploadTarget(sessionEndedAt: nil, video: nil))
@@ -36,7 +37,8 @@ import Store
         #expect(try store.videoTarget(sessionID: "s1", accountID: account.id)?.video == finished)
     }
 
-    @Test func onlyTheOwnerSeesItAndItGoesWithTheSessionOrTheAccount() throws {
+    @Test(arguments: StoreKind.allCases) func onlyTheOwnerSeesItAndItGoesWithTheSessionOrTheAccount(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
         let ann = try fixture.createAccount()
         let bob = try fixture.createAccount(email: "bob@example.com")
         for id in ["s1", "s2"] {

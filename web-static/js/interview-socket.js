@@ -9,6 +9,8 @@
 //   reconnect-failed   every reconnect attempt failed
 //   closed             the connection closed when expected (after session.ended, or close())
 
+import { resumeURL } from './resume-route.js';
+
 export const protocolVersion = 1;
 
 /** The WebSocket URL on this page's own host: wss:// on https pages. */
@@ -55,11 +57,11 @@ export class InterviewSocket extends EventTarget {
     return this.open().then(() => { this.state = 'open'; });
   }
 
-  open() {
+  open(url = this.url) {
     return new Promise((resolve, reject) => {
       let ws;
       try {
-        ws = new WebSocket(this.url);
+        ws = new WebSocket(url);
       } catch (error) {
         reject(error);
         return;
@@ -204,7 +206,8 @@ export class InterviewSocket extends EventTarget {
       this.reconnectTimer = null;
       if (this.intentionalClose) return;
       try {
-        await this.open();
+        // To the node that holds the parked session, when a load balancer routes by it.
+        await this.open(resumeURL(this.url, this.started?.resume_token));
       } catch {
         this.attemptReconnect(attempt + 1);
         return;
