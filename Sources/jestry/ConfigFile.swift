@@ -1,4 +1,5 @@
 import Foundation
+import Server
 import Yams
 
 /// `jestry serve --config FILE`: the settings of a node in one YAML file, each the twin of a `JESTRY_*` environment
@@ -15,6 +16,10 @@ struct ConfigFile {
         case text
         case path
         case url
+        /// `postgres://user@host:port/database`, without a password (that is a secret: PGPASSWORD or ~/.pgpass).
+        case databaseURL
+        /// A fleet node's name.
+        case nodeID
         case whole(ClosedRange<Int>)
         case number(ClosedRange<Double>)
         case oneOf([String])
@@ -70,6 +75,8 @@ struct ConfigFile {
         Setting(key: "video_storage_mib", kind: .whole(0...1_073_741_824)),
         Setting(key: "drain_seconds", kind: .number(0...86_400)),
         Setting(key: "metrics_token_file", kind: .path),
+        Setting(key: "database", kind: .databaseURL),
+        Setting(key: "node_id", kind: .nodeID),
     ]
 
     /// Keys that name secrets: refused with where the secret goes instead.
@@ -160,6 +167,16 @@ struct ConfigFile {
         switch kind {
         case .text, .path:
             guard let scalar, !scalar.isEmpty else { return .failure("must be a non-empty string") }
+            return .success(scalar)
+        case .databaseURL:
+            guard let scalar, StoreSelection.isPostgresURL(scalar), URL(string: scalar)?.password == nil else {
+                return .failure("must be a postgres:// URL without a password (set PGPASSWORD or use ~/.pgpass)")
+            }
+            return .success(scalar)
+        case .nodeID:
+            guard let scalar, StoreSelection.isValidNodeID(scalar) else {
+                return .failure("must be 1 to 64 letters, digits, -, _ or .")
+            }
             return .success(scalar)
         case .url:
             guard let scalar, let url = URL(string: scalar), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {

@@ -21,11 +21,13 @@ import Testing
             signup_limit_per_email: "5/3600"
             drain_seconds: 120
             log_format: json
+            database: postgres://jestry@db.internal:5432/jestry
+            node_id: node-a.eu-1
             """)
         defer { try? FileManager.default.removeItem(at: good) }
         let result = try CommandLineEndToEndTests.run(["config", "check", good.path])
         #expect(result.status == 0, "\(result.stdout)")
-        #expect(result.stdout.hasPrefix("OK: \(good.path) sets 8 of "), "\(result.stdout)")
+        #expect(result.stdout.hasPrefix("OK: \(good.path) sets 10 of "), "\(result.stdout)")
     }
 
     @Test func checkNamesEveryProblemWithItsPosition() throws {
@@ -38,6 +40,8 @@ import Testing
             webhook_secret: hunter2
             signup_limit_per_address: {burst: 0, per_seconds: 60}
             allowed_origins: {a: b}
+            database: postgres://jestry:hunter2@db/jestry
+            node_id: "node a"
             """)
         defer { try? FileManager.default.removeItem(at: bad) }
         let result = try CommandLineEndToEndTests.run(["config", "check", bad.path])
@@ -52,6 +56,8 @@ import Testing
             "\(bad.path):6:1: \"webhook_secret\" is a secret and is never read from a file: set JESTRY_WEBHOOK_SECRET in the environment",
             "\(bad.path):7:27: signup_limit_per_address: \(RateLimitExpectation.text)",
             "\(bad.path):8:18: allowed_origins: must be a list of strings",
+            "\(bad.path):9:11: database: must be a postgres:// URL without a password (set PGPASSWORD or use ~/.pgpass)",
+            "\(bad.path):10:10: node_id: must be 1 to 64 letters, digits, -, _ or .",
         ], "\(result.stdout)")
 
         let broken = try Self.file("port: 8080\nhost: [unclosed\n")
