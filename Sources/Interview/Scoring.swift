@@ -131,17 +131,7 @@ extension AnswerScorer {
             let quote = grade.evidence[criterion] ?? ""
             evidence[criterion] = quote.isEmpty ? "nothing in the answer for this" : "\u{201C}\(quote)\u{201D}"
         }
-        let totalWeight = rubric.weights.values.reduce(0, +)
-        let overall = totalWeight > 0
-            ? Int((ScoreCriterion.allCases.reduce(0.0) { $0 + Double(scores[$1] ?? 0) * (rubric.weights[$1] ?? 0) } / totalWeight).rounded())
-            : 0
-        var best = ScoreCriterion.structure, worst = ScoreCriterion.structure
-        var bestScore = -1, worstScore = Int.max
-        for criterion in ScoreCriterion.allCases where (rubric.weights[criterion] ?? 0) > 0 {
-            let value = scores[criterion] ?? 0
-            if value > bestScore { (best, bestScore) = (criterion, value) }
-            if value < worstScore { (worst, worstScore) = (criterion, value) }
-        }
+        let (overall, best, worst, _) = weighted(scores, rubric: rubric)
         var score = rules
         score.scores = scores
         score.evidence = evidence
@@ -211,18 +201,7 @@ public enum AnswerScorer {
         scores[.delivery] = delivery
         evidence[.delivery] = deliveryEvidence
 
-        let totalWeight = rubric.weights.values.reduce(0, +)
-        let overall = totalWeight > 0
-            ? Int((ScoreCriterion.allCases.reduce(0.0) { $0 + Double(scores[$1] ?? 0) * (rubric.weights[$1] ?? 0) } / totalWeight).rounded())
-            : 0
-        // Only weighted criteria count; ties go to the criterion listed first, so the choice is stable.
-        var best = ScoreCriterion.structure, worst = ScoreCriterion.structure
-        var bestScore = -1, worstScore = Int.max
-        for criterion in ScoreCriterion.allCases where (rubric.weights[criterion] ?? 0) > 0 {
-            let value = scores[criterion] ?? 0
-            if value > bestScore { (best, bestScore) = (criterion, value) }
-            if value < worstScore { (worst, worstScore) = (criterion, value) }
-        }
+        let (overall, best, worst, bestScore) = weighted(scores, rubric: rubric)
         // Nothing scored above zero (an empty answer): there is no strength to praise.
         let strengthText = bestScore > 0 ? rubric.strengths[best] ?? Rubric.standard.strengths[best]!
                                          : "Nothing to score yet: even a short answer gives you something to build on."
@@ -230,6 +209,24 @@ public enum AnswerScorer {
                            strength: .init(criterion: best, text: strengthText),
                            improvement: .init(criterion: worst, text: rubric.improvements[worst] ?? Rubric.standard.improvements[worst]!),
                            evidence: evidence, rubric: rubricRef)
+    }
+
+    /// The rubric's weighted overall score, and its best and worst weighted criteria (with the best one's score). Only
+    /// weighted criteria count; ties go to the criterion listed first, so the choice is stable.
+    static func weighted(_ scores: [ScoreCriterion: Int], rubric: Rubric)
+        -> (overall: Int, best: ScoreCriterion, worst: ScoreCriterion, bestScore: Int) {
+        let totalWeight = rubric.weights.values.reduce(0, +)
+        let overall = totalWeight > 0
+            ? Int((ScoreCriterion.allCases.reduce(0.0) { $0 + Double(scores[$1] ?? 0) * (rubric.weights[$1] ?? 0) } / totalWeight).rounded())
+            : 0
+        var best = ScoreCriterion.structure, worst = ScoreCriterion.structure
+        var bestScore = -1, worstScore = Int.max
+        for criterion in ScoreCriterion.allCases where (rubric.weights[criterion] ?? 0) > 0 {
+            let value = scores[criterion] ?? 0
+            if value > bestScore { (best, bestScore) = (criterion, value) }
+            if value < worstScore { (worst, worstScore) = (criterion, value) }
+        }
+        return (overall, best, worst, bestScore)
     }
 
     /// 100 between 60% and 120% of the target length, falling to 0 at nothing and at 250%.
