@@ -7,7 +7,7 @@ extension BrowserTests {
     /// microphone's spoken answer shows up in the transcript, and the browser's own recogniser is not used.
     @Suite struct EngineTranscripts {
         @Test func theTranscriptShownComesFromTheEngine() async throws {
-            let transcriber = try LocalTranscriber()
+            let transcriber = try LocalService.transcriber()
             defer { transcriber.stop() }
             try await BrowserHarness.run(speechToTextURL: transcriber.url) { page in
                 let email = try page.engine.createAccount()

@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func streamsCancelsAndGradesWithAJSONSchema() throws {
-        let server = try LocalModelServer()
+        let server = try LocalService.modelServer()
         defer { server.stop() }
         let client = OpenAICompatibleChatClient(baseURL: server.url, apiKey: nil, model: "smollm2-135m")
         defer { client.invalidate() }
@@ -82,7 +82,7 @@ import Testing
     /// Through the engine: the follow-up is worded by the real server or, when its wording fails the checks, is the
     /// template's; with a budget the model cannot meet, it is always the template's.
     @Test func theEngineAsksAFollowUpFromTheRealServerAndFallsBack() throws {
-        let server = try LocalModelServer()
+        let server = try LocalService.modelServer()
         defer { server.stop() }
         for (budget, mustFallBack) in [(ModelLatencyBudget(firstTokenMs: 60_000, totalMs: 90_000), false),
                                        (ModelLatencyBudget(firstTokenMs: 1, totalMs: 1), true)] {

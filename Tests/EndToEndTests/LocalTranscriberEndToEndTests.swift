@@ -47,7 +47,7 @@ extension WebSocketClient {
     }
 
     @Test func aSpokenAnswerIsTranscribedShownStoredAndChoosesTheFollowUp() throws {
-        let transcriber = try LocalTranscriber()
+        let transcriber = try LocalService.transcriber()
         defer { transcriber.stop() }
         let engine = try TestEngine { configuration in
             configuration.speechToTextURL = transcriber.url
