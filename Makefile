@@ -2,7 +2,7 @@
 # Both install missing system packages first (apt, as root or through sudo, only when missing).
 
 SWIFT ?= swift
-APT_PACKAGES := pkg-config libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcurl4 espeak-ng chromium chromium-driver python3-venv ffmpeg \
+APT_PACKAGES := pkg-config libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcurl4 libcurl4-openssl-dev espeak-ng chromium chromium-driver python3-venv ffmpeg \
   libpq-dev postgresql
 PORT ?= 8080
 # The Python references for bench-vad live outside the clone, in a virtualenv named after its requirements.

@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // The pure core: no I/O, no clock, no sockets.
         .target(name: "Interview"),
@@ -46,10 +47,12 @@ let package = Package(
         // The shared store of a fleet: PostgreSQL through libpq, behind the same protocol.
         .target(name: "PostgresStore", dependencies: ["Store", "Interview", "Security", "CLibPQ"]),
         .target(name: "EngineClient", dependencies: ["CWebSockets", "COpenSSL"]),
+        // The engine's client for the services it calls: libcurl's multi interface on one thread, bounded.
+        .target(name: "OutboundHTTP", dependencies: ["CCurl"]),
         // The model provider: an OpenAI-compatible streaming chat client, its bounds, and the checks on its output.
-        .target(name: "Model", dependencies: ["Interview"]),
+        .target(name: "Model", dependencies: ["Interview", "OutboundHTTP"]),
         .target(name: "Server", dependencies: [
-            "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets", "Model",
+            "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets", "Model", "OutboundHTTP",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -78,7 +81,8 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio", "VADTestSet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Interview"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Interview"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Interview", "OutboundHTTP"]),
+        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Security", "Interview", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["PostgresStore"], path: "Tests/TestSupport"),
         // The server's pure parts (limits, registries, answers to hostile input), without sockets.
@@ -86,7 +90,7 @@ let package = Package(
             "Server", "Store", "Prompts", "Interview", "Audio", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport", "Model"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport", "Model", "OutboundHTTP"]),
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport", "Server", "Store", "EngineClient", "Prompts"]),
     ]
 )
