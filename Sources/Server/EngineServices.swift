@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Interview
 import Logging
+import OutboundHTTP
 import Store
 
 /// What every service thread shares. Everything here is safe to use from any thread: the store (GRDB pools), the
@@ -19,6 +20,9 @@ final class EngineServices: Sendable {
     let transcription: TranscriptionService?
     /// The model interviewer's service, when configured (`--model-url`).
     let model: ModelProvider?
+    /// The one HTTP client (one thread, one libcurl multi handle) of the calls to the transcriber and the model;
+    /// its thread starts with the first call.
+    let outboundHTTP = OutboundHTTPClient(name: "jestry.outbound-http")
     /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
     /// thread the session is on (a resumed session may move).
     /// Session videos are appended here too (`VideoUploads`).
@@ -49,19 +53,21 @@ final class EngineServices: Sendable {
         self.storeWriter = storeWriter
         let metrics = EngineMetrics(serviceThreads: configuration.serviceThreads)
         self.metrics = metrics
+        let outboundHTTP = outboundHTTP
         transcription = configuration.speechToTextURL.map {
             var transcriber = OpenAICompatibleTranscriber(baseURL: $0, apiKey: configuration.speechToTextKey,
-                                                          model: configuration.speechToTextModel)
+                                                          model: configuration.speechToTextModel, http: outboundHTTP)
             transcriber.timeout = configuration.speechToTextTimeoutSeconds
             let health = TranscriptionHealth(baseURL: $0, interval: configuration.speechToTextProbeIntervalSeconds,
-                                             timeout: configuration.speechToTextProbeTimeoutSeconds, logger: logger)
+                                             timeout: configuration.speechToTextProbeTimeoutSeconds, logger: logger,
+                                             http: outboundHTTP)
             health.start()
             return TranscriptionService(transcriber: transcriber, maxInFlight: configuration.speechToTextMaxInFlight,
                                         maxQueued: configuration.speechToTextMaxQueued,
                                         timeout: configuration.speechToTextTimeoutSeconds, health: health, logger: logger,
                                         calls: metrics.transcriptionCalls)
         }
-        model = configuration.model.map { ModelProvider($0, logger: logger) }
+        model = configuration.model.map { ModelProvider($0, logger: logger, http: outboundHTTP) }
         routes = APIRoutes(store: store, prompts: prompts, configuration: configuration, logger: logger,
                            transcription: transcription?.health, videoWriter: storeWriter, drain: drain, metrics: metrics)
         metrics.sampler = { [transcription, drain] in
@@ -93,5 +99,8 @@ final class EngineServices: Sendable {
         }
     }
 
-    deinit { transcription?.health.stop() }
+    deinit {
+        transcription?.health.stop()
+        outboundHTTP.shutdown()
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Interview
 import Logging
 import Model
+import OutboundHTTP
 
 /// `jestry serve --model-url`: the model service that words follow-ups (and grades answers), with its bounds.
 public struct ModelProviderConfiguration: Sendable {
@@ -33,9 +34,10 @@ final class ModelProvider: Sendable {
     let limiter: ModelRequestLimiter
     private let failures: FailureLog
 
-    init(_ configuration: ModelProviderConfiguration, logger: Logger) {
+    init(_ configuration: ModelProviderConfiguration, logger: Logger, http: OutboundHTTPClient) {
         self.configuration = configuration
-        client = OpenAICompatibleChatClient(baseURL: configuration.url, apiKey: configuration.key, model: configuration.name)
+        client = OpenAICompatibleChatClient(baseURL: configuration.url, apiKey: configuration.key, model: configuration.name,
+                                            http: http)
         limiter = ModelRequestLimiter(model: client, maxInFlight: configuration.maxInFlight, maxQueued: configuration.maxQueued)
         failures = FailureLog(logger: logger)
     }
@@ -53,8 +55,6 @@ final class ModelProvider: Sendable {
     /// Failures are logged when the model stops working and when it works again (never one line per call), with
     /// the reason but never the prompt or the answer.
     func noteOutcome(_ failure: String?) { failures.note(failure) }
-
-    deinit { client.invalidate() }
 
     private final class FailureLog: @unchecked Sendable {
         private let logger: Logger

@@ -1,8 +1,6 @@
 import Audio
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import OutboundHTTP
 
 /// Turns a stretch of speech into text. The engine calls it off the service thread; the result comes back through
 /// the completion queue.
@@ -11,7 +9,7 @@ public protocol SpeechTranscriber: Sendable {
 }
 
 /// A speech-to-text service with an OpenAI-compatible `POST …/v1/audio/transcriptions` endpoint (multipart form
-/// with `file` and `model`, answering `{"text": "…"}`).
+/// with `file` and `model`, answering `{"text": "…"}`), called through the engine's `OutboundHTTPClient`.
 public struct OpenAICompatibleTranscriber: SpeechTranscriber {
     public enum Failure: Error, CustomStringConvertible {
         case status(Int, String)
@@ -31,19 +29,19 @@ public struct OpenAICompatibleTranscriber: SpeechTranscriber {
     let apiKey: String?
     public let model: String
     public var timeout: TimeInterval = 20
+    /// A transcript is a few kilobytes of JSON; a larger answer is cut off.
+    public var maxResponseBytes = 256 * 1024
+    let http: OutboundHTTPClient
 
-    public init(baseURL: URL, apiKey: String?, model: String = "whisper-1") {
+    public init(baseURL: URL, apiKey: String?, model: String = "whisper-1", http: OutboundHTTPClient) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.model = model
+        self.http = http
     }
 
     public func transcribe(_ audio: WAVFile, completion: @escaping @Sendable (Result<String, any Error>) -> Void) {
         let boundary = "jestry-\(UUID().uuidString)"
-        var request = URLRequest(url: baseURL.appendingPathComponent("v1/audio/transcriptions"), timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
-        if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
         var body = Data()
         func field(_ name: String, _ value: String) {
             body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
@@ -53,18 +51,23 @@ public struct OpenAICompatibleTranscriber: SpeechTranscriber {
         body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"speech.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8))
         body.append(audio.encoded())
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
-        request.httpBody = body
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error { return completion(.failure(error)) }
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard status == 200 else {
-                return completion(.failure(Failure.status(status, String(decoding: data ?? Data(), as: UTF8.self))))
+        let request = OutboundRequest(method: .post, url: baseURL.appendingPathComponent("v1/audio/transcriptions"),
+                                      headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+                                      body: body, bearerToken: apiKey,
+                                      limits: OutboundLimits(total: timeout, maxResponseBytes: maxResponseBytes))
+        http.send(request) { result in
+            switch result {
+            case .failure(let failure):
+                completion(.failure(failure))
+            case .success(let response) where response.status != 200:
+                completion(.failure(Failure.status(response.status, String(decoding: response.body.prefix(1_024), as: UTF8.self))))
+            case .success(let response):
+                guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+                      let text = object["text"] as? String else {
+                    return completion(.failure(Failure.unreadableAnswer))
+                }
+                completion(.success(text.trimmingCharacters(in: .whitespacesAndNewlines)))
             }
-            guard let data, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let text = object["text"] as? String else {
-                return completion(.failure(Failure.unreadableAnswer))
-            }
-            completion(.success(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-        }.resume()
+        }
     }
 }

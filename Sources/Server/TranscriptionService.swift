@@ -1,10 +1,8 @@
 import Audio
 import Dispatch
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
+import OutboundHTTP
 
 /// The engine's transcriber with its bounds, shared by every service thread: at most `maxInFlight` transcriptions
 /// run at once and `maxQueued` wait; past that a stretch is refused at once (and stays untranscribed). Interim
@@ -161,17 +159,15 @@ final class TranscriptionHealth: @unchecked Sendable {
     private var probed = false
     private let queue = DispatchQueue(label: "jestry.transcription-health")
     private var timer: DispatchSourceTimer?
-    private let session: URLSession
+    private var probeUnderWay: OutboundTransfer?
+    private let http: OutboundHTTPClient
 
-    init(baseURL: URL, interval: TimeInterval, timeout: TimeInterval, logger: Logger) {
+    init(baseURL: URL, interval: TimeInterval, timeout: TimeInterval, logger: Logger, http: OutboundHTTPClient) {
         url = baseURL.appendingPathComponent("health")
         self.interval = max(0.05, interval)
         self.timeout = timeout
         self.logger = logger
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        session = URLSession(configuration: configuration)
+        self.http = http
     }
 
     /// Optimistic until the first probe has answered, so a session started at once may use the transcriber.
@@ -185,23 +181,24 @@ final class TranscriptionHealth: @unchecked Sendable {
         timer.resume()
     }
 
-    /// May run on any thread, a URLSession's own included (the last reference to the engine's services can go in a
-    /// transcription's completion), so the session is invalidated from another queue. A probe still out is left to
-    /// finish (within its timeout) rather than cancelled: FoundationNetworking's `cancel()` can crash the process
-    /// when it races the task's own completion ("a task that is not in the registry"), seen once in a test run.
+    /// Stops probing and cancels a probe still out. Safe from any thread, the HTTP client's included (the last
+    /// reference to the engine's services can go in a transcription's completion).
     func stop() {
-        lock.withLock { timer }?.cancel()
-        let session = session
-        DispatchQueue.global(qos: .utility).async { session.finishTasksAndInvalidate() }
+        let (probeTimer, probe): (DispatchSourceTimer?, OutboundTransfer?) = lock.withLock { (timer, probeUnderWay) }
+        probeTimer?.cancel()
+        probe?.cancel()
     }
 
     private func probe() {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "GET"
-        session.dataTask(with: request) { [weak self] _, response, error in
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            self?.note(up: error == nil && status > 0 && status < 500, detail: error.map { "\($0)" } ?? "status \(status)")
-        }.resume()
+        let request = OutboundRequest(method: .get, url: url, limits: OutboundLimits(total: timeout, maxResponseBytes: 64 * 1024))
+        let transfer = http.send(request) { [weak self] (result: Result<OutboundResponse, OutboundFailure>) in
+            switch result {
+            case .success(let response): self?.note(up: response.status < 500, detail: "status \(response.status)")
+            case .failure(.cancelled), .failure(.shutDown): break
+            case .failure(let failure): self?.note(up: false, detail: "\(failure)")
+            }
+        }
+        lock.withLock { probeUnderWay = transfer }
     }
 
     private func note(up nowUp: Bool, detail: String) {

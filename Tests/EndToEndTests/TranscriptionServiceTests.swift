@@ -1,6 +1,7 @@
 import Audio
 import Foundation
 import Logging
+import OutboundHTTP
 import Testing
 @testable import Server
 
@@ -33,7 +34,7 @@ import Testing
 
     static func service(_ transcriber: any SpeechTranscriber, timeout: TimeInterval = 600) -> TranscriptionService {
         let health = TranscriptionHealth(baseURL: URL(string: "http://127.0.0.1:9")!, interval: 60, timeout: 1,
-                                         logger: Logger(label: "test"))
+                                         logger: Logger(label: "test"), http: OutboundHTTPClient())
         return TranscriptionService(transcriber: transcriber, maxInFlight: 2, maxQueued: 3, timeout: timeout,
                                     health: health, logger: Logger(label: "test"))
     }
