@@ -50,7 +50,7 @@ public final class OpenAICompatibleChatClient: ChatModel, Sendable {
         self.apiKey = apiKey
         self.model = model
         self.maxResponseBytes = maxResponseBytes
-        self.http = http ?? OutboundHTTPClient(name: "jestry.model-client")
+        self.http = http ?? OutboundHTTPClient(name: "jestry.model")
         ownsHTTP = http == nil
     }
 

@@ -99,9 +99,10 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// The thread starts with the first request, so a client that is never used costs none. Under `lock`.
     private func startThread() {
         phase = .open
-        let thread = Thread { [self] in run() }
-        thread.name = threadName
-        thread.start()
+        Thread { [self] in
+            Thread.current.name = threadName  // set from the thread itself, so it shows in /proc and debuggers
+            run()
+        }.start()
     }
 
     private func run() {

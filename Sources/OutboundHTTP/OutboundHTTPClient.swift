@@ -11,9 +11,9 @@ import Foundation
 public final class OutboundHTTPClient: Sendable {
     private let loop: CurlMultiLoop
 
-    /// `name` is its thread's, which starts with the first request; `shutdown` (or the last reference going)
+    /// `name` is its thread's (Linux shows 15 bytes of it), which starts with the first request; `shutdown` (or the last reference going)
     /// stops it. At most `idleConnections` connections are kept open for reuse.
-    public init(name: String = "jestry.outbound-http", maxTransfers: Int = 64, idleConnections: Int = 16) {
+    public init(name: String = "jestry.outbound", maxTransfers: Int = 64, idleConnections: Int = 16) {
         loop = CurlMultiLoop(threadName: name, maxTransfers: max(1, maxTransfers), idleConnections: max(0, idleConnections))
     }
 

@@ -22,7 +22,7 @@ final class EngineServices: Sendable {
     let model: ModelProvider?
     /// The one HTTP client (one thread, one libcurl multi handle) of the calls to the transcriber and the model;
     /// its thread starts with the first call.
-    let outboundHTTP = OutboundHTTPClient(name: "jestry.outbound-http")
+    let outboundHTTP = OutboundHTTPClient(name: "jestry.outbound")
     /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
     /// thread the session is on (a resumed session may move).
     /// Session videos are appended here too (`VideoUploads`).
