@@ -254,23 +254,25 @@ public struct InterviewStateMachine: Sendable {
     }
 
     public mutating func answerTextReceived(_ text: String, requestID: String?, at now: ClockReading) -> [InterviewAction] {
-        withLiveSession(requestID: requestID, what: "answer.text") { [settings] session in
+        let actions = withLiveSession(requestID: requestID, what: "answer.text") { [settings] session in
             if let refusal = Self.refuseIfTooLong(adding: text, replacingPartial: false, to: session.answer,
                                                   settings: settings, requestID: requestID) {
                 return refusal
             }
             let bargeIn = session.askTemplateInsteadOfWording(at: now)  // typing again while the interviewer thinks
+            guard !session.interviewComplete else { return bargeIn }
             session.answer.append(typed: text)
             session.inputArrived(at: now)
             return bargeIn + session.feedbackIfDue(at: now, settings: settings)
         }
+        return endIfComplete(actions, at: now)
     }
 
     /// A transcript from the client's recogniser (or the engine's transcriber). With `questionID`, it must belong
     /// to the open question: a late transcript of an earlier turn is refused rather than mixed into this one.
     public mutating func transcriptReceived(_ text: String, isFinal: Bool, questionID: String? = nil, requestID: String?,
                                             at now: ClockReading) -> [InterviewAction] {
-        withLiveSession(requestID: requestID, what: isFinal ? "transcript.final" : "transcript.partial") { [settings] session in
+        let actions = withLiveSession(requestID: requestID, what: isFinal ? "transcript.final" : "transcript.partial") { [settings] session in
             if let questionID, questionID != session.current?.questionID {
                 return [.send(.error(ProtocolError(.turnEnded,
                                                    "The turn for \(questionID) has ended; this transcript was not added.",
@@ -281,6 +283,7 @@ public struct InterviewStateMachine: Sendable {
                 return refusal
             }
             let bargeIn = session.askTemplateInsteadOfWording(at: now)  // speaking again while the interviewer thinks
+            guard !session.interviewComplete else { return bargeIn }
             if isFinal {
                 session.answer.append(final: text)
             } else {
@@ -289,6 +292,7 @@ public struct InterviewStateMachine: Sendable {
             session.inputArrived(at: now)
             return bargeIn + session.feedbackIfDue(at: now, settings: settings)
         }
+        return endIfComplete(actions, at: now)
     }
 
     /// A binary frame of `byteCount` bytes of PCM16 audio arrived. `accepted` tells the driver whether to pass the
@@ -343,7 +347,12 @@ public struct InterviewStateMachine: Sendable {
         guard var session = takeLive() else { return [] }
         guard session.mode == .voice else { becomeLive(consume session); return [] }
         // Speaking again while the interviewer thinks: the template's question now, and this speech answers it.
-        var actions = session.askTemplateInsteadOfWording(at: now) + [.send(.speechStarted(audioMs: audioMs))]
+        var actions = session.askTemplateInsteadOfWording(at: now)
+        if session.interviewComplete {
+            becomeLive(consume session)
+            return endIfComplete(actions, at: now)
+        }
+        actions.append(.send(.speechStarted(audioMs: audioMs)))
         if session.playbackActive, let current = session.current {
             // Barge-in: the candidate talks over the question, so the client stops reading it.
             session.playbackActive = false
@@ -455,7 +464,7 @@ public struct InterviewStateMachine: Sendable {
         guard var session = takeLive() else { return [] }
         let actions = session.followUpWordingFinished(requestID: requestID, result: result, at: now)
         becomeLive(consume session)
-        return actions
+        return endIfComplete(actions, at: now)
     }
 
     /// The model's grade of an answer (`requestAnswerGrade`), or nil when it failed the checks or the call failed.
@@ -525,7 +534,7 @@ public struct InterviewStateMachine: Sendable {
         if session.pendingFollowUp != nil {
             let actions = session.pendingFollowUpTimerFired(at: now)
             becomeLive(consume session)
-            return actions
+            return endIfComplete(actions, at: now)
         }
         guard let current = session.current, let askedAt = session.currentAskedAt else {
             becomeLive(consume session)
@@ -609,6 +618,11 @@ public struct InterviewStateMachine: Sendable {
             var session = takeLive()!
             // The question a resume will repeat is the template's: no wording is waited for across a drop.
             let asked = session.askTemplateInsteadOfWording(at: now)
+            if session.interviewComplete {
+                // Nothing was left to ask: the interview is complete, and nobody is there to be told.
+                becomeLive(consume session)
+                return endIfComplete(asked, at: now).filter { if case .send = $0 { false } else if case .close = $0 { false } else { true } }
+            }
             session.meter.stop(at: now.monotonicMs)
             session.speaking = false
             session.silenceSince = nil
@@ -721,6 +735,12 @@ public struct InterviewStateMachine: Sendable {
         case .live, .suspended, .modifying: "\(what) is not accepted now."
         }
         return [.send(.error(ProtocolError(.wrongState, message, requestID: requestID)))]
+    }
+
+    /// A content follow-up given up on after the last question (`interviewComplete`) ends the interview as completed.
+    private mutating func endIfComplete(_ actions: [InterviewAction], at now: ClockReading) -> [InterviewAction] {
+        guard case .live(let box) = state, box.session?.interviewComplete == true else { return actions }
+        return actions + end(.completed, at: now)
     }
 
     /// Ends the candidate's turn: scores the answer, then asks the next question or completes the interview.

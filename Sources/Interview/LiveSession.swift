@@ -135,6 +135,11 @@ struct LiveSession: Sendable {
     /// The follow-up whose wording the model is working on; no question is open meanwhile.
     var pendingFollowUp: PendingFollowUp?
     var modelRequestsMade = 0
+    /// The model was asked for a content follow-up about this main question (at most one each).
+    var contentFollowUpRequested = false
+    /// A content follow-up given up on after the last question left nothing to ask: the machine ends the
+    /// interview as completed.
+    var interviewComplete = false
     /// Every question asked and every complete answer, for the model's view of the conversation and the repeat check.
     var askedQuestions: [String] = []
     var conversation: [ConversationTurn] = []
@@ -357,17 +362,24 @@ struct LiveSession: Sendable {
                 actions += askFollowUp(followUp, at: now)
                 return (actions, false)
             }
+            if let thinking = askContentFollowUp(for: context, at: now) { return (actions + thinking, false) }
         }
+        let (next, finished) = askNextMainQuestion(at: now)
+        return (actions + next, finished)
+    }
+
+    /// Goes on to the next main question; `finished` when there is none left (the interview is complete).
+    mutating func askNextMainQuestion(at now: ClockReading) -> (actions: [InterviewAction], finished: Bool) {
         guard mainIndex + 1 < plan.mainQuestionCount else {
             current = nil
             currentAskedAt = nil
-            return (actions, true)
+            return ([], true)
         }
         mainIndex += 1
         followUpsForMain = 0
+        contentFollowUpRequested = false
         mainQuestion = plan.mainQuestion(at: mainIndex)
-        actions += ask(mainQuestion, at: now)
-        return (actions, false)
+        return (ask(mainQuestion, at: now), false)
     }
 
     func summary() -> SessionSummary {

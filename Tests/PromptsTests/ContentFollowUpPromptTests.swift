@@ -1,0 +1,107 @@
+import Foundation
+import Interview
+import Prompts
+import Testing
+
+/// A track's opt-in to the model's content follow-up (`content_follow_up:`) and the `content-follow-up` template it
+/// names: parsed, cross-checked with `file:line:col`, and offered by the plan only when no rule fired.
+@Suite struct ContentFollowUpPromptTests {
+    static let content = """
+        ---
+        id: follow-up.deep
+        kind: content-follow-up
+        when: [has_result]
+        inputs:
+          question: {type: string, required: true}
+        model:
+          system: Ask about a decision or a number the candidate gave.
+          user: "Main question: {{question}}"
+        ---
+        A note for authors; never asked.
+        """
+
+    static func files(track contentLine: String = "content_follow_up: follow-up.deep\n",
+                      extra: [String: String] = ["deep.prompt": content]) -> [String: String] {
+        BaseLibrary.with([BaseLibrary.trackFile: """
+            id: interview
+            title: Interview
+            questions:
+              - interview.first
+            max_follow_ups: 2
+            \(contentLine)
+            """].merging(extra) { _, new in new })
+    }
+
+    static func context(_ answer: String, plan: TrackPlan, followUpsAsked: Int = 0) -> FollowUpContext {
+        FollowUpContext(mainQuestion: plan.mainQuestion(at: 0), answerText: answer, answer: AnswerAnalyzer.analyze(answer),
+                        followUpsAsked: followUpsAsked, usedTemplates: [])
+    }
+
+    @Test func aTrackThatOptsInOffersTheContentFollowUpWithItsRenderedInstructions() throws {
+        let library = try validLibrary(Self.files())
+        let plan = try #require(library.plan(forTrack: "interview"))
+        #expect(plan.track.contentFollowUp == "follow-up.deep")
+        let strong = Self.context("I rewrote the importer, and as a result imports took 4 minutes instead of 40.", plan: plan)
+        let offered = try #require(plan.contentFollowUp(for: strong))
+        #expect(offered.template == library.templates["follow-up.deep"]?.ref)
+        #expect(offered.kind == .followUp)
+        #expect(offered.modelPrompt == ModelPrompt(system: "Ask about a decision or a number the candidate gave.",
+                                                   user: "Main question: Tell me about a time you worked in a team."))
+        // The rules never choose it: it is not a follow-up the selector knows.
+        #expect(plan.followUp(for: strong) == nil)
+    }
+
+    @Test func itsConditionsAndTheTracksLimitDecideWhetherItIsOffered() throws {
+        let plan = try #require(try validLibrary(Self.files()).plan(forTrack: "interview"))
+        #expect(plan.contentFollowUp(for: Self.context("I rewrote the importer.", plan: plan)) == nil)  // no result
+        let strong = "I rewrote the importer, and as a result imports took 4 minutes instead of 40."
+        #expect(plan.contentFollowUp(for: Self.context(strong, plan: plan, followUpsAsked: 2)) == nil)
+    }
+
+    @Test func aTrackWithoutTheKeyNeverOffersOne() throws {
+        let plan = try #require(try validLibrary(Self.files(track: "")).plan(forTrack: "interview"))
+        let strong = "I rewrote the importer, and as a result imports took 4 minutes instead of 40."
+        #expect(plan.contentFollowUp(for: Self.context(strong, plan: plan)) == nil)
+    }
+
+    @Test func namingNoTemplatePointsAtTheValue() throws {
+        let problem = try onlyProblem(Self.files(track: "content_follow_up: follow-up.deeep\n"))
+        #expect(problem.location == "Prompts/interview.track.yaml:6:20")
+        #expect(problem.message.contains("\"content_follow_up: follow-up.deeep\" names no template"))
+        #expect(problem.message.contains("kind: content-follow-up"))
+    }
+
+    @Test func namingAnOrdinaryFollowUpPointsAtTheValue() throws {
+        let problem = try onlyProblem(Self.files(track: "content_follow_up: follow-up.numbers\n",
+                                                 extra: ["numbers.prompt": followUp(id: "follow-up.numbers", when: ["no_numbers"])]))
+        #expect(problem.location == "Prompts/interview.track.yaml:6:20")
+        #expect(problem.message.contains("\"follow-up.numbers\" is a follow-up template, not a content-follow-up"))
+    }
+
+    @Test func aContentFollowUpWithoutModelInstructionsIsRefusedAtItsKind() throws {
+        let problems = try loadProblems(Self.files(track: "", extra: ["deep.prompt": """
+            ---
+            id: follow-up.deep
+            kind: content-follow-up
+            ---
+            Only a model would ask this.
+            """]))
+        #expect(problems.map(\.location) == ["Prompts/deep.prompt:3:7"])
+        #expect(problems.first?.message.contains("a content-follow-up needs \"model:\" instructions") == true)
+    }
+
+    @Test func theRepositorysSoftwareEngineeringTrackOptsIn() throws {
+        let library = try PromptLibrary.load(directory: RepositoryExamplesTests.prompts).get()
+        let plan = try #require(library.plan(forTrack: "software-engineering"))
+        let answer = """
+            At my last job our checkout service fell over every Friday. My task was to find out why. I traced it to a \
+            connection pool of 20, raised it to 200 and added a queue in front, and as a result we had no outage for six \
+            months and checkout latency dropped by 40 percent.
+            """
+        let context = FollowUpContext(mainQuestion: plan.mainQuestion(at: 0), answerText: answer,
+                                      answer: AnswerAnalyzer.analyze(answer), followUpsAsked: 1, usedTemplates: [])
+        let offered = try #require(plan.contentFollowUp(for: context))
+        #expect(offered.template.id == "follow-up.content")
+        #expect(offered.modelPrompt?.system?.contains("a decision they") == true)
+    }
+}
