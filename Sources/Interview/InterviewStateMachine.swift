@@ -100,6 +100,9 @@ public struct InterviewStateMachine: Sendable {
     }
     /// Set while the server drains: the live session ends (`server_restarting`) at this monotonic time.
     var drainDeadlineMs: Int64?
+    /// After `session.ended`, while the model writes the report: when the connection closes without it, and the
+    /// close reason (`InterviewStateMachine+WrittenReport.swift`).
+    var writtenReportWait: (deadlineMs: Int64, reason: SessionEndReason)?
     /// The started session's id and mode, outside `state`, so the driver's questions (`sessionID`,
     /// `acceptsAudio`), asked for every frame, never copy the live session out of the enum.
     private var started: (sessionID: String, mode: InterviewMode)?
@@ -523,6 +526,7 @@ public struct InterviewStateMachine: Sendable {
     /// flowing, nudges and the idle end after a silent question, and the answer's time limit.
     public mutating func timerFired(at now: ClockReading) -> [InterviewAction] {
         if let ended = drainTimeReached(at: now) { return ended }
+        if let written = writtenReportWaitReached(at: now) { return written }
         if case .awaitingStart(let openedAtMs?) = state, now.monotonicMs - openedAtMs >= settings.sessionStartTimeoutMs {
             state = .closedBeforeStart
             return [.send(.error(ProtocolError(.sessionStartTimeout,
@@ -632,7 +636,11 @@ public struct InterviewStateMachine: Sendable {
             return asked + [.park(sessionID: session.sessionID)]
         case .live, .suspended:
             return end(.disconnected, at: now)
-        case .awaitingStart, .ended, .closedBeforeStart, .modifying:
+        case .ended:
+            writtenReportWait = nil  // nobody is left to show it to; the driver still stores it
+            nextDeadlineMs = nil
+            return []
+        case .awaitingStart, .closedBeforeStart, .modifying:
             return []
         }
     }
@@ -804,17 +812,26 @@ public struct InterviewStateMachine: Sendable {
         let report = session.report()
         actions.append(.record(.sessionEnded(sessionID: session.sessionID, reason: reason, summary: summary, report: report,
                                              at: now.wall)))
-        if session.interviewer != nil, !session.conversation.isEmpty {
+        let writing = session.interviewer != nil && !session.conversation.isEmpty
+        if writing {
             actions.append(.requestReportWriting(ReportWritingRequest(
                 sessionID: session.sessionID, trackTitle: session.plan.trackTitle,
                 conversation: ConversationWindow.bounded(session.conversation), report: report)))
         }
+        // The rules' report goes out at once; the model's words follow as `report.written` if they come in time.
+        let waitsForReport = writing && reason != .disconnected
         if reason != .disconnected {
             let closing = reason == .completed ? session.plan.closingRemarks(for: summary) : nil
-            actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing, report: report))))
-            actions.append(.close(code: 1000, reason: reason.rawValue))
+            actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing, report: report,
+                                                            writtenReportPending: waitsForReport ? true : nil))))
+            if !waitsForReport { actions.append(.close(code: 1000, reason: reason.rawValue)) }
         }
+        let reportWaitMs = session.interviewer?.reportWaitMs ?? 0
         state = .ended(reason)
+        if waitsForReport {
+            writtenReportWait = (now.monotonicMs + reportWaitMs, reason)
+            nextDeadlineMs = now.monotonicMs + reportWaitMs
+        }
         return actions
     }
 }

@@ -220,12 +220,22 @@ public struct SessionEnded: Sendable, Equatable, Codable {
     public var closing: String?
     /// Scores per answer, the trend and what to practise.
     public var report: SessionReport?
+    /// True when the session's model is writing the report's words: a `report.written` event follows before the
+    /// connection closes.
+    public var writtenReportPending: Bool?
 
-    public init(reason: SessionEndReason, summary: SessionSummary, closing: String? = nil, report: SessionReport? = nil) {
+    public init(reason: SessionEndReason, summary: SessionSummary, closing: String? = nil, report: SessionReport? = nil,
+                writtenReportPending: Bool? = nil) {
         self.reason = reason
         self.summary = summary
         self.closing = closing
         self.report = report
+        self.writtenReportPending = writtenReportPending
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reason, summary, closing, report
+        case writtenReportPending = "written_report_pending"
     }
 }
 
@@ -259,6 +269,9 @@ public enum ServerMessage: Sendable, Equatable {
     /// The turn for `afterQuestionID` has ended and the interviewer is wording the next question; it follows as
     /// a `question` event within `budgetMs`.
     case interviewerThinking(afterQuestionID: String, budgetMs: Int64)
+    /// After `session.ended` with `written_report_pending`: the model's summary and three things to practise, or
+    /// nil when they did not come (failed, rejected, or later than the wait); the connection then closes.
+    case reportWritten(WrittenReport?)
 
     public var type: String {
         switch self {
@@ -280,6 +293,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .transcript: "transcript"
         case .transcriptionStatus: "transcription.status"
         case .interviewerThinking: "interviewer.thinking"
+        case .reportWritten: "report.written"
         }
     }
 
@@ -355,6 +369,9 @@ extension ServerMessage {
         case .interviewerThinking(let questionID, let budgetMs):
             try fields.encode(questionID, forKey: Key("after_question_id"))
             try fields.encode(budgetMs, forKey: Key("budget_ms"))
+        case .reportWritten(let written):
+            try fields.encode(written != nil, forKey: Key("available"))
+            try written?.encode(to: encoder)
         }
     }
 }

@@ -203,7 +203,7 @@ extension ServiceLoop {
             case .requestFollowUpWording(let request): requestFollowUpWording(request, on: connection)
             case .cancelModelRequest(let requestID): cancelModelRequest(requestID, on: connection)
             case .requestAnswerGrade(let request): requestAnswerGrade(request, on: connection)
-            case .requestReportWriting(let request): requestReportWriting(request, accountID: connection.accountID)
+            case .requestReportWriting(let request): requestReportWriting(request, on: connection)
             }
         }
     }
