@@ -11,6 +11,8 @@ public struct PromptExample: Sendable {
         public var expectedFollowUp: String?
         public var textContains: [String]
         public var textExcludes: [String]
+        /// What the model's wording of the follow-up must be (`model_output:`); checked only with a model.
+        public var modelOutput: [ModelOutputProperty] = []
         public var line: Int
     }
 
@@ -30,10 +32,14 @@ public struct PromptExampleResult: Sendable, CustomStringConvertible {
     /// Empty when the example passed.
     public var failures: [PromptDiagnostic]
 
+    /// Steps with `model_output:` that were not checked, because the examples ran without a model.
+    public var modelOutputSkipped = 0
+
     public var passed: Bool { failures.isEmpty }
 
     public var description: String {
-        passed ? "PASS \(example.name)" : "FAIL \(example.name)\n" + failures.map { "  \($0)" }.joined(separator: "\n")
+        let note = modelOutputSkipped > 0 ? " (model_output not checked: no model)" : ""
+        return passed ? "PASS \(example.name)\(note)" : "FAIL \(example.name)\n" + failures.map { "  \($0)" }.joined(separator: "\n")
     }
 }
 
@@ -116,19 +122,37 @@ public enum PromptExamples {
                                    "an example needs \"expect\" with at least follow_up: <template id> or follow_up: none")
         }
         let expectation = FieldReader(mapping: expect, path: reader.path, lineOffset: 0, fallbackLine: reader.position(of: expectNode).line)
-        if let unknown = expectation.unknownKeys(allowed: ["follow_up", "text_contains", "text_excludes"]).first { throw unknown }
+        if let unknown = expectation.unknownKeys(allowed: ["follow_up", "text_contains", "text_excludes", "model_output"]).first {
+            throw unknown
+        }
         let followUp = try expectation.string("follow_up")!
         if followUp != "none", library.templates[followUp]?.kind != .followUp {
             throw expectation.error(at: expectation.node("follow_up")!, "\"\(followUp)\" is not a follow-up template (or write none)")
         }
+        var modelOutput: [ModelOutputProperty] = []
+        if let node = expectation.node("model_output") {
+            guard followUp != "none" else {
+                throw expectation.error(at: node, "with follow_up: none there is no follow-up for a model to word")
+            }
+            guard library.templates[followUp]?.model != nil else {
+                throw expectation.error(at: node, "\"\(followUp)\" has no model: instructions, so a model never words it")
+            }
+            modelOutput = try ModelOutputProperty.parse(node, in: expectation)
+        }
         return PromptExample.Step(answer: answer, expectedFollowUp: followUp == "none" ? nil : followUp,
                                   textContains: try expectation.strings("text_contains").map(\.0),
                                   textExcludes: try expectation.strings("text_excludes").map(\.0),
-                                  line: reader.fallbackLine)
+                                  modelOutput: modelOutput, line: reader.fallbackLine)
     }
 
-    /// Plays each example through the selector, as the interviewer would during a session.
-    public static func run(_ examples: [PromptExample], library: PromptLibrary) -> [PromptExampleResult] {
+    /// Words a follow-up with a model and checks it as the engine does: the checked text, or why there is none.
+    public typealias ModelWording = @Sendable (FollowUpWordingRequest) -> Result<String, ModelWordingFailure>
+
+    /// Plays each example through the selector, as the interviewer would during a session. With `model`, a step's
+    /// `model_output:` properties are checked on the model's wording of the chosen follow-up (the conversation so
+    /// far is what the model is shown); without it they are counted as not checked.
+    public static func run(_ examples: [PromptExample], library: PromptLibrary, model: ModelWording? = nil,
+                           maxWords: Int = 45) -> [PromptExampleResult] {
         examples.map { example in
             guard let plan = library.fullPlan(forTrack: example.trackID), let main = plan.mainQuestion(id: example.questionID) else {
                 return PromptExampleResult(example: example, failures: [
@@ -138,6 +162,9 @@ public enum PromptExamples {
             var used = Set(example.alreadyAsked)
             var asked = 0
             var failures: [PromptDiagnostic] = []
+            var skipped = 0
+            var conversation: [ConversationTurn] = []
+            var questions = [main.text]
             for step in example.steps {
                 let context = FollowUpContext(mainQuestion: main, answerText: step.answer,
                                               answer: AnswerAnalyzer.analyze(step.answer), followUpsAsked: asked, usedTemplates: used,
@@ -156,11 +183,48 @@ public enum PromptExamples {
                 for phrase in step.textExcludes where text.localizedCaseInsensitiveContains(phrase) {
                     failures.append(where_("the follow-up text contains \"\(phrase)\": \(text)"))
                 }
+                conversation.append(ConversationTurn(question: questions.last!, answer: step.answer))
+                if let chosen, let prompt = chosen.modelPrompt, !step.modelOutput.isEmpty, chosen.template.id == step.expectedFollowUp {
+                    if let model {
+                        let request = FollowUpWordingRequest(
+                            requestID: asked + 1, sessionID: "example", template: chosen.template, templateText: chosen.text,
+                            prompt: prompt, conversation: ConversationWindow.bounded(conversation), earlierQuestions: questions,
+                            language: "en", maxWords: maxWords)
+                        failures += modelOutputFailures(model(request), step: step, at: where_)
+                    } else {
+                        skipped += 1
+                    }
+                }
                 guard let chosen else { break }
                 used.insert(chosen.template.id)
+                questions.append(chosen.text)
                 asked += 1
             }
-            return PromptExampleResult(example: example, failures: failures)
+            var result = PromptExampleResult(example: example, failures: failures)
+            result.modelOutputSkipped = skipped
+            return result
         }
     }
+}
+
+extension PromptExamples {
+    /// Each property that the model's wording breaks, with the wording, so the author sees what the model said.
+    static func modelOutputFailures(_ wording: Result<String, ModelWordingFailure>, step: PromptExample.Step,
+                                    at place: (String) -> PromptDiagnostic) -> [PromptDiagnostic] {
+        switch wording {
+        case .failure(let failure):
+            return [place("model_output: \(failure.reason); a session would ask the template's text instead")]
+        case .success(let text):
+            return step.modelOutput.compactMap { property in
+                property.failure(in: text, answer: step.answer).map { place("model_output \(property): \($0): \"\(text)\"") }
+            }
+        }
+    }
+}
+
+/// Why a model gave no wording an example could check: the call failed, or the engine's checks rejected the text.
+public struct ModelWordingFailure: Error, Sendable, Equatable {
+    public var reason: String
+
+    public init(_ reason: String) { self.reason = reason }
 }
