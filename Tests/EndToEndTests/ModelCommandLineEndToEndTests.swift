@@ -22,6 +22,18 @@ import Testing
         #expect(request.prompt.contains("Candidate: We talked it through and it was fine."))
     }
 
+    @Test func previewShowsTheModelsContentFollowUpWhenNoRuleFires() throws {
+        let model = try StandInModelServer { _, _ in .stream(["Why a pool of 200 rather than fixing the batch job?"]) }
+        defer { model.stop() }
+        let output = try CommandLineEndToEndTests.run(
+            ["prompts", "preview", "software-engineering.incident", "--answer", ContentFollowUpEndToEndTests.strongAnswer,
+             "--prompts", Self.prompts, "--model-url", model.url.absoluteString])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("A model interviewer asks its own question (content follow-up follow-up.content"))
+        #expect(output.stdout.contains("checked: Why a pool of 200 rather than fixing the batch job?"))
+        #expect(output.stdout.contains("Template text: none (a content follow-up, follow-up.content)"))
+    }
+
     @Test func previewSaysWhenTheModelsWordingIsRejected() throws {
         let model = try StandInModelServer { _, _ in .stream(["Note: ask about the colleague. What happened?"]) }
         defer { model.stop() }

@@ -90,6 +90,20 @@ import Testing
         #expect(problems.first?.message.contains("a content-follow-up needs \"model:\" instructions") == true)
     }
 
+    @Test func thePreviewShowsTheContentFollowUpWhenNoRuleFires() throws {
+        let library = try validLibrary(Self.files())
+        let strong = "I rewrote the importer, and as a result imports took 4 minutes instead of 40."
+        let report = try FollowUpPreview.report(library: library, questionID: "interview.first", answer: strong)
+        #expect(report.contains("Follow-up: none by the rules"))
+        #expect(report.contains("content follow-up follow-up.deep"))
+        let request = try #require(FollowUpPreview.wordingRequest(library: library, questionID: "interview.first", answer: strong))
+        #expect(request.template.id == "follow-up.deep")
+        #expect(request.templateText.isEmpty)
+        #expect(request.prompt.system == "Ask about a decision or a number the candidate gave.")
+        let weak = try FollowUpPreview.report(library: library, questionID: "interview.first", answer: "I rewrote the importer.")
+        #expect(weak.contains("Follow-up: none; the interviewer moves on"))
+    }
+
     @Test func theRepositorysSoftwareEngineeringTrackOptsIn() throws {
         let library = try PromptLibrary.load(directory: RepositoryExamplesTests.prompts).get()
         let plan = try #require(library.plan(forTrack: "software-engineering"))
