@@ -44,7 +44,8 @@ public enum ModelOutputProperty: Sendable, Equatable, CustomStringConvertible {
     /// Words of four letters or more that say nothing about a particular answer.
     static let commonWords: Set<String> = [
         "about", "after", "again", "also", "because", "been", "before", "being", "could", "did", "does", "doing",
-        "from", "have", "having", "into", "just", "like", "made", "make", "more", "most", "much", "other", "over",
+        "each", "even", "every", "first", "from", "have", "having", "into", "just", "last", "later", "like", "made",
+        "make", "more", "most", "much", "next", "only", "other", "over", "same", "still", "time",
         "really", "some", "that", "their", "them", "then", "there", "these", "they", "thing", "things", "this",
         "those", "through", "very", "want", "well", "went", "were", "what", "when", "where", "which", "while", "with",
         "would", "your", "you're",

@@ -9,6 +9,9 @@ public struct PromptExample: Sendable {
         public var answer: String
         /// The follow-up template id expected, or nil for "no follow-up: move on".
         public var expectedFollowUp: String?
+        /// With no follow-up from the rules: the content follow-up a model interviewer asks instead
+        /// (`content_follow_up:`), or nil when none is expected.
+        public var expectedContentFollowUp: String? = nil
         public var textContains: [String]
         public var textExcludes: [String]
         /// What the model's wording of the follow-up must be (`model_output:`); checked only with a model.
@@ -122,24 +125,38 @@ public enum PromptExamples {
                                    "an example needs \"expect\" with at least follow_up: <template id> or follow_up: none")
         }
         let expectation = FieldReader(mapping: expect, path: reader.path, lineOffset: 0, fallbackLine: reader.position(of: expectNode).line)
-        if let unknown = expectation.unknownKeys(allowed: ["follow_up", "text_contains", "text_excludes", "model_output"]).first {
+        if let unknown = expectation.unknownKeys(allowed: ["follow_up", "text_contains", "text_excludes", "model_output",
+                                                           "content_follow_up"]).first {
             throw unknown
         }
         let followUp = try expectation.string("follow_up")!
         if followUp != "none", library.templates[followUp]?.kind != .followUp {
             throw expectation.error(at: expectation.node("follow_up")!, "\"\(followUp)\" is not a follow-up template (or write none)")
         }
+        let content = try expectation.string("content_follow_up", required: false)
+        if let content, let node = expectation.node("content_follow_up") {
+            guard followUp == "none" else {
+                throw expectation.error(at: node, "a content follow-up is asked only when no rule fires; use it with follow_up: none")
+            }
+            guard library.templates[content]?.kind == .contentFollowUp else {
+                throw expectation.error(at: node, "\"\(content)\" is not a content-follow-up template")
+            }
+            if let text = expectation.node("text_contains") ?? expectation.node("text_excludes") {
+                throw expectation.error(at: text, "a content follow-up has no text of its own; check the model's words with model_output")
+            }
+        }
         var modelOutput: [ModelOutputProperty] = []
         if let node = expectation.node("model_output") {
-            guard followUp != "none" else {
-                throw expectation.error(at: node, "with follow_up: none there is no follow-up for a model to word")
+            guard followUp != "none" || content != nil else {
+                throw expectation.error(at: node, "with follow_up: none there is no follow-up for a model to word (name a content_follow_up to check the model's own question)")
             }
-            guard library.templates[followUp]?.model != nil else {
+            guard library.templates[content ?? followUp]?.model != nil else {
                 throw expectation.error(at: node, "\"\(followUp)\" has no model: instructions, so a model never words it")
             }
             modelOutput = try ModelOutputProperty.parse(node, in: expectation)
         }
         return PromptExample.Step(answer: answer, expectedFollowUp: followUp == "none" ? nil : followUp,
+                                  expectedContentFollowUp: content,
                                   textContains: try expectation.strings("text_contains").map(\.0),
                                   textExcludes: try expectation.strings("text_excludes").map(\.0),
                                   modelOutput: modelOutput, line: reader.fallbackLine)
@@ -183,14 +200,23 @@ public enum PromptExamples {
                 for phrase in step.textExcludes where text.localizedCaseInsensitiveContains(phrase) {
                     failures.append(where_("the follow-up text contains \"\(phrase)\": \(text)"))
                 }
+                // Where no rule fired, a model interviewer may ask the track's content follow-up instead.
+                let content = chosen == nil && step.expectedContentFollowUp != nil ? plan.contentFollowUp(for: context) : nil
+                if let expected = step.expectedContentFollowUp, content?.template.id != expected {
+                    failures.append(where_("expected the content follow-up \(expected), got \(content?.template.id ?? "none") "
+                                           + "(the track's content_follow_up: \(plan.track.contentFollowUp ?? "not set"); its conditions must "
+                                           + "hold and the track's max_follow_ups leave room)"))
+                }
                 conversation.append(ConversationTurn(question: questions.last!, answer: step.answer))
-                if let chosen, let prompt = chosen.modelPrompt, !step.modelOutput.isEmpty, chosen.template.id == step.expectedFollowUp {
+                let worded = chosen ?? content
+                if let worded, let prompt = worded.modelPrompt, !step.modelOutput.isEmpty,
+                   worded.template.id == (step.expectedFollowUp ?? step.expectedContentFollowUp) {
                     if let model {
                         let request = FollowUpWordingRequest(
-                            requestID: asked + 1, sessionID: "example", template: chosen.template, templateText: chosen.text,
+                            requestID: asked + 1, sessionID: "example", template: worded.template, templateText: worded.text,
                             prompt: prompt, conversation: ConversationWindow.bounded(conversation), earlierQuestions: questions,
                             language: "en", maxWords: maxWords)
-                        failures += modelOutputFailures(model(request), step: step, at: where_)
+                        failures += modelOutputFailures(model(request), step: step, contentFollowUp: content != nil, at: where_)
                     } else {
                         skipped += 1
                     }
@@ -210,10 +236,11 @@ public enum PromptExamples {
 extension PromptExamples {
     /// Each property that the model's wording breaks, with the wording, so the author sees what the model said.
     static func modelOutputFailures(_ wording: Result<String, ModelWordingFailure>, step: PromptExample.Step,
-                                    at place: (String) -> PromptDiagnostic) -> [PromptDiagnostic] {
+                                    contentFollowUp: Bool, at place: (String) -> PromptDiagnostic) -> [PromptDiagnostic] {
         switch wording {
         case .failure(let failure):
-            return [place("model_output: \(failure.reason); a session would ask the template's text instead")]
+            let instead = contentFollowUp ? "move on to the next question" : "ask the template's text instead"
+            return [place("model_output: \(failure.reason); a session would \(instead)")]
         case .success(let text):
             return step.modelOutput.compactMap { property in
                 property.failure(in: text, answer: step.answer).map { place("model_output \(property): \($0): \"\(text)\"") }

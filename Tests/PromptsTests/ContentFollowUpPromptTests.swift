@@ -119,3 +119,76 @@ import Testing
         #expect(offered.modelPrompt?.system?.contains("a decision they") == true)
     }
 }
+
+/// Example tests for the content follow-up: `content_follow_up:` beside `follow_up: none` says a model interviewer
+/// asks its own question here; `model_output:` then checks that question when run with a model.
+@Suite struct ContentFollowUpExampleTests {
+    static let strong = "I rewrote the importer, and as a result imports took 4 minutes instead of 40."
+
+    static func load(_ expect: String, answer: String = strong) throws -> (PromptLibrary, Result<[PromptExample], PromptLoadFailure>) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).resolvingSymlinksInPath()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let prompts = root.appendingPathComponent("Prompts")
+        var files = ContentFollowUpPromptTests.files()
+        files["content.tests.yaml"] = """
+            track: interview
+            tests:
+              - name: the model asks about the importer
+                question: interview.first
+                answer: \(answer)
+                expect:
+            \(expect)
+            """
+        for (path, content) in files {
+            let file = prompts.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(content.utf8).write(to: file)
+        }
+        let library = try PromptLibrary.load(directory: prompts).get()
+        return (library, PromptExamples.load(directory: prompts, library: library))
+    }
+
+    static let expectation = """
+              follow_up: none
+              content_follow_up: follow-up.deep
+              model_output: {mentions_answer: true}
+        """
+
+    @Test func theTemplatePathChecksThatTheTrackOffersItAndTheModelPathChecksItsQuestion() throws {
+        let (library, loaded) = try Self.load(Self.expectation)
+        let examples = try loaded.get()
+        let plain = try #require(PromptExamples.run(examples, library: library).first)
+        #expect(plain.passed, "\(plain)")
+        #expect(plain.modelOutputSkipped == 1)
+        let asked = ModelOutputExampleTests.Asked()
+        let worded = try #require(PromptExamples.run(examples, library: library, model: { request in
+            asked.append(request)
+            return .success("How did you cut the imports from 40 minutes to 4?")
+        }).first)
+        #expect(worded.passed, "\(worded)")
+        #expect(asked.requests.map(\.template.id) == ["follow-up.deep"])
+        #expect(asked.requests.first?.templateText == "")
+        let failed = try #require(PromptExamples.run(examples, library: library, model: { _ in
+            .failure(ModelWordingFailure("the model call failed (status 500)"))
+        }).first)
+        #expect(failed.failures.map(\.message) == ["model_output: the model call failed (status 500); a session would move on to the next question"])
+    }
+
+    @Test func anAnswerWhereTheTrackOffersNoneFailsWithWhy() throws {
+        let (library, loaded) = try Self.load(Self.expectation, answer: "I rewrote the importer.")
+        let result = try #require(PromptExamples.run(try loaded.get(), library: library).first)
+        #expect(result.failures.map(\.message).contains { $0.hasPrefix("expected the content follow-up follow-up.deep, got none") })
+    }
+
+    @Test func aContentFollowUpExpectationIsCheckedWhereItStands() throws {
+        let withRule = try Self.load("          follow_up: follow-up.numbers\n          content_follow_up: follow-up.deep").1
+        #expect(throws: PromptLoadFailure.self) { try withRule.get() }
+        let wrongKind = try Self.load("          follow_up: none\n          content_follow_up: interview.first").1
+        guard case .failure(let failure) = wrongKind else { Issue.record("expected a problem"); return }
+        #expect(failure.diagnostics.map(\.location) == ["Prompts/content.tests.yaml:8:30"])
+        #expect(failure.diagnostics.first?.message == "\"interview.first\" is not a content-follow-up template")
+        let withText = try Self.load("          follow_up: none\n          content_follow_up: follow-up.deep\n          text_contains: [importer]").1
+        guard case .failure(let textFailure) = withText else { Issue.record("expected a problem"); return }
+        #expect(textFailure.diagnostics.first?.message.contains("has no text of its own") == true)
+    }
+}
