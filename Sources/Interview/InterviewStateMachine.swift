@@ -646,7 +646,9 @@ public struct InterviewStateMachine: Sendable {
     }
 
     /// A new connection took the session back: metering resumes and the open question is sent again.
-    public mutating func clientResumed(requestID: String?, at now: ClockReading) -> [InterviewAction] {
+    /// `resumeToken` replaces the one the resume showed (each token takes the session back once); the client gets
+    /// it in `session.resumed`.
+    public mutating func clientResumed(requestID: String?, resumeToken: String?, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeSuspended() else {
             return [.send(.error(ProtocolError(.resumeFailed, "This session is not waiting to be resumed.", requestID: requestID)))]
         }
@@ -656,7 +658,7 @@ public struct InterviewStateMachine: Sendable {
         session.quietSinceMs = now.monotonicMs
         session.lastFeedbackAt = now.monotonicMs
         var actions: [InterviewAction] = [.send(.sessionResumed(sessionID: session.sessionID, balanceMs: session.balanceMs,
-                                                                replyTo: requestID))]
+                                                                resumeToken: resumeToken, replyTo: requestID))]
         if let current = session.current { actions.append(.send(.question(current))) }
         actions.append(.send(.billingUpdated(BillingUpdate(balanceMs: session.balanceMs,
                                                           sessionUsedMs: session.meter.total(at: now.monotonicMs)))))

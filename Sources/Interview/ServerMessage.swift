@@ -242,8 +242,9 @@ public struct SessionEnded: Sendable, Equatable, Codable {
 /// One event the server sends as a text frame. The wire `type` is `ServerMessage.type`.
 public enum ServerMessage: Sendable, Equatable {
     case sessionStarted(SessionStarted, replyTo: String?)
-    /// The session is back on this connection; the open question follows as a `question` event.
-    case sessionResumed(sessionID: String, balanceMs: Int64, replyTo: String?)
+    /// The session is back on this connection, with the token for the next resume; the open question follows as a
+    /// `question` event.
+    case sessionResumed(sessionID: String, balanceMs: Int64, resumeToken: String?, replyTo: String?)
     case question(QuestionAsked)
     case feedbackLive(LiveFeedback)
     case billingUpdated(BillingUpdate)
@@ -330,9 +331,10 @@ extension ServerMessage {
         case .sessionStarted(let payload, let replyTo):
             try payload.encode(to: encoder)
             try fields.encodeIfPresent(replyTo, forKey: Key("id"))
-        case .sessionResumed(let sessionID, let balanceMs, let replyTo):
+        case .sessionResumed(let sessionID, let balanceMs, let resumeToken, let replyTo):
             try fields.encode(sessionID, forKey: Key("session_id"))
             try fields.encode(balanceMs, forKey: Key("balance_ms"))
+            try fields.encodeIfPresent(resumeToken, forKey: Key("resume_token"))
             try fields.encodeIfPresent(replyTo, forKey: Key("id"))
         case .question(let payload): try payload.encode(to: encoder)
         case .feedbackLive(let payload): try payload.encode(to: encoder)
