@@ -171,7 +171,7 @@ import Testing
         let dropped = session.machine.clientDisconnected(at: session.clock.advance(300), resumable: true)
         #expect(Self.cancelled(dropped) == [request.requestID])
         #expect(dropped.contains(.park(sessionID: "S")))
-        let resumed = session.machine.clientResumed(requestID: nil, at: session.clock.advance(5_000))
+        let resumed = session.machine.clientResumed(requestID: nil, resumeToken: nil, at: session.clock.advance(5_000))
         #expect(resumed.questions.map(\.text) == ["Second question?"])
     }
 
