@@ -86,6 +86,21 @@ import Testing
         #expect(!result.stdout.contains("sk-secret") && !result.stderr.contains("sk-secret"))
     }
 
+    @Test func theWrittenReportsWaitIsBounded() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-model-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data("model_url: http://127.0.0.1:8092\nmodel_report_wait_ms: 5000\n".utf8).write(to: file)
+        #expect(try CommandLineEndToEndTests.run(["config", "check", file.path]).status == 0)
+        try Data("model_report_wait_ms: 90000\n".utf8).write(to: file)
+        let tooLong = try CommandLineEndToEndTests.run(["config", "check", file.path])
+        #expect(tooLong.status == 1)
+        #expect(tooLong.stdout.contains("\(file.path):1:"), "\(tooLong.stdout)")
+        let flag = try CommandLineEndToEndTests.run(["serve", "--port", "0", "--model-url", "http://127.0.0.1:9",
+                                                     "--model-report-wait-ms", "90000"])
+        #expect(flag.status != 0)
+        #expect(flag.stderr.contains("--model-report-wait-ms must be at most 60000"))
+    }
+
     @Test func serveRefusesAModelURLThatIsNotHTTP() throws {
         let output = try CommandLineEndToEndTests.run(["serve", "--port", "0", "--model-url", "ftp://example.com"])
         #expect(output.status != 0)
