@@ -65,6 +65,25 @@ import Testing
         #expect(model.requests.last?.prompt.contains("You: \(answer)") == true)
     }
 
+    @Test func theBotPrintsTheInterviewersWrittenNotesAtTheEnd() throws {
+        let answer = "At my last job I led the move of our payment service to a new cluster, and errors fell by 40%."
+        let model = try StandInModelServer { _, request in
+            switch request.schemaName {
+            case "session_report": .stream([ContentFollowUpEndToEndTests.written])
+            case "answer_grade": .status(500)
+            default: .stream([answer])  // the candidate's answers; as a follow-up's wording it fails the checks
+            }
+        }
+        defer { model.stop() }
+        let engine = try ContentFollowUpEndToEndTests.engine(model: model)
+        let persona = TestEngine.repository.appendingPathComponent("Tests/Bots/personas/strong.yaml").path
+        let output = try CommandLineEndToEndTests.run(
+            ["bot", "--persona", persona, "--model-url", model.url.absoluteString, "--url", engine.interviewURL.absoluteString],
+            environment: ["JESTRY_TOKEN": try engine.signUp()])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("Interviewer's notes: You told a clear incident story with numbers.\n  - Say what you would do next time."))
+    }
+
     @Test func aPersonaNeedsAModel() throws {
         let persona = TestEngine.repository.appendingPathComponent("Tests/Bots/personas/vague.yaml").path
         let output = try CommandLineEndToEndTests.run(["bot", "--persona", persona, "--token", "t"],
