@@ -19,6 +19,8 @@ public struct BotRunner {
         case turnEnded(questionID: String, reason: String)
         case scored(questionID: String, overall: Int, improvement: String)
         case nudge(text: String)
+        /// The model's written report after the end (`report.written`); nil summary when none came.
+        case reportWritten(summary: String?, practise: [String])
     }
 
     public let script: BotScript
@@ -109,6 +111,10 @@ public struct BotRunner {
             case "session.ended":
                 let summary = (message["summary"] as? [String: Any])?["text"] as? String ?? ""
                 record(.ended(reason: message["reason"] as? String ?? "", summary: summary, closing: message["closing"] as? String))
+            case "report.written":
+                let available = message["available"] as? Bool == true
+                record(.reportWritten(summary: available ? message["summary"] as? String : nil,
+                                      practise: available ? message["practise"] as? [String] ?? [] : []))
             case "speech.started", "speech.stopped":
                 record(.speech(started: message["type"] as? String == "speech.started",
                                audioMs: (message["audio_ms"] as? NSNumber)?.int64Value ?? 0))
@@ -220,6 +226,9 @@ extension BotRunner.Line: CustomStringConvertible {
         case .turnEnded(let id, let reason): "  · turn \(id) ended (\(reason))"
         case .scored(let id, let overall, let improvement): "  · \(id) scored \(overall)/100; to improve: \(improvement)"
         case .nudge(let text): "Interviewer (nudge): \(text)"
+        case .reportWritten(let summary?, let practise):
+            "Interviewer's notes: \(summary)" + practise.map { "\n  - \($0)" }.joined()
+        case .reportWritten(nil, _): "— no written report"
         }
     }
 }

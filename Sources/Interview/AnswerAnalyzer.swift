@@ -127,7 +127,7 @@ public enum AnswerAnalyzer {
         var found: [String] = []
         var sentenceStart = true
         for raw in text.split(whereSeparator: \.isWhitespace) {
-            let word = raw.trimmingCharacters(in: .punctuationCharacters)
+            let word = raw.trimmed(where: \.isPunctuation)
             let lower = word.lowercased()
             let capitalisedMidSentence = !sentenceStart && word.first?.isUppercase == true && lower != "i"
                 && !lower.hasPrefix("i'")

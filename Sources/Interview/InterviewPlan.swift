@@ -51,6 +51,9 @@ public protocol InterviewPlan: Sendable {
     func mainQuestion(at index: Int) -> PlannedQuestion
     /// The follow-up to ask after this answer, or nil to move on.
     func followUp(for context: FollowUpContext) -> PlannedQuestion?
+    /// When no rule fired: the content follow-up the track lets a model ask about this answer (its `model:`
+    /// instructions; its text is never asked), or nil. Only a session with a model interviewer asks it.
+    func contentFollowUp(for context: FollowUpContext) -> PlannedQuestion?
     /// What the interviewer says when the interview is over, if anything.
     func closingRemarks(for summary: SessionSummary) -> String?
     /// Silence after speech that ends a spoken answer.
@@ -69,6 +72,7 @@ public protocol InterviewPlan: Sendable {
 
 extension InterviewPlan {
     public func closingRemarks(for summary: SessionSummary) -> String? { nil }
+    public func contentFollowUp(for context: FollowUpContext) -> PlannedQuestion? { nil }
     public var silenceSeconds: Double { 2.5 }
     public var answerTimeLimitSeconds: Int { targetAnswerSeconds * 2 }
     public func coachingTip(for measures: LiveMeasures) -> CoachingTip? { nil }

@@ -100,6 +100,9 @@ public struct InterviewStateMachine: Sendable {
     }
     /// Set while the server drains: the live session ends (`server_restarting`) at this monotonic time.
     var drainDeadlineMs: Int64?
+    /// After `session.ended`, while the model writes the report: when the connection closes without it, and the
+    /// close reason (`InterviewStateMachine+WrittenReport.swift`).
+    var writtenReportWait: (deadlineMs: Int64, reason: SessionEndReason)?
     /// The started session's id and mode, outside `state`, so the driver's questions (`sessionID`,
     /// `acceptsAudio`), asked for every frame, never copy the live session out of the enum.
     private var started: (sessionID: String, mode: InterviewMode)?
@@ -254,23 +257,25 @@ public struct InterviewStateMachine: Sendable {
     }
 
     public mutating func answerTextReceived(_ text: String, requestID: String?, at now: ClockReading) -> [InterviewAction] {
-        withLiveSession(requestID: requestID, what: "answer.text") { [settings] session in
+        let actions = withLiveSession(requestID: requestID, what: "answer.text") { [settings] session in
             if let refusal = Self.refuseIfTooLong(adding: text, replacingPartial: false, to: session.answer,
                                                   settings: settings, requestID: requestID) {
                 return refusal
             }
             let bargeIn = session.askTemplateInsteadOfWording(at: now)  // typing again while the interviewer thinks
+            guard !session.interviewComplete else { return bargeIn }
             session.answer.append(typed: text)
             session.inputArrived(at: now)
             return bargeIn + session.feedbackIfDue(at: now, settings: settings)
         }
+        return endIfComplete(actions, at: now)
     }
 
     /// A transcript from the client's recogniser (or the engine's transcriber). With `questionID`, it must belong
     /// to the open question: a late transcript of an earlier turn is refused rather than mixed into this one.
     public mutating func transcriptReceived(_ text: String, isFinal: Bool, questionID: String? = nil, requestID: String?,
                                             at now: ClockReading) -> [InterviewAction] {
-        withLiveSession(requestID: requestID, what: isFinal ? "transcript.final" : "transcript.partial") { [settings] session in
+        let actions = withLiveSession(requestID: requestID, what: isFinal ? "transcript.final" : "transcript.partial") { [settings] session in
             if let questionID, questionID != session.current?.questionID {
                 return [.send(.error(ProtocolError(.turnEnded,
                                                    "The turn for \(questionID) has ended; this transcript was not added.",
@@ -281,6 +286,7 @@ public struct InterviewStateMachine: Sendable {
                 return refusal
             }
             let bargeIn = session.askTemplateInsteadOfWording(at: now)  // speaking again while the interviewer thinks
+            guard !session.interviewComplete else { return bargeIn }
             if isFinal {
                 session.answer.append(final: text)
             } else {
@@ -289,6 +295,7 @@ public struct InterviewStateMachine: Sendable {
             session.inputArrived(at: now)
             return bargeIn + session.feedbackIfDue(at: now, settings: settings)
         }
+        return endIfComplete(actions, at: now)
     }
 
     /// A binary frame of `byteCount` bytes of PCM16 audio arrived. `accepted` tells the driver whether to pass the
@@ -343,7 +350,12 @@ public struct InterviewStateMachine: Sendable {
         guard var session = takeLive() else { return [] }
         guard session.mode == .voice else { becomeLive(consume session); return [] }
         // Speaking again while the interviewer thinks: the template's question now, and this speech answers it.
-        var actions = session.askTemplateInsteadOfWording(at: now) + [.send(.speechStarted(audioMs: audioMs))]
+        var actions = session.askTemplateInsteadOfWording(at: now)
+        if session.interviewComplete {
+            becomeLive(consume session)
+            return endIfComplete(actions, at: now)
+        }
+        actions.append(.send(.speechStarted(audioMs: audioMs)))
         if session.playbackActive, let current = session.current {
             // Barge-in: the candidate talks over the question, so the client stops reading it.
             session.playbackActive = false
@@ -455,7 +467,7 @@ public struct InterviewStateMachine: Sendable {
         guard var session = takeLive() else { return [] }
         let actions = session.followUpWordingFinished(requestID: requestID, result: result, at: now)
         becomeLive(consume session)
-        return actions
+        return endIfComplete(actions, at: now)
     }
 
     /// The model's grade of an answer (`requestAnswerGrade`), or nil when it failed the checks or the call failed.
@@ -514,6 +526,7 @@ public struct InterviewStateMachine: Sendable {
     /// flowing, nudges and the idle end after a silent question, and the answer's time limit.
     public mutating func timerFired(at now: ClockReading) -> [InterviewAction] {
         if let ended = drainTimeReached(at: now) { return ended }
+        if let written = writtenReportWaitReached(at: now) { return written }
         if case .awaitingStart(let openedAtMs?) = state, now.monotonicMs - openedAtMs >= settings.sessionStartTimeoutMs {
             state = .closedBeforeStart
             return [.send(.error(ProtocolError(.sessionStartTimeout,
@@ -525,7 +538,7 @@ public struct InterviewStateMachine: Sendable {
         if session.pendingFollowUp != nil {
             let actions = session.pendingFollowUpTimerFired(at: now)
             becomeLive(consume session)
-            return actions
+            return endIfComplete(actions, at: now)
         }
         guard let current = session.current, let askedAt = session.currentAskedAt else {
             becomeLive(consume session)
@@ -609,6 +622,11 @@ public struct InterviewStateMachine: Sendable {
             var session = takeLive()!
             // The question a resume will repeat is the template's: no wording is waited for across a drop.
             let asked = session.askTemplateInsteadOfWording(at: now)
+            if session.interviewComplete {
+                // Nothing was left to ask: the interview is complete, and nobody is there to be told.
+                becomeLive(consume session)
+                return endIfComplete(asked, at: now).filter { if case .send = $0 { false } else if case .close = $0 { false } else { true } }
+            }
             session.meter.stop(at: now.monotonicMs)
             session.speaking = false
             session.silenceSince = nil
@@ -618,13 +636,19 @@ public struct InterviewStateMachine: Sendable {
             return asked + [.park(sessionID: session.sessionID)]
         case .live, .suspended:
             return end(.disconnected, at: now)
-        case .awaitingStart, .ended, .closedBeforeStart, .modifying:
+        case .ended:
+            writtenReportWait = nil  // nobody is left to show it to; the driver still stores it
+            nextDeadlineMs = nil
+            return []
+        case .awaitingStart, .closedBeforeStart, .modifying:
             return []
         }
     }
 
     /// A new connection took the session back: metering resumes and the open question is sent again.
-    public mutating func clientResumed(requestID: String?, at now: ClockReading) -> [InterviewAction] {
+    /// `resumeToken` replaces the one the resume showed (each token takes the session back once); the client gets
+    /// it in `session.resumed`.
+    public mutating func clientResumed(requestID: String?, resumeToken: String?, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeSuspended() else {
             return [.send(.error(ProtocolError(.resumeFailed, "This session is not waiting to be resumed.", requestID: requestID)))]
         }
@@ -634,7 +658,7 @@ public struct InterviewStateMachine: Sendable {
         session.quietSinceMs = now.monotonicMs
         session.lastFeedbackAt = now.monotonicMs
         var actions: [InterviewAction] = [.send(.sessionResumed(sessionID: session.sessionID, balanceMs: session.balanceMs,
-                                                                replyTo: requestID))]
+                                                                resumeToken: resumeToken, replyTo: requestID))]
         if let current = session.current { actions.append(.send(.question(current))) }
         actions.append(.send(.billingUpdated(BillingUpdate(balanceMs: session.balanceMs,
                                                           sessionUsedMs: session.meter.total(at: now.monotonicMs)))))
@@ -723,6 +747,12 @@ public struct InterviewStateMachine: Sendable {
         return [.send(.error(ProtocolError(.wrongState, message, requestID: requestID)))]
     }
 
+    /// A content follow-up given up on after the last question (`interviewComplete`) ends the interview as completed.
+    private mutating func endIfComplete(_ actions: [InterviewAction], at now: ClockReading) -> [InterviewAction] {
+        guard case .live(let box) = state, box.session?.interviewComplete == true else { return actions }
+        return actions + end(.completed, at: now)
+    }
+
     /// Ends the candidate's turn: scores the answer, then asks the next question or completes the interview.
     private mutating func finishTurn(_ reason: TurnEndReason, at now: ClockReading) -> [InterviewAction] {
         guard var session = takeLive() else { return [] }
@@ -784,17 +814,26 @@ public struct InterviewStateMachine: Sendable {
         let report = session.report()
         actions.append(.record(.sessionEnded(sessionID: session.sessionID, reason: reason, summary: summary, report: report,
                                              at: now.wall)))
-        if session.interviewer != nil, !session.conversation.isEmpty {
+        let writing = session.interviewer != nil && !session.conversation.isEmpty
+        if writing {
             actions.append(.requestReportWriting(ReportWritingRequest(
                 sessionID: session.sessionID, trackTitle: session.plan.trackTitle,
                 conversation: ConversationWindow.bounded(session.conversation), report: report)))
         }
+        // The rules' report goes out at once; the model's words follow as `report.written` if they come in time.
+        let waitsForReport = writing && reason != .disconnected
         if reason != .disconnected {
             let closing = reason == .completed ? session.plan.closingRemarks(for: summary) : nil
-            actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing, report: report))))
-            actions.append(.close(code: 1000, reason: reason.rawValue))
+            actions.append(.send(.sessionEnded(SessionEnded(reason: reason, summary: summary, closing: closing, report: report,
+                                                            writtenReportPending: waitsForReport ? true : nil))))
+            if !waitsForReport { actions.append(.close(code: 1000, reason: reason.rawValue)) }
         }
+        let reportWaitMs = session.interviewer?.reportWaitMs ?? 0
         state = .ended(reason)
+        if waitsForReport {
+            writtenReportWait = (now.monotonicMs + reportWaitMs, reason)
+            nextDeadlineMs = now.monotonicMs + reportWaitMs
+        }
         return actions
     }
 }

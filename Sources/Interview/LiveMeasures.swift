@@ -67,7 +67,7 @@ public struct SessionReport: Sendable, Equatable, Codable {
     public var trend: Trend
     /// The three weakest criteria, with what to do about each.
     public var practise: [AnswerScore.Remark]
-    /// Written by the session's model after the session, when it has one (stored, not in `session.ended`).
+    /// Written by the session's model after the session, when it has one (stored; sent as `report.written`).
     public var written: WrittenReport? = nil
 
     /// Builds the report from the answers' scores, in the order they were given.

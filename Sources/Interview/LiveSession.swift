@@ -19,14 +19,16 @@ struct AnswerInProgress: Sendable {
     var lastSpeechStopAudioMs: Int64?
     var longPauses = 0
 
-    var text: String {
-        (typed + finals + [partial]).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }.joined(separator: " ")
-    }
-
+    /// The pieces, each trimmed, joined by spaces. Kept up to date by every change rather than computed when read:
+    /// live feedback and the turn's end read it several times a second.
+    private(set) var text = ""
     /// Words that were spoken (transcripts), not typed: the only ones a speaking pace may count.
-    var spokenWordCount: Int {
-        (finals + [partial]).reduce(0) { $0 + $1.split(whereSeparator: \.isWhitespace).count }
+    var spokenWordCount: Int { finalWordCount + partialWordCount }
+    private var finalWordCount = 0
+    private var partialWordCount = 0
+
+    init(sampleRate: Int = SessionStartRequest.defaultSampleRate) {
+        self.sampleRate = sampleRate
     }
 
     var audioMs: Int64 { audioBytes / 2 * 1000 / Int64(sampleRate) }
@@ -36,22 +38,32 @@ struct AnswerInProgress: Sendable {
     mutating func append(typed text: String) {
         typed.append(text)
         committedBytes += text.utf8.count
-        revision += 1
+        textChanged()
     }
 
     /// A final transcript replaces the partial it finalises.
     mutating func append(final text: String) {
         finals.append(text)
+        finalWordCount += Self.wordCount(text)
         committedBytes += text.utf8.count
         partial = ""
-        revision += 1
+        partialWordCount = 0
+        textChanged()
     }
 
     mutating func replacePartial(with text: String) {
         guard text != partial else { return }
         partial = text
+        partialWordCount = Self.wordCount(text)
+        textChanged()
+    }
+
+    private mutating func textChanged() {
+        text = (typed + finals + [partial]).map { $0.trimmedOfWhitespace }.filter { !$0.isEmpty }.joined(separator: " ")
         revision += 1
     }
+
+    private static func wordCount(_ text: String) -> Int { text.split(whereSeparator: \.isWhitespace).count }
 
     mutating func markStarted(at now: ClockReading) {
         if startedAt == nil { startedAt = now }
@@ -135,6 +147,11 @@ struct LiveSession: Sendable {
     /// The follow-up whose wording the model is working on; no question is open meanwhile.
     var pendingFollowUp: PendingFollowUp?
     var modelRequestsMade = 0
+    /// The model was asked for a content follow-up about this main question (at most one each).
+    var contentFollowUpRequested = false
+    /// A content follow-up given up on after the last question left nothing to ask: the machine ends the
+    /// interview as completed.
+    var interviewComplete = false
     /// Every question asked and every complete answer, for the model's view of the conversation and the repeat check.
     var askedQuestions: [String] = []
     var conversation: [ConversationTurn] = []
@@ -357,17 +374,24 @@ struct LiveSession: Sendable {
                 actions += askFollowUp(followUp, at: now)
                 return (actions, false)
             }
+            if let thinking = askContentFollowUp(for: context, at: now) { return (actions + thinking, false) }
         }
+        let (next, finished) = askNextMainQuestion(at: now)
+        return (actions + next, finished)
+    }
+
+    /// Goes on to the next main question; `finished` when there is none left (the interview is complete).
+    mutating func askNextMainQuestion(at now: ClockReading) -> (actions: [InterviewAction], finished: Bool) {
         guard mainIndex + 1 < plan.mainQuestionCount else {
             current = nil
             currentAskedAt = nil
-            return (actions, true)
+            return ([], true)
         }
         mainIndex += 1
         followUpsForMain = 0
+        contentFollowUpRequested = false
         mainQuestion = plan.mainQuestion(at: mainIndex)
-        actions += ask(mainQuestion, at: now)
-        return (actions, false)
+        return (ask(mainQuestion, at: now), false)
     }
 
     func summary() -> SessionSummary {

@@ -34,11 +34,16 @@ public struct ModelInterviewer: Sendable, Equatable {
     public var budget: ModelLatencyBudget
     /// A worded follow-up may have at most this many words.
     public var maxWords: Int
+    /// After `session.ended` the connection stays open this long for the model's written report
+    /// (`report.written`); the report is stored whenever it comes.
+    public var reportWaitMs: Int64
 
-    public init(modelName: String, budget: ModelLatencyBudget = ModelLatencyBudget(), maxWords: Int = 45) {
+    public init(modelName: String, budget: ModelLatencyBudget = ModelLatencyBudget(), maxWords: Int = 45,
+                reportWaitMs: Int64 = 8_000) {
         self.modelName = modelName
         self.budget = budget
         self.maxWords = maxWords
+        self.reportWaitMs = reportWaitMs
     }
 }
 
@@ -174,7 +179,8 @@ public struct WrittenReport: Sendable, Equatable, Codable {
 }
 
 /// What the machine asks the driver to have the model write once the session is over: the conversation (bounded)
-/// and the scores. The driver stores the result with the session's report; nothing more goes to the client.
+/// and the scores. The driver stores the result with the session's report, and gives it to the machine
+/// (`reportWritingFinished`) while the connection is still there.
 public struct ReportWritingRequest: Sendable, Equatable {
     public var sessionID: String
     public var trackTitle: String

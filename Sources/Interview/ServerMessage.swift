@@ -220,20 +220,31 @@ public struct SessionEnded: Sendable, Equatable, Codable {
     public var closing: String?
     /// Scores per answer, the trend and what to practise.
     public var report: SessionReport?
+    /// True when the session's model is writing the report's words: a `report.written` event follows before the
+    /// connection closes.
+    public var writtenReportPending: Bool?
 
-    public init(reason: SessionEndReason, summary: SessionSummary, closing: String? = nil, report: SessionReport? = nil) {
+    public init(reason: SessionEndReason, summary: SessionSummary, closing: String? = nil, report: SessionReport? = nil,
+                writtenReportPending: Bool? = nil) {
         self.reason = reason
         self.summary = summary
         self.closing = closing
         self.report = report
+        self.writtenReportPending = writtenReportPending
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reason, summary, closing, report
+        case writtenReportPending = "written_report_pending"
     }
 }
 
 /// One event the server sends as a text frame. The wire `type` is `ServerMessage.type`.
 public enum ServerMessage: Sendable, Equatable {
     case sessionStarted(SessionStarted, replyTo: String?)
-    /// The session is back on this connection; the open question follows as a `question` event.
-    case sessionResumed(sessionID: String, balanceMs: Int64, replyTo: String?)
+    /// The session is back on this connection, with the token for the next resume; the open question follows as a
+    /// `question` event.
+    case sessionResumed(sessionID: String, balanceMs: Int64, resumeToken: String?, replyTo: String?)
     case question(QuestionAsked)
     case feedbackLive(LiveFeedback)
     case billingUpdated(BillingUpdate)
@@ -259,6 +270,9 @@ public enum ServerMessage: Sendable, Equatable {
     /// The turn for `afterQuestionID` has ended and the interviewer is wording the next question; it follows as
     /// a `question` event within `budgetMs`.
     case interviewerThinking(afterQuestionID: String, budgetMs: Int64)
+    /// After `session.ended` with `written_report_pending`: the model's summary and three things to practise, or
+    /// nil when they did not come (failed, rejected, or later than the wait); the connection then closes.
+    case reportWritten(WrittenReport?)
 
     public var type: String {
         switch self {
@@ -280,6 +294,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .transcript: "transcript"
         case .transcriptionStatus: "transcription.status"
         case .interviewerThinking: "interviewer.thinking"
+        case .reportWritten: "report.written"
         }
     }
 
@@ -316,9 +331,10 @@ extension ServerMessage {
         case .sessionStarted(let payload, let replyTo):
             try payload.encode(to: encoder)
             try fields.encodeIfPresent(replyTo, forKey: Key("id"))
-        case .sessionResumed(let sessionID, let balanceMs, let replyTo):
+        case .sessionResumed(let sessionID, let balanceMs, let resumeToken, let replyTo):
             try fields.encode(sessionID, forKey: Key("session_id"))
             try fields.encode(balanceMs, forKey: Key("balance_ms"))
+            try fields.encodeIfPresent(resumeToken, forKey: Key("resume_token"))
             try fields.encodeIfPresent(replyTo, forKey: Key("id"))
         case .question(let payload): try payload.encode(to: encoder)
         case .feedbackLive(let payload): try payload.encode(to: encoder)
@@ -355,6 +371,9 @@ extension ServerMessage {
         case .interviewerThinking(let questionID, let budgetMs):
             try fields.encode(questionID, forKey: Key("after_question_id"))
             try fields.encode(budgetMs, forKey: Key("budget_ms"))
+        case .reportWritten(let written):
+            try fields.encode(written != nil, forKey: Key("available"))
+            try written?.encode(to: encoder)
         }
     }
 }

@@ -51,6 +51,6 @@ public enum InterviewAction: Sendable, Equatable {
     /// Have the session's model grade this answer, off the service thread; answer with `answerGraded(…)`.
     case requestAnswerGrade(AnswerGradeRequest)
     /// The session is over: have its model write the report's summary and things to practise, check them, and store
-    /// them with the report (`reportWritten`). No input comes back.
+    /// them with the report (`reportWritten`); `reportWritingFinished` comes back while the connection is open.
     case requestReportWriting(ReportWritingRequest)
 }

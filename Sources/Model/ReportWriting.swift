@@ -13,6 +13,8 @@ public enum ReportWriting {
         case notThreeThingsToPractise
         case metaText
         case wrongLanguage
+        /// Longer than the schema allows: a server that does not enforce the schema can still send it.
+        case tooLong
 
         public var description: String {
             switch self {
@@ -21,6 +23,7 @@ public enum ReportWriting {
             case .notThreeThingsToPractise: "not three things to practise"
             case .metaText: "the report talks about the task or carries notes"
             case .wrongLanguage: "the report is not in English"
+            case .tooLong: "the summary or a thing to practise is longer than the schema allows"
             }
         }
     }
@@ -61,6 +64,9 @@ public enum ReportWriting {
         guard !summary.isEmpty else { return .failure(.empty) }
         let items = practise.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         guard items.count == 3 else { return .failure(.notThreeThingsToPractise) }
+        guard summary.count <= maxSummaryCharacters, items.allSatisfy({ $0.count <= maxPractiseCharacters }) else {
+            return .failure(.tooLong)
+        }
         for part in [summary] + items {
             let lower = part.lowercased()
             if FollowUpWordingCheck.metaMarkers.contains(where: { lower.contains($0) && $0 != "here's a" }) {

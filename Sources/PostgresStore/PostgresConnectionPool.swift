@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// A few connections shared by every thread that calls the store. A caller waits at most `checkoutTimeout` for a
 /// free one; after a failed connection attempt, callers fail at once for `reconnectBackoff`, so a lost database
@@ -13,6 +14,7 @@ final class PostgresConnectionPool: @unchecked Sendable {
     private var idle: [PostgresConnection] = []
     private var open = 0
     private var lastFailure: (at: Date, error: PostgresError)?
+    private var closed = false
 
     init(url: String, size: Int = 8, checkoutTimeout: TimeInterval = 5, reconnectBackoff: TimeInterval = 1) {
         self.url = url
@@ -72,14 +74,28 @@ final class PostgresConnectionPool: @unchecked Sendable {
 
     private struct StaleConnection: Error { var error: PostgresError }
 
+    /// Ends the idle connections now and each busy one when it is checked in; later calls throw.
+    func close() {
+        condition.lock()
+        closed = true
+        open -= idle.count
+        idle.removeAll()  // each ends (PQfinish) as its last reference goes
+        condition.broadcast()
+        condition.unlock()
+    }
+
     private func checkOut() throws -> PostgresConnection {
         condition.lock()
         let deadline = Date().addingTimeInterval(checkoutTimeout)
-        while idle.isEmpty && open >= size {
+        while idle.isEmpty && open >= size && !closed {
             guard condition.wait(until: deadline) else {
                 condition.unlock()
                 throw PostgresError.connection("all \(size) connections busy for \(Int(checkoutTimeout)) s")
             }
+        }
+        guard !closed else {
+            condition.unlock()
+            throw StoreError.closed
         }
         if let connection = idle.popLast() {
             condition.unlock()
@@ -105,7 +121,7 @@ final class PostgresConnectionPool: @unchecked Sendable {
 
     private func checkIn(_ connection: PostgresConnection) {
         condition.lock()
-        if connection.isBroken {
+        if connection.isBroken || closed {
             open -= 1
         } else {
             idle.append(connection)

@@ -21,6 +21,10 @@ public final class PostgresStore: EngineStore, @unchecked Sendable {
         try PostgresMigrations.migrate(pool)
     }
 
+    public func close() throws {
+        pool.close()
+    }
+
     /// Whether the database answers: one round trip.
     public func ping() throws {
         try pool.read { connection in _ = try connection.query("SELECT 1") }

@@ -46,6 +46,10 @@ public enum FollowUpPreview {
             lines.append("Follow-up: \(chosen.id) (priority \(chosen.priority), version \(chosen.version))")
             lines.append("  because: \(chosen.conditions.map(\.rawValue).joined(separator: ", ")) held")
             lines.append("  text: \(rendered.text)")
+        } else if let content = plan.contentFollowUp(for: context) {
+            lines.append("Follow-up: none by the rules; a template interviewer moves on to the next question.")
+            lines.append("  A model interviewer asks its own question (content follow-up \(content.template.id), version "
+                         + "\(content.template.version)); if its wording fails, it moves on too.")
         } else {
             lines.append("Follow-up: none; the interviewer moves on to the next question.")
         }
@@ -60,7 +64,8 @@ public enum FollowUpPreview {
 
 extension FollowUpPreview {
     /// What a model interviewer would be asked to word after this answer (the conversation being the main question
-    /// and the answer), or nil when no follow-up fires or the chosen template has no `model:` instructions.
+    /// and the answer): the follow-up the rules chose, else the track's content follow-up (its `templateText` is
+    /// empty: nothing stands in for it). Nil when neither applies or the chosen template has no `model:` instructions.
     public static func wordingRequest(library: PromptLibrary, questionID: String, answer: String, trackID: String? = nil,
                                       followUpsAsked: Int = 0, alreadyAsked: [String] = [],
                                       maxWords: Int = 45) -> FollowUpWordingRequest? {
@@ -70,7 +75,8 @@ extension FollowUpPreview {
         let context = FollowUpContext(mainQuestion: main, answerText: answer, answer: AnswerAnalyzer.analyze(answer),
                                       followUpsAsked: followUpsAsked, usedTemplates: Set(alreadyAsked),
                                       targetAnswerSeconds: plan.targetAnswerSeconds)
-        guard let followUp = plan.followUp(for: context), let prompt = followUp.modelPrompt else { return nil }
+        guard let followUp = plan.followUp(for: context) ?? plan.contentFollowUp(for: context),
+              let prompt = followUp.modelPrompt else { return nil }
         return FollowUpWordingRequest(requestID: 1, sessionID: "preview", template: followUp.template,
                                       templateText: followUp.text, prompt: prompt,
                                       conversation: [ConversationTurn(question: main.text, answer: answer)],

@@ -9,8 +9,13 @@ public struct PromptExample: Sendable {
         public var answer: String
         /// The follow-up template id expected, or nil for "no follow-up: move on".
         public var expectedFollowUp: String?
+        /// With no follow-up from the rules: the content follow-up a model interviewer asks instead
+        /// (`content_follow_up:`), or nil when none is expected.
+        public var expectedContentFollowUp: String? = nil
         public var textContains: [String]
         public var textExcludes: [String]
+        /// What the model's wording of the follow-up must be (`model_output:`); checked only with a model.
+        public var modelOutput: [ModelOutputProperty] = []
         public var line: Int
     }
 
@@ -30,10 +35,14 @@ public struct PromptExampleResult: Sendable, CustomStringConvertible {
     /// Empty when the example passed.
     public var failures: [PromptDiagnostic]
 
+    /// Steps with `model_output:` that were not checked, because the examples ran without a model.
+    public var modelOutputSkipped = 0
+
     public var passed: Bool { failures.isEmpty }
 
     public var description: String {
-        passed ? "PASS \(example.name)" : "FAIL \(example.name)\n" + failures.map { "  \($0)" }.joined(separator: "\n")
+        let note = modelOutputSkipped > 0 ? " (model_output not checked: no model)" : ""
+        return passed ? "PASS \(example.name)\(note)" : "FAIL \(example.name)\n" + failures.map { "  \($0)" }.joined(separator: "\n")
     }
 }
 
@@ -116,19 +125,51 @@ public enum PromptExamples {
                                    "an example needs \"expect\" with at least follow_up: <template id> or follow_up: none")
         }
         let expectation = FieldReader(mapping: expect, path: reader.path, lineOffset: 0, fallbackLine: reader.position(of: expectNode).line)
-        if let unknown = expectation.unknownKeys(allowed: ["follow_up", "text_contains", "text_excludes"]).first { throw unknown }
+        if let unknown = expectation.unknownKeys(allowed: ["follow_up", "text_contains", "text_excludes", "model_output",
+                                                           "content_follow_up"]).first {
+            throw unknown
+        }
         let followUp = try expectation.string("follow_up")!
         if followUp != "none", library.templates[followUp]?.kind != .followUp {
             throw expectation.error(at: expectation.node("follow_up")!, "\"\(followUp)\" is not a follow-up template (or write none)")
         }
+        let content = try expectation.string("content_follow_up", required: false)
+        if let content, let node = expectation.node("content_follow_up") {
+            guard followUp == "none" else {
+                throw expectation.error(at: node, "a content follow-up is asked only when no rule fires; use it with follow_up: none")
+            }
+            guard library.templates[content]?.kind == .contentFollowUp else {
+                throw expectation.error(at: node, "\"\(content)\" is not a content-follow-up template")
+            }
+            if let text = expectation.node("text_contains") ?? expectation.node("text_excludes") {
+                throw expectation.error(at: text, "a content follow-up has no text of its own; check the model's words with model_output")
+            }
+        }
+        var modelOutput: [ModelOutputProperty] = []
+        if let node = expectation.node("model_output") {
+            guard followUp != "none" || content != nil else {
+                throw expectation.error(at: node, "with follow_up: none there is no follow-up for a model to word (name a content_follow_up to check the model's own question)")
+            }
+            guard library.templates[content ?? followUp]?.model != nil else {
+                throw expectation.error(at: node, "\"\(followUp)\" has no model: instructions, so a model never words it")
+            }
+            modelOutput = try ModelOutputProperty.parse(node, in: expectation)
+        }
         return PromptExample.Step(answer: answer, expectedFollowUp: followUp == "none" ? nil : followUp,
+                                  expectedContentFollowUp: content,
                                   textContains: try expectation.strings("text_contains").map(\.0),
                                   textExcludes: try expectation.strings("text_excludes").map(\.0),
-                                  line: reader.fallbackLine)
+                                  modelOutput: modelOutput, line: reader.fallbackLine)
     }
 
-    /// Plays each example through the selector, as the interviewer would during a session.
-    public static func run(_ examples: [PromptExample], library: PromptLibrary) -> [PromptExampleResult] {
+    /// Words a follow-up with a model and checks it as the engine does: the checked text, or why there is none.
+    public typealias ModelWording = @Sendable (FollowUpWordingRequest) -> Result<String, ModelWordingFailure>
+
+    /// Plays each example through the selector, as the interviewer would during a session. With `model`, a step's
+    /// `model_output:` properties are checked on the model's wording of the chosen follow-up (the conversation so
+    /// far is what the model is shown); without it they are counted as not checked.
+    public static func run(_ examples: [PromptExample], library: PromptLibrary, model: ModelWording? = nil,
+                           maxWords: Int = 45) -> [PromptExampleResult] {
         examples.map { example in
             guard let plan = library.fullPlan(forTrack: example.trackID), let main = plan.mainQuestion(id: example.questionID) else {
                 return PromptExampleResult(example: example, failures: [
@@ -138,6 +179,9 @@ public enum PromptExamples {
             var used = Set(example.alreadyAsked)
             var asked = 0
             var failures: [PromptDiagnostic] = []
+            var skipped = 0
+            var conversation: [ConversationTurn] = []
+            var questions = [main.text]
             for step in example.steps {
                 let context = FollowUpContext(mainQuestion: main, answerText: step.answer,
                                               answer: AnswerAnalyzer.analyze(step.answer), followUpsAsked: asked, usedTemplates: used,
@@ -156,11 +200,58 @@ public enum PromptExamples {
                 for phrase in step.textExcludes where text.localizedCaseInsensitiveContains(phrase) {
                     failures.append(where_("the follow-up text contains \"\(phrase)\": \(text)"))
                 }
+                // Where no rule fired, a model interviewer may ask the track's content follow-up instead.
+                let content = chosen == nil && step.expectedContentFollowUp != nil ? plan.contentFollowUp(for: context) : nil
+                if let expected = step.expectedContentFollowUp, content?.template.id != expected {
+                    failures.append(where_("expected the content follow-up \(expected), got \(content?.template.id ?? "none") "
+                                           + "(the track's content_follow_up: \(plan.track.contentFollowUp ?? "not set"); its conditions must "
+                                           + "hold and the track's max_follow_ups leave room)"))
+                }
+                conversation.append(ConversationTurn(question: questions.last!, answer: step.answer))
+                let worded = chosen ?? content
+                if let worded, let prompt = worded.modelPrompt, !step.modelOutput.isEmpty,
+                   worded.template.id == (step.expectedFollowUp ?? step.expectedContentFollowUp) {
+                    if let model {
+                        let request = FollowUpWordingRequest(
+                            requestID: asked + 1, sessionID: "example", template: worded.template, templateText: worded.text,
+                            prompt: prompt, conversation: ConversationWindow.bounded(conversation), earlierQuestions: questions,
+                            language: "en", maxWords: maxWords)
+                        failures += modelOutputFailures(model(request), step: step, contentFollowUp: content != nil, at: where_)
+                    } else {
+                        skipped += 1
+                    }
+                }
                 guard let chosen else { break }
                 used.insert(chosen.template.id)
+                questions.append(chosen.text)
                 asked += 1
             }
-            return PromptExampleResult(example: example, failures: failures)
+            var result = PromptExampleResult(example: example, failures: failures)
+            result.modelOutputSkipped = skipped
+            return result
         }
     }
+}
+
+extension PromptExamples {
+    /// Each property that the model's wording breaks, with the wording, so the author sees what the model said.
+    static func modelOutputFailures(_ wording: Result<String, ModelWordingFailure>, step: PromptExample.Step,
+                                    contentFollowUp: Bool, at place: (String) -> PromptDiagnostic) -> [PromptDiagnostic] {
+        switch wording {
+        case .failure(let failure):
+            let instead = contentFollowUp ? "move on to the next question" : "ask the template's text instead"
+            return [place("model_output: \(failure.reason); a session would \(instead)")]
+        case .success(let text):
+            return step.modelOutput.compactMap { property in
+                property.failure(in: text, answer: step.answer).map { place("model_output \(property): \($0): \"\(text)\"") }
+            }
+        }
+    }
+}
+
+/// Why a model gave no wording an example could check: the call failed, or the engine's checks rejected the text.
+public struct ModelWordingFailure: Error, Sendable, Equatable {
+    public var reason: String
+
+    public init(_ reason: String) { self.reason = reason }
 }

@@ -126,6 +126,14 @@ public struct PromptLibrary: Sendable {
                                                      "\"\(id)\" belongs to track \"\(owner)\""))
                 }
             }
+            if let content = track.contentFollowUp, templates[content]?.kind != .contentFollowUp {
+                let found = templates[content].map { "\"\(content)\" is a \($0.kind.rawValue) template, not a content-follow-up" }
+                problems.append(PromptDiagnostic(file: track.file, line: track.contentFollowUpLine, column: track.contentFollowUpColumn,
+                                                 found ?? "\"content_follow_up: \(content)\" names no template; it needs a .prompt file with kind: content-follow-up and id: \(content)"))
+            } else if let content = track.contentFollowUp, let owner = templates[content]?.track, owner != track.id {
+                problems.append(PromptDiagnostic(file: track.file, line: track.contentFollowUpLine, column: track.contentFollowUpColumn,
+                                                 "\"\(content)\" belongs to track \"\(owner)\""))
+            }
             if let rubric = track.rubric, templates[rubric]?.kind != .rubric {
                 problems.append(PromptDiagnostic(file: track.file, line: track.rubricLine ?? 1, column: 1,
                                                  "\"rubric: \(rubric)\" names no rubric template"))

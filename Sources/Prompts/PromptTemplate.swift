@@ -6,6 +6,10 @@ public struct PromptTemplate: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case question
         case followUp = "follow-up"
+        /// What a model may ask about a strong answer when no rule fired, on tracks that name it
+        /// (`content_follow_up`): only ever asked in the model's words, so its `model:` part is required and its
+        /// text is a note for authors.
+        case contentFollowUp = "content-follow-up"
         case coachingTip = "coaching-tip"
         case rubric
         case closing

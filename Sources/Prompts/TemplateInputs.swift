@@ -23,7 +23,7 @@ public enum TemplateInputs {
                 "target_seconds": Offer(type: .number, description: "the target length of an answer"),
                 "elapsed_seconds": Offer(type: .number, description: "seconds since the question"),
             ]
-        case .followUp:
+        case .followUp, .contentFollowUp:
             return [
                 "topic": topic,
                 "track_title": trackTitle,

@@ -37,6 +37,11 @@ enum TemplateParser {
         let mustache = try TemplateBodyChecker.compile(file.body, file: path, firstLine: file.bodyLine)
         var tags = TemplateBodyChecker.tags(in: file.body, firstLine: file.bodyLine)
         let model = try parseModel(reader, file: file, tags: &tags)
+        if kind == .contentFollowUp, model?.system == nil, model?.user == nil {
+            let position = reader.position(of: reader.node("kind")!)
+            throw PromptDiagnostic(file: path, line: position.line, column: position.column,
+                                   "a content-follow-up needs \"model:\" instructions (system and/or user): only a model asks it")
+        }
         if kind != .partial {
             for use in tags.variables where !declared.contains(use.name) {
                 let offered = TemplateInputs.offered(to: kind)[use.name] != nil
@@ -88,8 +93,8 @@ enum TemplateParser {
             throw PromptDiagnostic(file: reader.path, line: 1, column: 1,
                                    "a \(kind.rawValue) needs a \"when\" list of conditions, e.g. when: [no_numbers]")
         }
-        if kind != .followUp, kind != .coachingTip, let node = reader.node("when") {
-            throw reader.error(at: node, "only follow-ups and coaching tips have conditions (\"when\")")
+        if kind != .followUp, kind != .contentFollowUp, kind != .coachingTip, let node = reader.node("when") {
+            throw reader.error(at: node, "only follow-ups, content follow-ups and coaching tips have conditions (\"when\")")
         }
         return conditions
     }

@@ -24,6 +24,12 @@ public struct Track: Sendable, Equatable {
     public var answerTimeLimitSeconds: Int
     /// The id of the rubric template that scores answers.
     public var rubric: String?
+    /// The id of the `content-follow-up` template a model interviewer may ask after a strong answer when no rule
+    /// fired; nil: it never does.
+    public var contentFollowUp: String? = nil
+    /// Where the `content_follow_up` value stands in the file.
+    var contentFollowUpLine = 1
+    var contentFollowUpColumn = 1
     public var file: String
     /// The line of each entry of `questionIDs` in the file, for error messages.
     public var questionLines: [Int]

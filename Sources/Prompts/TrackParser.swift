@@ -4,7 +4,7 @@ import Yams
 enum TrackParser {
     static let fields: Set<String> = ["id", "title", "description", "questions", "order", "questions_per_session",
                                       "max_follow_ups", "target_answer_seconds", "silence_seconds", "rubric",
-                                      "answer_time_limit_seconds"]
+                                      "answer_time_limit_seconds", "content_follow_up"]
 
     static func parse(_ text: String, path: String) throws(PromptDiagnostic) -> Track {
         let mapping = try YAMLDocument.mapping(of: text, path: path)
@@ -23,7 +23,7 @@ enum TrackParser {
         let perSession = try reader.int("questions_per_session", default: questions.count, range: 1...questions.count)
         let target = try reader.int("target_answer_seconds", default: 120, range: 10...900)
         let limit = try reader.int("answer_time_limit_seconds", default: target * 2, range: target...1_800)
-        return Track(id: id,
+        var track = Track(id: id,
                      title: try reader.string("title")!,
                      description: (try reader.string("description", required: false) ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
                      questionIDs: questions.map(\.0),
@@ -40,5 +40,10 @@ enum TrackParser {
                      rubricLine: reader.node("rubric").map { reader.position(of: $0).line },
                      idLine: reader.position(of: reader.node("id")!).line,
                      idColumn: reader.position(of: reader.node("id")!).column)
+        track.contentFollowUp = try reader.string("content_follow_up", required: false)
+        if let node = reader.node("content_follow_up") {
+            (track.contentFollowUpLine, track.contentFollowUpColumn) = reader.position(of: node)
+        }
+        return track
     }
 }

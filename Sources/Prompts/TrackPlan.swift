@@ -10,6 +10,7 @@ public struct TrackPlan: InterviewPlan {
     let closings: [PromptTemplate]
     let tips: [PromptTemplate]
     let rubricTemplate: PromptTemplate?
+    let contentTemplate: PromptTemplate?
 
     /// `everyQuestion` keeps all questions in file order, for previews and example tests that name any of them.
     init(track: Track, library: PromptLibrary, seed: UInt64, everyQuestion: Bool = false) {
@@ -29,6 +30,7 @@ public struct TrackPlan: InterviewPlan {
         closings = library.templates.values.filter { $0.kind == .closing && serving($0) }.sorted(by: bestFirst)
         tips = library.templates.values.filter { $0.kind == .coachingTip && serving($0) }.sorted(by: bestFirst)
         rubricTemplate = track.rubric.flatMap { library.templates[$0] }
+        contentTemplate = track.contentFollowUp.flatMap { library.templates[$0] }
     }
 
     public var trackID: String { track.id }
@@ -55,6 +57,16 @@ public struct TrackPlan: InterviewPlan {
         return PlannedQuestion(text: chosen.render(values), kind: .followUp, template: chosen.ref,
                                topic: context.mainQuestion.topic,
                                modelPrompt: instructions.map { ModelPrompt(system: $0.system, user: $0.user) })
+    }
+
+    /// The track's content follow-up when its conditions hold and the track's limit of follow-ups per question is
+    /// not reached. Its text is the floor for nothing: with no wording the interview goes on.
+    public func contentFollowUp(for context: FollowUpContext) -> PlannedQuestion? {
+        guard let template = contentTemplate, template.model != nil, context.followUpsAsked < track.maxFollowUps,
+              template.conditions.allSatisfy({ $0.holds(in: context) }) else { return nil }
+        let rendered = template.renderModelInstructions(TemplateInputs.values(for: context, trackTitle: track.title))
+        return PlannedQuestion(text: "", kind: .followUp, template: template.ref, topic: context.mainQuestion.topic,
+                               modelPrompt: ModelPrompt(system: rendered.system, user: rendered.user))
     }
 
     public var silenceSeconds: Double { track.silenceSeconds }

@@ -13,6 +13,7 @@ public final class Engine: @unchecked Sendable {
     public let prompts: PromptsProvider
     public let server: EngineServer
     private let watcher: PromptsWatcher?
+    private let stopping = NSLock()
 
     /// The prompts could not be loaded; `diagnostics` lists every problem as `file:line:col: message`.
     public struct PromptsFailure: Error, CustomStringConvertible {
@@ -63,9 +64,21 @@ public final class Engine: @unchecked Sendable {
         stop()
     }
 
-    /// Stops watching prompts and stops the server (live sessions end, everything is flushed). Safe to call twice.
+    /// Stops watching prompts and stops the server (live sessions end, everything is flushed). Safe to call twice,
+    /// from any thread (a drain's thread and `close` may both).
     public func stop() {
-        watcher?.stop()
-        server.stop()
+        stopping.withLock {
+            watcher?.stop()
+            server.stop()
+        }
+    }
+
+    /// The end of the engine's life in a process (`jestry serve` calls it last): stops as `stop()` does, waits for
+    /// the API work still running and its writes, then closes the store (SQLite's write-ahead log is folded into
+    /// the database file). Tests that read the store after stopping call `stop()` instead.
+    public func close() throws {
+        stop()
+        server.finishBackgroundWork()
+        try store.close()
     }
 }

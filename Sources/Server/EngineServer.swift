@@ -104,6 +104,12 @@ public final class EngineServer: @unchecked Sendable {
         stop()
     }
 
+    /// After `stop()`: waits for API requests still running on the worker queue, then for every write they queued.
+    public func finishBackgroundWork() {
+        services.workers.sync(flags: .barrier) {}
+        services.storeWriter.sync {}
+    }
+
     /// Blocks until the server has stopped (after `stop()` from another thread). Any number of threads may wait.
     public func waitUntilStopped() {
         condition.lock()

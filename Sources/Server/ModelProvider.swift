@@ -19,6 +19,8 @@ public struct ModelProviderConfiguration: Sendable {
     /// How long a candidate may wait for a worded follow-up (to the first token, and in all).
     public var budget = ModelLatencyBudget()
     public var maxFollowUpWords = 45
+    /// How long the connection stays open after `session.ended` for the written report (`report.written`).
+    public var reportWaitMs: Int64 = 8_000
 
     public init(url: URL, key: String?, name: String) {
         self.url = url
@@ -44,7 +46,8 @@ final class ModelProvider: Sendable {
 
     /// What a session with the model interviewer is given.
     var interviewer: ModelInterviewer {
-        ModelInterviewer(modelName: configuration.name, budget: configuration.budget, maxWords: configuration.maxFollowUpWords)
+        ModelInterviewer(modelName: configuration.name, budget: configuration.budget, maxWords: configuration.maxFollowUpWords,
+                         reportWaitMs: configuration.reportWaitMs)
     }
 
     /// A call's whole answer may take no longer than this; a follow-up is cancelled sooner, by its budget.

@@ -147,7 +147,11 @@ extension ServiceLoop {
     // MARK: Sending and closing
 
     func interviewWriteable(_ wsi: OpaquePointer) -> Int32 {
-        guard let connection = interviews[wsi] else { return 0 }
+        guard let connection = interviews[wsi] else {
+            guard let close = detachedSockets.removeValue(forKey: wsi) else { return 0 }
+            LWS.setCloseReason(wsi, code: close.code, reason: close.reason)
+            return -1
+        }
         if let frame = connection.dequeue() {
             guard LWS.write(wsi, frame, LWS_WRITE_TEXT) else { return -1 }
             if connection.hasPendingOutput { lws_callback_on_writable(wsi) }
@@ -203,7 +207,7 @@ extension ServiceLoop {
             case .requestFollowUpWording(let request): requestFollowUpWording(request, on: connection)
             case .cancelModelRequest(let requestID): cancelModelRequest(requestID, on: connection)
             case .requestAnswerGrade(let request): requestAnswerGrade(request, on: connection)
-            case .requestReportWriting(let request): requestReportWriting(request, accountID: connection.accountID)
+            case .requestReportWriting(let request): requestReportWriting(request, on: connection)
             }
         }
     }
@@ -315,14 +319,53 @@ extension ServiceLoop {
 
     /// `requestResume`: takes the parked session when the account and the token match, and hands its machine,
     /// detector, recording and speech buffer to this connection.
-    private func resume(_ sessionID: String, token: String, requestID: String?, on connection: InterviewConnection) {
+    ///
+    /// A session still live on another connection is taken over: the client reconnects before the server has
+    /// noticed the old connection is gone (its close may still wait on a busy thread, or never come from a
+    /// half-open socket), and the token proves it is the same client. The thread serving the session closes the
+    /// old connection and parks the session; then this thread takes it as above.
+    private func resume(_ sessionID: String, token: String, requestID: String?, on connection: InterviewConnection,
+                        takingOver: Bool = true) {
         guard let old = services.sessions.takeParked(sessionID, accountID: connection.accountID, token: token, for: self) else {
-            return run(connection.machine.resumeRefused(sessionID: sessionID, requestID: requestID), on: connection)
+            guard takingOver, let owner = services.sessions.owner(of: sessionID) else {
+                return run(connection.machine.resumeRefused(sessionID: sessionID, requestID: requestID), on: connection)
+            }
+            let (accountID, serial) = (connection.accountID, connection.serial)
+            owner.completions.post { [weak owner, weak self] in
+                owner?.detachForResume(sessionID, accountID: accountID, token: token)
+                self?.completions.post { [weak self] in self?.resumeAfterTakeover(sessionID, token: token, requestID: requestID, serial: serial) }
+            }
+            return
         }
         connection.adopt(old)
+        let next = ResumeToken.mint(node: configuration.nodeID)
+        connection.resumeToken = next
         logger.info("session resumed", metadata: ["session.id": "\(sessionID)", "account.id": "\(connection.accountID)",
                                                   "thread": "\(index)"])
-        run(connection.machine.clientResumed(requestID: requestID, at: now), on: connection)
+        run(connection.machine.clientResumed(requestID: requestID, resumeToken: next, at: now), on: connection)
+    }
+
+    /// The old connection has been detached (or was gone already): the resume is tried once more, without a
+    /// second takeover, if the connection that asked is still open.
+    private func resumeAfterTakeover(_ sessionID: String, token: String, requestID: String?, serial: UInt64) {
+        guard let connection = interviewsBySerial[serial] else { return }
+        resume(sessionID, token: token, requestID: requestID, on: connection, takingOver: false)
+    }
+
+    /// On the thread that serves `sessionID`: a resume with the session's own token arrived on a newer connection,
+    /// so this one is closed (4001 `resumed elsewhere`) and its session parked, as after any drop.
+    func detachForResume(_ sessionID: String, accountID: String, token: String) {
+        guard let connection = interviews.values.first(where: { $0.machine.sessionID == sessionID && $0.machine.isLive }),
+              connection.accountID == accountID, let expected = connection.resumeToken,
+              Digest.constantTimeEqual(Data(expected.utf8), Data(token.utf8)) else { return }
+        logger.info("session taken over by a resume", metadata: ["session.id": "\(sessionID)", "thread": "\(index)"])
+        let wsi = connection.wsi
+        _ = interviewClosed(wsi)
+        // Told why when the socket still works (its queued events are dropped: the new connection gets the
+        // session's state afresh); a half-open one is cut off after a few seconds.
+        detachedSockets[wsi] = (4001, "resumed elsewhere")
+        lws_callback_on_writable(wsi)
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, 5)
     }
 
     /// Ends parked sessions whose grace period is over. Any thread may take one: ownership moves with it.

@@ -65,23 +65,38 @@ extension ServiceLoop {
     }
 
     /// `requestReportWriting`: the session is over; the model's summary and things to practise, when they come and
-    /// pass the checks, are stored with the report (after the session's own records: one writer, in order).
-    func requestReportWriting(_ request: ReportWritingRequest, accountID: String) {
-        guard let model = services.model else { return }
+    /// pass the checks, are stored with the report (after the session's own records: one writer, in order), and
+    /// the outcome goes back to the connection's machine if the connection is still open (`report.written`).
+    func requestReportWriting(_ request: ReportWritingRequest, on connection: InterviewConnection) {
+        guard let model = services.model else {
+            return run(connection.machine.reportWritingFinished(nil, at: now), on: connection)
+        }
+        let accountID = connection.accountID
+        let serial = connection.serial
         model.limiter.submit(ReportWriting.chatRequest(for: request), timeout: model.gradingTimeout) {
-            [services, logger] event in
-            guard case .finished(.success(let text)) = event else { return }
-            guard case .success(let written) = ReportWriting.parse(text, model: model.configuration.name) else { return }
-            var report = request.report
-            report.written = written
-            services.storeWriter.async { [store = services.store, report] in
-                do {
-                    try store.apply(.reportWritten(sessionID: request.sessionID, report: report), accountID: accountID)
-                } catch {
-                    logger.error("could not store a written report", metadata: ["error": "\(error)"])
+            [weak self, completions, services, logger] event in
+            guard case .finished(let result) = event else { return }
+            var written: WrittenReport?
+            if case .success(let text) = result, case .success(let parsed) = ReportWriting.parse(text, model: model.configuration.name) {
+                written = parsed
+                var report = request.report
+                report.written = parsed
+                services.storeWriter.async { [store = services.store, report] in
+                    do {
+                        try store.apply(.reportWritten(sessionID: request.sessionID, report: report), accountID: accountID)
+                    } catch {
+                        logger.error("could not store a written report", metadata: ["error": "\(error)"])
+                    }
                 }
             }
+            guard let loop = self else { return }
+            completions.post { [weak loop, written] in loop?.writtenReportArrived(written, serial: serial) }
         }
+    }
+
+    private func writtenReportArrived(_ written: WrittenReport?, serial: UInt64) {
+        guard let connection = interviewsBySerial[serial] else { return }
+        run(connection.machine.reportWritingFinished(written, at: now), on: connection)
     }
 
     /// `cancelModelRequest`: the machine gave up on this wording.

@@ -54,6 +54,8 @@ final class ServiceLoop: @unchecked Sendable {
     var countedConnections: [OpaquePointer: (accountID: String, address: String)] = [:]
     var interviews: [OpaquePointer: InterviewConnection] = [:]
     var interviewsBySerial: [UInt64: InterviewConnection] = [:]
+    /// Sockets whose session has moved to another connection, waiting to send their close frame.
+    var detachedSockets: [OpaquePointer: (code: UInt16, reason: String)] = [:]
     /// Limits that refused something, logged once a minute each rather than once per refusal.
     var refusals = RefusalLog()
 
@@ -234,6 +236,7 @@ final class ServiceLoop: @unchecked Sendable {
         exchanges[wsi] = nil
         unparsedRequests[wsi] = nil
         pendingUpgrades[wsi] = nil
+        detachedSockets[wsi] = nil
         if let counted = countedConnections.removeValue(forKey: wsi) {
             services.connections.closed(accountID: counted.accountID, address: counted.address)
         }

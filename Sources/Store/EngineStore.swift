@@ -73,6 +73,11 @@ public protocol EngineStore: Sendable {
     func appendVideoChunks(sessionID: String, _ chunks: [VideoChunk], finishedAt: Date?) throws -> VideoRecording
     /// Bytes of video the account keeps over all its sessions (the per-account storage limit counts these).
     func videoBytes(accountID: String) throws -> Int64
+
+    /// Closes the database after the last write, at the end of a stop: SQLite folds its write-ahead log into the
+    /// database file (so the folder can be copied or backed up as one file), PostgreSQL's connections end. Every
+    /// later call throws. Safe to call twice.
+    func close() throws
 }
 
 extension EngineStore {

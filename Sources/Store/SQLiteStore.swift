@@ -8,7 +8,18 @@ import Security
 /// Invariant: `accounts.balance_ms` always equals the sum of the account's ledger entries and is never negative;
 /// both change in the same transaction.
 public final class SQLiteStore: EngineStore {
-    let pool: DatabasePool
+    private let openPool: DatabasePool
+    private let closedLock = NSLock()
+    nonisolated(unsafe) private var closed = false  // behind `closedLock`
+
+    /// The database, until `close`: GRDB does not refuse a closed pool but reaches into the freed connection, so the
+    /// store refuses first.
+    var pool: DatabasePool {
+        get throws {
+            guard !closedLock.withLock({ closed }) else { throw StoreError.closed }
+            return openPool
+        }
+    }
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     public init(path: String) throws {
@@ -19,8 +30,19 @@ public final class SQLiteStore: EngineStore {
             // Deleted rows (a deleted account, session or token) are overwritten, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try StoreMigrations.migrator.migrate(pool)
+        openPool = try DatabasePool(path: path, configuration: configuration)
+        try StoreMigrations.migrator.migrate(openPool)
+    }
+
+    /// Checkpoints the whole WAL into the database file and truncates it, then closes every connection; GRDB
+    /// refuses every later access. The checkpoint is explicit because SQLite's own one at the last close does not
+    /// happen here: GRDB closes the writer first, and the read-only readers that close last may not checkpoint
+    /// (groue/GRDB.swift#739), so an empty `-wal` file stays behind.
+    public func close() throws {
+        guard closedLock.withLock({ !closed }) else { return }
+        try openPool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        closedLock.withLock { closed = true }
+        try openPool.close()
     }
 
     // MARK: Accounts

@@ -131,9 +131,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case emailTaken
     case accountNotFound(String)
     case invalidAmount(String)
+    /// The store was closed (the engine stopped); nothing more is read or written.
+    case closed
 
     public var description: String {
         switch self {
+        case .closed: "the store is closed"
         case .emailTaken: "an account with this email already exists"
         case .accountNotFound(let who): "no account \(who)"
         case .invalidAmount(let why): why

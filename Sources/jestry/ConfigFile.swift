@@ -59,6 +59,7 @@ struct ConfigFile {
         Setting(key: "model_name", kind: .text),
         Setting(key: "model_first_token_ms", kind: .whole(1...60_000)),
         Setting(key: "model_total_ms", kind: .whole(1...60_000)),
+        Setting(key: "model_report_wait_ms", kind: .whole(0...60_000)),
         Setting(key: "model_max_in_flight", kind: .whole(1...1_000)),
         Setting(key: "model_max_queued", kind: .whole(0...100_000)),
         Setting(key: "max_connections_per_address", kind: .whole(0...1_000_000)),

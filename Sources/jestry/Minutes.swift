@@ -66,6 +66,7 @@ struct Minutes: ParsableCommand {
             let ms = try Minutes.milliseconds(minutes)
             let reason = try Minutes.validReason(reason)
             let (store, account) = try target.open()
+            defer { try? store.close() }
             let balance = try store.addEntry(accountID: account.id, kind: .grant, amountMs: ms, reason: reason, at: Date())
             print("Granted \(minutes) minutes to \(account.email); balance now \(Minutes.formatMinutes(balance)) minutes")
         }
@@ -86,6 +87,7 @@ struct Minutes: ParsableCommand {
             let ms = try Minutes.milliseconds(minutes)
             let reason = try Minutes.validReason(reason)
             let (store, account) = try target.open()
+            defer { try? store.close() }
             do {
                 let balance = try store.addEntry(accountID: account.id, kind: .refund, amountMs: -ms, reason: reason, at: Date())
                 print("Refunded \(minutes) minutes from \(account.email); balance now \(Minutes.formatMinutes(balance)) minutes")
@@ -106,6 +108,7 @@ struct Minutes: ParsableCommand {
 
         func run() throws {
             let (store, account) = try target.open()
+            defer { try? store.close() }
             let entries = try store.ledger(accountID: account.id)
             if json {
                 let encoder = JSONEncoder()

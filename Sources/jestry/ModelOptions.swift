@@ -13,6 +13,8 @@ struct ModelOptions: ParsableArguments {
     var modelFirstTokenMs: Int?
     @Option(help: "Milliseconds a follow-up's whole wording may take. [env: JESTRY_MODEL_TOTAL_MS, default 2500]")
     var modelTotalMs: Int?
+    @Option(help: "Milliseconds the connection stays open after session.ended for the model's written report (report.written). [env: JESTRY_MODEL_REPORT_WAIT_MS, default 8000]")
+    var modelReportWaitMs: Int?
     @Option(help: "Model calls the engine runs at once. [env: JESTRY_MODEL_MAX_IN_FLIGHT, default 4]")
     var modelMaxInFlight: Int?
     @Option(help: "Model calls that may wait; past that the template is used at once. [env: JESTRY_MODEL_MAX_QUEUED, default 16]")
@@ -28,6 +30,10 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("--model-first-token-ms and --model-total-ms must be at most 60000")
         }
         provider.budget = budget
+        if let wait = try LimitOptions.whole(modelReportWaitMs, "JESTRY_MODEL_REPORT_WAIT_MS", "--model-report-wait-ms", minimum: 0) {
+            guard wait <= 60_000 else { throw ValidationError("--model-report-wait-ms must be at most 60000") }
+            provider.reportWaitMs = Int64(wait)
+        }
         if let value = try LimitOptions.whole(modelMaxInFlight, "JESTRY_MODEL_MAX_IN_FLIGHT", "--model-max-in-flight", minimum: 1) {
             provider.maxInFlight = value
         }

@@ -24,20 +24,23 @@ enum ModelPreview {
         }
         done.wait()
         let (firstTokenMs, totalMs, result) = outcome.values
+        // A content follow-up has no text of its own: without the model's wording the interview moves on.
+        let fallback = request.templateText.isEmpty ? "move on to the next question" : "ask the template's text"
         var lines = ["Model wording (\(provider.name) at \(provider.url.absoluteString)):"]
         switch result {
         case .success(let text):
             lines.append("  raw: \(text)")
             switch FollowUpWordingCheck.check(text, for: request) {
             case .success(let checked): lines.append("  checked: \(checked)")
-            case .failure(let rejection): lines.append("  rejected: \(rejection); the engine would ask the template's text")
+            case .failure(let rejection): lines.append("  rejected: \(rejection); the engine would \(fallback)")
             }
         case .failure(let failure):
-            lines.append("  failed: \(failure); the engine would ask the template's text")
+            lines.append("  failed: \(failure); the engine would \(fallback)")
         }
         lines.append("  first token after \(firstTokenMs.map { "\($0) ms" } ?? "none"), whole answer after \(totalMs) ms "
                      + "(the engine's default budget: 1000 ms and 2500 ms)")
-        lines.append("Template text: \(request.templateText)")
+        lines.append(request.templateText.isEmpty ? "Template text: none (a content follow-up, \(request.template.id))"
+                                                  : "Template text: \(request.templateText)")
         return lines.joined(separator: "\n")
     }
 

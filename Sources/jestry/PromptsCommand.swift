@@ -82,10 +82,15 @@ struct PromptsCommand: ParsableCommand {
 
         @Argument(help: "The prompts folder. [env: JESTRY_PROMPTS, default ./Prompts]")
         var directory: String?
+        @Option(help: "An OpenAI-compatible model service: also check the examples' model_output properties on its wording (key in JESTRY_MODEL_KEY). [env: JESTRY_MODEL_URL]")
+        var modelURL: String?
+        @Option(help: "The model to ask for. [env: JESTRY_MODEL_NAME, default \"default\"]")
+        var modelName: String?
 
         func run() throws {
             let folder = Environment.directory(directory, "JESTRY_PROMPTS", default: "Prompts")
             let library = try PromptsCommand.load(folder)
+            let provider = try ModelOptions.provider(url: modelURL, name: modelName)
             let examples: [PromptExample]
             switch PromptExamples.load(directory: folder, library: library) {
             case .success(let loaded): examples = loaded
@@ -93,10 +98,19 @@ struct PromptsCommand: ParsableCommand {
                 Console.line("\(failure)")
                 throw ExitCode.failure
             }
-            let results = PromptExamples.run(examples, library: library)
+            let results: [PromptExampleResult]
+            if let provider {
+                let (wording, done) = ExampleWording.wording(provider: provider)
+                results = PromptExamples.run(examples, library: library, model: wording, maxWords: provider.maxFollowUpWords)
+                done()
+            } else {
+                results = PromptExamples.run(examples, library: library)
+            }
             results.forEach { Console.line("\($0)") }
             let failed = results.filter { !$0.passed }.count
-            Console.line("\(results.count - failed) passed, \(failed) failed")
+            let skipped = results.reduce(0) { $0 + $1.modelOutputSkipped }
+            Console.line("\(results.count - failed) passed, \(failed) failed"
+                         + (skipped > 0 ? "; model_output not checked in \(skipped) step\(skipped == 1 ? "" : "s") (no --model-url)" : ""))
             if failed > 0 { throw ExitCode.failure }
         }
     }

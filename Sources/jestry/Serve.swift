@@ -118,6 +118,11 @@ struct Serve: ParsableCommand {
         }
         engine.server.waitUntilStopped()
         signals.forEach { $0.cancel() }
+        do {
+            try engine.close()
+        } catch {
+            logger.error("could not close the database cleanly", metadata: ["error": "\(error)"])
+        }
     }
 }
 

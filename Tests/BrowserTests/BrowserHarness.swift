@@ -42,8 +42,12 @@ final class BrowserHarness {
             try await harness.expectNoScriptErrors()
         } catch {
             let page = (try? await harness.browser.execute("return document.body ? document.body.innerText.slice(0, 3000) : ''") as? String) ?? ""
+            // The console says what the page saw (a connection's close code, a resume's refusal) when a flaky
+            // failure cannot be run again.
+            let console = ((try? await browser.consoleLog()) ?? []).suffix(40)
+                .map { "\($0["level"] as? String ?? "") \($0["message"] as? String ?? "")" }.joined(separator: "\n")
             await browser.quit()
-            throw BrowserTestFailure("\(error)\n--- the page at that moment ---\n\(page)")
+            throw BrowserTestFailure("\(error)\n--- the page at that moment ---\n\(page)\n--- the console ---\n\(console)")
         }
         await browser.quit()
     }

@@ -154,6 +154,13 @@ extension BrowserTests {
                 // The answer carries on where it was: the engine joins both halves into one answer.
                 try await page.answerByTyping("I wrote the plan.")
                 try await page.waitUntil("the engine to count both halves", "return Number(document.querySelector('[data-testid=word-count]').innerText) === 13")
+
+                // It drops again: each resume token takes the session back once, so this needs the one the first
+                // resume gave.
+                let firstResume = try await page.browser.execute("return window.jestry.view.state.resumedAt") as? Double
+                try await page.browser.execute("window.jestry.view.socket.simulateDrop()")
+                try await page.waitUntil("the second resume",
+                    "const s = window.jestry.view.state; return s.connection === 'resumed' && s.resumedAt > arguments[0]", [firstResume ?? 0])
                 try await page.click("[data-testid=finish-answer]")
                 try await page.waitUntil("the next question",
                     "return document.querySelector('[data-testid=question-text]').innerText.trim() !== arguments[0]", [question])

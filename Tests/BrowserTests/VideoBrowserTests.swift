@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension BrowserTests {
     @Suite struct Video {
@@ -18,7 +19,7 @@ extension BrowserTests {
                 process.standardOutput = output
                 process.standardError = FileHandle.nullDevice
                 try process.run()
-                let data = output.fileHandleForReading.readDataToEndOfFile()
+                let data = PipeReading.toEnd(output.fileHandleForReading)
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else { throw BrowserTestFailure("ffprobe could not read \(file.path)") }
                 return String(decoding: data, as: UTF8.self)

@@ -224,3 +224,21 @@ test("the interviewer thinking shows only between a turn's end and the next ques
   assert.equal(state.interviewerThinking, false);
   assert.equal(phaseOf(state), 'your-turn');
 });
+
+test('a written report announced by session.ended arrives as report.written', () => {
+  let state = play([started, question('q1'), ended('client_ended', { written_report_pending: true })]);
+  assert.deepEqual(state.writtenReport, { status: 'pending' });
+  state = play([{ type: 'report.written', available: true, summary: 'You gave clear numbers.', practise: ['One.', 'Two.', 'Three.'], model: 'm' }], state);
+  assert.deepEqual(state.writtenReport, { status: 'ready', summary: 'You gave clear numbers.', practise: ['One.', 'Two.', 'Three.'], model: 'm' });
+  // The session's end is what it was: only the written part changed.
+  assert.equal(state.ended.reason, 'client_ended');
+});
+
+test('a written report that did not come is shown as not ready, and nothing is expected without the flag', () => {
+  let state = play([started, question('q1'), ended('completed', { written_report_pending: true }), { type: 'report.written', available: false }]);
+  assert.deepEqual(state.writtenReport, { status: 'unavailable' });
+  state = play([started, question('q1'), ended('completed')]);
+  assert.equal(state.writtenReport, null);
+  // A report.written nobody announced (or a second one) changes nothing.
+  assert.equal(play([{ type: 'report.written', available: true, summary: 'Late.', practise: [] }], state), state);
+});

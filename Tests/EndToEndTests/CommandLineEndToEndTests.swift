@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Drives the real `jestry` executable: `serve`, `bot`, `minutes grant` and `prompts check`.
 @Suite struct CommandLineEndToEndTests {
@@ -34,8 +35,8 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = PipeReading.toEnd(out.fileHandleForReading)
+        let stderr = PipeReading.toEnd(err.fileHandleForReading)
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
@@ -56,7 +57,7 @@ import Testing
         try process.run()
         var buffer = Data()
         while !buffer.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
+            let chunk = PipeReading.nextChunk(out.fileHandleForReading)
             if chunk.isEmpty { break }
             buffer.append(chunk)
         }
@@ -91,6 +92,11 @@ import Testing
         server.terminate()  // SIGTERM: a clean stop
         server.waitUntilExit()
         #expect(server.terminationStatus == 0)
+        // The last thing it did was close the database: the write-ahead log is folded into the one file.
+        let database = data.appendingPathComponent("jestry.sqlite").path
+        #expect(FileManager.default.fileExists(atPath: database))
+        let log = try? FileManager.default.attributesOfItem(atPath: database + "-wal")[.size] as? Int
+        #expect((log ?? 0) == 0, "the write-ahead log still holds \(log ?? 0) bytes")
     }
 
     @Test func promptsCheckPassesOnTheRepositoryAndFailsWithPositions() throws {

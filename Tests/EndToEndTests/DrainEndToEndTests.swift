@@ -2,6 +2,7 @@ import EngineClient
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// SIGTERM to a real `jestry serve` process: it drains, lets the live interview finish its time, settles it, and
 /// exits cleanly; a second SIGTERM ends it at once.
@@ -130,7 +131,7 @@ import Testing
         server.interrupt()  // SIGINT: stop at once
         server.waitUntilExit()
 
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let output = String(decoding: PipeReading.toEnd(errors.fileHandleForReading), as: UTF8.self)
         let lines = output.split(separator: "\n")
         #expect(!lines.isEmpty)
         let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }

@@ -32,20 +32,6 @@ import Testing
         }
     }
 
-    /// Reads one session's events until it ends; returns the balances it saw and how it ended.
-    func runToTheEnd(_ client: WebSocketClient) throws -> (balances: [Int], reason: String?) {
-        var balances: [Int] = []
-        while true {
-            let message = try client.nextJSON(timeout: 20)
-            switch message["type"] as? String {
-            case "billing.updated": balances.append(message["balance_ms"] as? Int ?? -1)
-            case "session.ended": return (balances, message["reason"] as? String)
-            case nil: return (balances, nil)
-            default: continue
-            }
-        }
-    }
-
     @Test func twoSessionsOfOneAccountOnTwoNodesSpendExactlyTheBalance() throws {
         let fleet = try Fleet(trialMinutes: 0.05)  // 3 000 ms for both sessions together
         let (a, b) = (fleet.nodes[0], fleet.nodes[1])
@@ -56,21 +42,10 @@ import Testing
             first.shutdown()
             second.shutdown()
         }
-        try first.send(json: ["type": "session.start", "track": "behavioural"])
-        try second.send(json: ["type": "session.start", "track": "behavioural"])
-        let firstID = try #require(try first.next("session.started")["session_id"] as? String)
-        let secondID = try #require(try second.next("session.started")["session_id"] as? String)
-
-        let outcomes = try [first, second].map { try runToTheEnd($0) }
-        for outcome in outcomes {
-            #expect(outcome.reason == "balance_exhausted", "each session is told the minutes ran out")
-            #expect(outcome.balances.last == 0)
-            #expect(outcome.balances.allSatisfy { $0 >= 0 })
-            #expect(outcome.balances == outcome.balances.sorted(by: >), "balances only go down")
-        }
+        let ids = try BalanceRace.run([first, second])
         // Each node saw the other's charges: the balances one session saw are not only its own spending.
         var billed: [String: Int64] = [:]
-        for (id, node) in [(firstID, a), (secondID, b)] {
+        for (id, node) in zip(ids, [a, b]) {
             let stored = try node.waitForSession(id, token: token) {
                 ($0["session"] as? [String: Any])?["end_reason"] as? String == "balance_exhausted"
             }

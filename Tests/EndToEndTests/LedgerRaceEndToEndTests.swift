@@ -5,20 +5,6 @@ import Testing
 
 /// Two live sessions of one account race to a zero balance over real WebSockets.
 @Suite struct LedgerRaceEndToEndTests {
-    /// Reads one session's events until it ends; returns the balances it saw and how it ended.
-    func runToTheEnd(_ client: WebSocketClient) throws -> (balances: [Int], reason: String?) {
-        var balances: [Int] = []
-        while true {
-            let message = try client.nextJSON(timeout: 20)
-            switch message["type"] as? String {
-            case "billing.updated": balances.append(message["balance_ms"] as? Int ?? -1)
-            case "session.ended": return (balances, message["reason"] as? String)
-            case nil: return (balances, nil)
-            default: continue
-            }
-        }
-    }
-
     @Test func twoSessionsOfOneAccountNeverSpendMoreThanWasBought() throws {
         let engine = try TestEngine(trialMinutes: 0.05)  // 3 000 ms for both sessions together
         let (token, accountID) = try engine.signUpWithID()
@@ -28,21 +14,10 @@ import Testing
             first.shutdown()
             second.shutdown()
         }
-        try first.send(json: ["type": "session.start", "track": "behavioural"])
-        try second.send(json: ["type": "session.start", "track": "behavioural"])
-        let firstID = try #require(try first.next("session.started")["session_id"] as? String)
-        let secondID = try #require(try second.next("session.started")["session_id"] as? String)
-
-        let outcomes = try [first, second].map { try runToTheEnd($0) }
-        for outcome in outcomes {
-            #expect(outcome.reason == "balance_exhausted", "each session is told the minutes ran out")
-            #expect(outcome.balances.last == 0)
-            #expect(outcome.balances.allSatisfy { $0 >= 0 })
-            #expect(outcome.balances == outcome.balances.sorted(by: >), "balances only go down")
-        }
+        let ids = try BalanceRace.run([first, second])
         // Both drew on one balance: together they were charged exactly what there was, never more.
         var billed: [Int64] = []
-        for id in [firstID, secondID] {
+        for id in ids {
             let stored = try engine.waitForSession(id, token: token) {
                 ($0["session"] as? [String: Any])?["end_reason"] as? String == "balance_exhausted"
             }

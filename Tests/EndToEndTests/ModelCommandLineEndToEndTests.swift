@@ -22,6 +22,18 @@ import Testing
         #expect(request.prompt.contains("Candidate: We talked it through and it was fine."))
     }
 
+    @Test func previewShowsTheModelsContentFollowUpWhenNoRuleFires() throws {
+        let model = try StandInModelServer { _, _ in .stream(["Why a pool of 200 rather than fixing the batch job?"]) }
+        defer { model.stop() }
+        let output = try CommandLineEndToEndTests.run(
+            ["prompts", "preview", "software-engineering.incident", "--answer", ContentFollowUpEndToEndTests.strongAnswer,
+             "--prompts", Self.prompts, "--model-url", model.url.absoluteString])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("A model interviewer asks its own question (content follow-up follow-up.content"))
+        #expect(output.stdout.contains("checked: Why a pool of 200 rather than fixing the batch job?"))
+        #expect(output.stdout.contains("Template text: none (a content follow-up, follow-up.content)"))
+    }
+
     @Test func previewSaysWhenTheModelsWordingIsRejected() throws {
         let model = try StandInModelServer { _, _ in .stream(["Note: ask about the colleague. What happened?"]) }
         defer { model.stop() }
@@ -53,6 +65,25 @@ import Testing
         #expect(model.requests.last?.prompt.contains("You: \(answer)") == true)
     }
 
+    @Test func theBotPrintsTheInterviewersWrittenNotesAtTheEnd() throws {
+        let answer = "At my last job I led the move of our payment service to a new cluster, and errors fell by 40%."
+        let model = try StandInModelServer { _, request in
+            switch request.schemaName {
+            case "session_report": .stream([ContentFollowUpEndToEndTests.written])
+            case "answer_grade": .status(500)
+            default: .stream([answer])  // the candidate's answers; as a follow-up's wording it fails the checks
+            }
+        }
+        defer { model.stop() }
+        let engine = try ContentFollowUpEndToEndTests.engine(model: model)
+        let persona = TestEngine.repository.appendingPathComponent("Tests/Bots/personas/strong.yaml").path
+        let output = try CommandLineEndToEndTests.run(
+            ["bot", "--persona", persona, "--model-url", model.url.absoluteString, "--url", engine.interviewURL.absoluteString],
+            environment: ["JESTRY_TOKEN": try engine.signUp()])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("Interviewer's notes: You told a clear incident story with numbers.\n  - Say what you would do next time."))
+    }
+
     @Test func aPersonaNeedsAModel() throws {
         let persona = TestEngine.repository.appendingPathComponent("Tests/Bots/personas/vague.yaml").path
         let output = try CommandLineEndToEndTests.run(["bot", "--persona", persona, "--token", "t"],
@@ -72,6 +103,21 @@ import Testing
             "\(file.path):4:1: \"model_key\" is a secret and is never read from a file: set JESTRY_MODEL_KEY in the environment",
         ], "\(result.stdout)")
         #expect(!result.stdout.contains("sk-secret") && !result.stderr.contains("sk-secret"))
+    }
+
+    @Test func theWrittenReportsWaitIsBounded() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-model-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data("model_url: http://127.0.0.1:8092\nmodel_report_wait_ms: 5000\n".utf8).write(to: file)
+        #expect(try CommandLineEndToEndTests.run(["config", "check", file.path]).status == 0)
+        try Data("model_report_wait_ms: 90000\n".utf8).write(to: file)
+        let tooLong = try CommandLineEndToEndTests.run(["config", "check", file.path])
+        #expect(tooLong.status == 1)
+        #expect(tooLong.stdout.contains("\(file.path):1:"), "\(tooLong.stdout)")
+        let flag = try CommandLineEndToEndTests.run(["serve", "--port", "0", "--model-url", "http://127.0.0.1:9",
+                                                     "--model-report-wait-ms", "90000"])
+        #expect(flag.status != 0)
+        #expect(flag.stderr.contains("--model-report-wait-ms must be at most 60000"))
     }
 
     @Test func serveRefusesAModelURLThatIsNotHTTP() throws {

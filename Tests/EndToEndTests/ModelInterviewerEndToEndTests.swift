@@ -162,6 +162,9 @@ import Testing
         let drained = try client.drainUntilClosed()
         #expect(drained.types.contains("session.ended"))
         #expect(!drained.types.contains("question"))
+        // The report's call hangs too: once the wait is over the client is told there is no written report.
+        #expect(drained.types.last == "report.written")
+        #expect(drained.code == 1000)
         _ = eventually("the model call is cancelled") { model.wordingIndex.map(model.clientClosedEarly) == true ? true : nil }
         // The grade of the first answer, still out, is cancelled too.
         let grading = try #require(model.requests.firstIndex { $0.body["response_format"] != nil })

@@ -3,6 +3,7 @@ import Foundation
 import Security
 import Store
 import Testing
+import TestSupport
 
 /// `--tls-cert`/`--tls-key`: HTTPS and WSS on one port, with a self-signed certificate made for the test by the
 /// `openssl` command, and the same tool as the HTTPS client (it verifies the server against that certificate).
@@ -77,7 +78,7 @@ enum ExternalTool {
         process.standardInput = inPipe
         try process.run()
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let output = PipeReading.toEnd(out.fileHandleForReading)
         try? inPipe.fileHandleForWriting.close()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))

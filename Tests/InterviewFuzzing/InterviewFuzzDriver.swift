@@ -115,7 +115,7 @@ public struct InterviewFuzzDriver {
             resumes += 1
             let requestID = "resume-\(resumes)"
             step.replyTo = .request(requestID)
-            step.actions = machine.clientResumed(requestID: requestID, at: clock)
+            step.actions = machine.clientResumed(requestID: requestID, resumeToken: "next", at: clock)
             connection = .open
             return step
         default:

@@ -163,7 +163,7 @@ public enum InterviewInvariants {
     private static func negativeAmount(in message: ServerMessage) -> Int64? {
         let amounts: [Int64] = switch message {
         case .sessionStarted(let started, _): [started.balanceMs]
-        case .sessionResumed(_, let balance, _): [balance]
+        case .sessionResumed(_, let balance, _, _): [balance]
         case .billingUpdated(let update): [update.balanceMs, update.sessionUsedMs]
         case .billingWarning(let remaining): [remaining]
         case .sessionEnded(let ended): [ended.summary.usedMs]

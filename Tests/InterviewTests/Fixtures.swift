@@ -12,6 +12,9 @@ struct FakePlan: InterviewPlan {
     var modelPrompt: ModelPrompt?
     /// The rubric's `model:` instructions, for sessions whose model grades answers.
     var rubricModelPrompt: ModelPrompt?
+    /// The content follow-up's `model:` instructions: after an answer with numbers (where the rule above does not
+    /// fire), a model interviewer may ask about it.
+    var contentPrompt: ModelPrompt?
 
     var mainQuestionCount: Int { questions.count }
 
@@ -26,6 +29,12 @@ struct FakePlan: InterviewPlan {
         return PlannedQuestion(text: "Any numbers on \(context.mainQuestion.topic)?", kind: .followUp,
                                template: TemplateRef(id: "ask-numbers", version: "v2"), topic: context.mainQuestion.topic,
                                modelPrompt: modelPrompt)
+    }
+
+    func contentFollowUp(for context: FollowUpContext) -> PlannedQuestion? {
+        guard let contentPrompt, context.followUpsAsked < maxFollowUps, context.answer.mentionsNumbers else { return nil }
+        return PlannedQuestion(text: "", kind: .followUp, template: TemplateRef(id: "content", version: "v3"),
+                               topic: context.mainQuestion.topic, modelPrompt: contentPrompt)
     }
 }
 

@@ -62,7 +62,7 @@ import Testing
             .sessionStarted(SessionStarted(sessionID: "S", protocolVersion: 1, trackID: "t", trackTitle: "T", mode: .voice,
                                            sampleRate: 16_000, mainQuestionCount: 3, balanceMs: 600_000,
                                            transcription: .engine), replyTo: "1"),
-            .sessionResumed(sessionID: "S", balanceMs: 5, replyTo: nil),
+            .sessionResumed(sessionID: "S", balanceMs: 5, resumeToken: "node-1.secret", replyTo: nil),
             .question(QuestionAsked(questionID: "q2", number: 2, kind: .followUp, text: "Why?",
                                     template: TemplateRef(id: "follow-up.why", version: "abc"), mainNumber: 1, targetSeconds: 90)),
             .feedbackLive(feedback),

@@ -156,7 +156,7 @@ import Testing
         #expect(Self.cancelled(dropped) == [request.requestID])
         #expect(Self.asked(dropped).map(\.text) == [Self.templateText])  // recorded, so the stored interview has it
         #expect(dropped.contains(.park(sessionID: "S")))
-        let resumed = session.machine.clientResumed(requestID: nil, at: session.clock.advance(5_000))
+        let resumed = session.machine.clientResumed(requestID: nil, resumeToken: nil, at: session.clock.advance(5_000))
         #expect(resumed.questions.map(\.text) == [Self.templateText])
     }
 

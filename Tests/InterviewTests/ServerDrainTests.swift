@@ -88,7 +88,7 @@ import Testing
         let deadline = clock.reading.monotonicMs + 5_000
         #expect(machine.serverDraining(until: deadline, at: clock.reading).isEmpty)
         #expect(machine.nextDeadlineMs == nil, "a parked session has no timers")
-        _ = machine.clientResumed(requestID: nil, at: clock.advance(1_000))
+        _ = machine.clientResumed(requestID: nil, resumeToken: nil, at: clock.advance(1_000))
         #expect(machine.nextDeadlineMs.map { $0 <= deadline } == true)
         #expect(machine.timerFired(at: clock.advance(4_000)).ended?.reason == .serverRestarting)
     }

@@ -229,11 +229,12 @@ import Testing
         #expect(machine.clientDisconnected(at: clock.reading, resumable: true) == [.park(sessionID: "S")])
         #expect(machine.timerFired(at: clock.advance(30_000)).isEmpty)  // no nudges to an empty line
         #expect(machine.usageToSettle(at: clock.reading) == 0)
-        let resumed = machine.clientResumed(requestID: "r", at: clock.reading)
-        // The balance the session knows: the 2 s it handed out for charging are already taken off.
-        #expect(resumed.sent.first == .sessionResumed(sessionID: "S", balanceMs: 598_000, replyTo: "r"))
+        let resumed = machine.clientResumed(requestID: "r", resumeToken: "secret-2", at: clock.reading)
+        // The balance the session knows: the 2 s it handed out for charging are already taken off; and the token
+        // for the next resume, since each one takes the session back once.
+        #expect(resumed.sent.first == .sessionResumed(sessionID: "S", balanceMs: 598_000, resumeToken: "secret-2", replyTo: "r"))
         #expect(resumed.questions.map(\.questionID) == ["q1"])
         #expect(machine.usageToSettle(at: clock.advance(1_000)) == 1_000)
-        #expect(machine.clientResumed(requestID: nil, at: clock.reading).errors.map(\.code) == [.resumeFailed])
+        #expect(machine.clientResumed(requestID: nil, resumeToken: "secret-3", at: clock.reading).errors.map(\.code) == [.resumeFailed])
     }
 }

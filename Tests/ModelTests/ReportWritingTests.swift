@@ -26,6 +26,11 @@ import Testing
                                     model: "m") == .failure(.metaText))
         #expect(ReportWriting.parse(Self.json("Vous avez bien répondu aux questions.", ["Do the thing.", "Do that.", "Do this."]),
                                     model: "m") == .failure(.wrongLanguage))
+        // What report.written promises a client: bounded text, also from a server that ignores the schema.
+        let long = String(repeating: "You told the story well. ", count: 30)
+        #expect(ReportWriting.parse(Self.json(long, ["Do a.", "Do b.", "Do c."]), model: "m") == .failure(.tooLong))
+        #expect(ReportWriting.parse(Self.json("You did well.", ["Do a.", "Do b.", String(repeating: "Practise the result. ", count: 12)]),
+                                    model: "m") == .failure(.tooLong))
     }
 
     @Test func theRequestCarriesTheConversationScoresAndSchema() {

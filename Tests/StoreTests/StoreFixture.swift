@@ -39,6 +39,9 @@ final class StoreFixture {
         }
     }
 
+    /// The SQLite database file (nil for PostgreSQL).
+    var sqlitePath: String? { directory?.appendingPathComponent("jestry.sqlite").path }
+
     deinit {
         if let directory { try? FileManager.default.removeItem(at: directory) }
         if let databaseURL { TestPostgres.drop(databaseURL) }

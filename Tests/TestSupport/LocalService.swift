@@ -48,7 +48,7 @@ public final class LocalService {
         sum.standardOutput = output
         try sum.run()
         sum.waitUntilExit()
-        let hash = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(16)
+        let hash = String(decoding: PipeReading.toEnd(output.fileHandleForReading), as: UTF8.self).prefix(16)
         let cache = ProcessInfo.processInfo.environment["JESTRY_CACHE"]
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/jestry").path
         return "\(cache)/\(recipe.virtualenvPrefix)-\(hash)/bin/python"
@@ -73,7 +73,7 @@ public final class LocalService {
         Thread.detachNewThread {
             var text = ""
             while true {
-                let chunk = reader.availableData
+                let chunk = PipeReading.nextChunk(reader)
                 if chunk.isEmpty { break }
                 text += String(decoding: chunk, as: UTF8.self)
                 if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),

@@ -159,11 +159,17 @@ export class InterviewSocket extends EventTarget {
       if (message.type === 'error') waiting.reject(message); else waiting.resolve(message);
     }
     if (message.type === 'session.ended') this.state = 'ended';
+    // Each token takes the session back once: the next drop needs the new one.
+    if (message.type === 'session.resumed' && this.started && typeof message.resume_token === 'string') {
+      this.started = { ...this.started, resume_token: message.resume_token };
+    }
     this.dispatchEvent(new CustomEvent('server', { detail: message }));
   }
 
   closedUnderneath(event) {
     this.ws = null;
+    // For support and the browser tests' reports: why the connection went.
+    console.info(`the interview connection closed: ${event.code} ${event.reason}`);
     for (const waiting of this.pending.values()) waiting.reject({ code: 'connection_closed', message: 'The connection closed.' });
     this.pending.clear();
     if (this.intentionalClose || this.state === 'ended' || this.state === 'closed') {
@@ -224,6 +230,15 @@ export class InterviewSocket extends EventTarget {
       this.state = 'live';
     } catch (error) {
       if (this.ws === null) return;  // the new connection broke as well; its close handler takes over
+      console.info(`the interview could not be resumed: ${error?.code}`);
+      if (error?.code === 'timeout') {
+        // No answer on this connection: another one asks again (a resume takes the session over from it).
+        const ws = this.ws;
+        this.ws = null;
+        ws.close(4000, 'resume timed out');
+        this.attemptReconnect(this.reconnectAttempt + 1);
+        return;
+      }
       this.started = null;
       this.state = 'open';
       window.removeEventListener('online', this.onOnline);

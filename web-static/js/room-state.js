@@ -41,6 +41,11 @@ export function initialRoomState({ mode, balanceMs = null, at = 0 }) {
     /** The candidate asked to end: errors for frames still on the wire are of no interest any more. */
     ending: false,
     ended: null,
+    /**
+     * The model's written report after session.ended (PROTOCOL.md §3.19): null when none is coming, else
+     * {status: 'pending'}, {status: 'ready', summary, practise, model} or {status: 'unavailable'}.
+     */
+    writtenReport: null,
     /** Whatever the interviewer should say aloud next ({text, key}); the voice view reads it once per key. */
     say: null,
     /** How many times the engine asked the page to stop reading (playback.stop on a barge-in). */
@@ -251,7 +256,19 @@ const serverHandlers = {
     candidateSpeaking: false,
     balance: message.reason === 'balance_exhausted' ? { ...state.balance, ms: 0 } : state.balance,
     say: message.closing ? { text: message.closing, key: 'closing' } : state.say,
+    writtenReport: message.written_report_pending ? { status: 'pending' } : null,
   }),
+
+  'report.written': (state, message) => {
+    if (state.writtenReport?.status !== 'pending') return state;
+    const ready = message.available && typeof message.summary === 'string' && Array.isArray(message.practise);
+    return {
+      ...state,
+      writtenReport: ready
+        ? { status: 'ready', summary: message.summary, practise: message.practise.filter((item) => typeof item === 'string'), model: message.model }
+        : { status: 'unavailable' },
+    };
+  },
 
   error: (state, message, at) => {
     // Replies to the page's own requests (with an id) are answered where they were asked. A recogniser's late result

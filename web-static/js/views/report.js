@@ -48,12 +48,25 @@ export function answerScore(score, { compact = false } = {}) {
     improvement ? h('p', { class: 'answer-score__remark' }, h('span', { class: 'answer-score__label' }, 'To improve: '), improvement) : null);
 }
 
-/** A session report: overall score, trend, averages per criterion, what to practise, each answer's score. */
+/** The model's words on a session (`report.written`, `report.written` of GET /v1/sessions/{id}): a short summary
+ * and three things to practise. Null when there are none. */
+export function writtenReport(written, { headingLevel = 3 } = {}) {
+  if (typeof written?.summary !== 'string') return null;
+  const practise = (written.practise ?? []).filter((item) => typeof item === 'string' && item);
+  return h('div', { class: 'written-report', 'data-testid': 'written-report' },
+    h(`h${headingLevel}`, {}, "The interviewer's notes"),
+    h('p', { 'data-testid': 'written-summary' }, written.summary),
+    practise.length ? h('ol', { class: 'practise', 'data-testid': 'written-practise' }, practise.map((item) => h('li', {}, item))) : null);
+}
+
+/** A session report: the interviewer's notes when the model wrote some, overall score, trend, averages per
+ * criterion, what to practise, each answer's score. */
 export function sessionReport(report, { questionTexts = new Map(), headingLevel = 3 } = {}) {
   const heading = `h${headingLevel}`;
   const practise = (report.practise ?? []).filter((item) => item?.text);
   const questions = (report.questions ?? []).filter((item) => typeof item?.overall === 'number');
   return h('div', { class: 'report', 'data-testid': 'session-report' },
+    writtenReport(report.written, { headingLevel }),
     typeof report.overall === 'number'
       ? h('p', { class: 'big-number', 'data-testid': 'report-overall' }, h('span', { class: 'visually-hidden' }, 'Overall score: '), format.score(report.overall))
       : h('p', { class: 'muted' }, 'No answers were scored in this interview.'),

@@ -4,7 +4,7 @@
 import { h, uid } from '../../dom.js';
 import * as format from '../../format.js';
 import { buyMinutesSection } from '../minutes.js';
-import { sessionReport } from '../report.js';
+import { sessionReport, writtenReport } from '../report.js';
 
 const endHeadings = {
   completed: 'Interview complete',
@@ -18,10 +18,14 @@ export class EndScreen {
   constructor() {
     this.element = h('div', { class: 'room__end' });
     this.shown = null;
+    /** Where the model's written report appears when it follows session.ended (polite: it comes a few seconds later). */
+    this.writtenSlot = h('div', { 'aria-live': 'polite', 'data-testid': 'written-report-slot' });
+    this.writtenShown = undefined;
   }
 
   /** Renders once per ending; returns true when there is an end screen. */
   render(state) {
+    this.renderWritten(state.writtenReport);
     const noMinutes = state.startProblem?.code === 'insufficient_balance' ? state.startProblem : null;
     const shown = state.ended ?? noMinutes;
     if (shown === this.shown) return shown !== null;
@@ -32,6 +36,18 @@ export class EndScreen {
     this.element.append(panel);
     panel.querySelector('h2').focus();
     return true;
+  }
+
+  /** Only the slot changes when report.written comes: the panel (and the focus in it) stays. */
+  renderWritten(written) {
+    if (written === this.writtenShown) return;
+    this.writtenShown = written;
+    const note = (text) => h('p', { class: 'muted', 'data-testid': 'written-report-status' }, text);
+    this.writtenSlot.replaceChildren(...[
+      written?.status === 'pending' ? note('The interviewer is writing a few notes on your answers…') : null,
+      written?.status === 'ready' ? writtenReport(written, { headingLevel: 4 }) : null,
+      written?.status === 'unavailable' ? note("The interviewer's notes are not ready; if they are written later, they will be with this session in your history.") : null,
+    ].filter(Boolean));
   }
 
   noMinutes(problem) {
@@ -69,6 +85,7 @@ export class EndScreen {
       h('dl', { class: 'stats' }, stats.map(([label, value]) => h('div', { class: 'stats__item' }, h('dt', {}, label), h('dd', {}, String(value))))),
       h('section', { class: 'end-panel__report', 'aria-labelledby': `${titleId}-report` },
         h('h3', { id: `${titleId}-report` }, 'Your report'),
+        this.writtenSlot,
         sessionReport(event.report, { questionTexts, headingLevel: 4 })),
       h('p', { class: 'end-panel__actions' },
         sessionId ? h('a', { class: 'button button--primary', href: `#/history/${sessionId}`, 'data-testid': 'view-session' }, 'See this session in your history') : null,
