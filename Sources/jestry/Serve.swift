@@ -97,27 +97,20 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data("\(failure)\n".utf8))
             throw ExitCode.failure
         }
-        Console.line("Jestry listening on \(configuration.tlsEnabled ? "https" : "http")://localhost:\(engine.port)")
-
         // SIGTERM drains (a second one stops at once); SIGINT (Ctrl-C) stops at once.
         let terminations = Counted()
         let drainSeconds = configuration.drainSeconds
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler {
-                if number == SIGTERM, terminations.next() == 1 {
-                    Thread.detachNewThread { engine.drain(seconds: drainSeconds) }
-                } else {
-                    logger.info("stopping")
-                    engine.stop()
-                }
+        try TerminationSignals.forward { number in
+            if number == SIGTERM, terminations.next() == 1 {
+                Thread.detachNewThread { engine.drain(seconds: drainSeconds) }
+            } else {
+                logger.info("stopping")
+                engine.stop()
             }
-            source.resume()
-            return source
         }
+        // Only now: whoever waits for this line may signal at once.
+        Console.line("Jestry listening on \(configuration.tlsEnabled ? "https" : "http")://localhost:\(engine.port)")
         engine.server.waitUntilStopped()
-        signals.forEach { $0.cancel() }
         do {
             try engine.close()
         } catch {
@@ -126,7 +119,7 @@ struct Serve: ParsableCommand {
     }
 }
 
-/// How many times something happened, from a signal handler's queue.
+/// How many times something happened, counted on the signal thread.
 private final class Counted: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0

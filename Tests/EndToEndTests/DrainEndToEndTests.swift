@@ -103,6 +103,20 @@ import TestSupport
         let stored = try #require(try node.store.session(id: sessionID, accountID: node.accountID))
         #expect(stored.session.endReason == "disconnected")
     }
+
+    /// A service manager (or a test) may signal the moment it reads "Jestry listening": the handler is in place by
+    /// then, so the node stops cleanly instead of dying of the signal or, worse, never hearing it.
+    @Test func aSigtermTheMomentTheNodeSaysItListensStopsItCleanly() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-sigterm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        for attempt in 1...5 {
+            let (process, _) = try CommandLineEndToEndTests.startServer(data: data)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+            process.terminate()
+            #expect(eventually("the node to stop (attempt \(attempt))") { process.isRunning ? nil : true } == true)
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0, "attempt \(attempt)")
+        }
+    }
 }
 
 /// `--log-format json`: every line on standard error is one JSON object, and the lines about a session carry its
