@@ -34,8 +34,7 @@ public final class EngineMetrics: Sendable {
     let errors: [ProtocolError.Code: Counter]
     /// Calls to the speech-to-text service.
     public let transcriptionCalls: ExternalCallMetrics
-    /// Calls to the language model: the hook for the model interviewer (`modelCalls.finished(…)` after each call,
-    /// `modelCalls.refused()` when its bounds turn one away).
+    /// Calls to the language model: follow-up wordings, grades and written reports (`ServiceLoop.submitCounted`).
     public let modelCalls: ExternalCallMetrics
     /// Session records and settlements waiting for the one store writer.
     let storeWriterQueue: Meter

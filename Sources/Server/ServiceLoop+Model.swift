@@ -14,7 +14,7 @@ extension ServiceLoop {
         }
         let serial = connection.serial
         let requestID = request.requestID
-        let call = model.limiter.submit(FollowUpWording.chatRequest(for: request), timeout: model.callTimeout, urgent: true) {
+        let call = submitCounted(FollowUpWording.chatRequest(for: request), to: model, timeout: model.callTimeout, urgent: true) {
             [weak self, completions] event in
             let input: ModelInput
             switch event {
@@ -48,7 +48,7 @@ extension ServiceLoop {
         let chat = AnswerGrading.chatRequest(question: request.question, answer: request.answer, rubric: request.rubric,
                                              instructions: request.prompt)
         let criteria = AnswerGrading.criteria(of: request.rubric)
-        let call = model.limiter.submit(chat, timeout: model.gradingTimeout) { [weak self, completions] event in
+        let call = submitCounted(chat, to: model, timeout: model.gradingTimeout) { [weak self, completions] event in
             guard case .finished(let result) = event else { return }
             let grade: ModelGrade? = if case .success(let text) = result,
                 case .success(let parsed) = AnswerGrading.parse(text, answer: request.answer, criteria: criteria) { parsed } else { nil }
@@ -73,7 +73,7 @@ extension ServiceLoop {
         }
         let accountID = connection.accountID
         let serial = connection.serial
-        model.limiter.submit(ReportWriting.chatRequest(for: request), timeout: model.gradingTimeout) {
+        submitCounted(ReportWriting.chatRequest(for: request), to: model, timeout: model.gradingTimeout) {
             [weak self, completions, services, logger] event in
             guard case .finished(let result) = event else { return }
             var written: WrittenReport?
@@ -97,6 +97,24 @@ extension ServiceLoop {
     private func writtenReportArrived(_ written: WrittenReport?, serial: UInt64) {
         guard let connection = interviewsBySerial[serial] else { return }
         run(connection.machine.reportWritingFinished(written, at: now), on: connection)
+    }
+
+    /// Every model call goes through here, so `/metrics` counts each: its outcome and latency when it finishes, or
+    /// a refusal by the engine's bounds. One the engine cancelled is neither (the service did not fail).
+    @discardableResult
+    private func submitCounted(_ request: ChatRequest, to model: ModelProvider, timeout: TimeInterval, urgent: Bool = false,
+                               onEvent: @escaping @Sendable (ChatStreamEvent) -> Void) -> ModelCall {
+        let startedNs = DispatchTime.now().uptimeNanoseconds
+        let calls = services.metrics.modelCalls
+        return model.limiter.submit(request, timeout: timeout, urgent: urgent) { event in
+            switch event {
+            case .finished(.success): calls.finished(succeeded: true, startedNs: startedNs)
+            case .finished(.failure(.busy)): calls.refused()
+            case .finished(.failure(.cancelled)), .firstToken: break
+            case .finished(.failure): calls.finished(succeeded: false, startedNs: startedNs)
+            }
+            onEvent(event)
+        }
     }
 
     /// `cancelModelRequest`: the machine gave up on this wording.

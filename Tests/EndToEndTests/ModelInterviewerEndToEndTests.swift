@@ -26,6 +26,7 @@ import Testing
             var provider = ModelProviderConfiguration(url: model.url, key: "test-key", name: "stand-in-model")
             provider.budget = budget
             configuration.model = provider
+            configuration.metricsToken = OperationsEndToEndTests.metricsToken
         }
     }
 
@@ -94,6 +95,11 @@ import Testing
         #expect(turns[1]["source"] as? String == "model")
         #expect(turns[1]["model"] as? String == "stand-in-model")
         #expect(turns[1]["template_id"] as? String == "follow-up.too-short")
+
+        // The operator sees the calls: answered, with their latency.
+        let metrics = try OperationsEndToEndTests.scrape(engine.http)
+        #expect((metrics["jestry_external_calls_total{service=\"model\",outcome=\"ok\"}"] ?? 0) >= 1)
+        #expect((metrics["jestry_external_call_latency_seconds_count{service=\"model\"}"] ?? 0) >= 1)
     }
 
     enum Failure: String, CaseIterable {
@@ -126,6 +132,11 @@ import Testing
         #expect((turn.question["text"] as? String)?.hasPrefix(Self.templateStart) == true)
         if [.slowFirstToken, .hungConnection, .hungAfterFirstToken].contains(failure) {
             _ = eventually("the model call is cancelled") { model.wordingIndex.map(model.clientClosedEarly) == true ? true : nil }
+        }
+        if failure == .errorStatus {  // the operator sees the failures, and no success
+            let metrics = try OperationsEndToEndTests.scrape(engine.http)
+            #expect((metrics["jestry_external_calls_total{service=\"model\",outcome=\"failed\"}"] ?? 0) >= 1)
+            #expect(metrics["jestry_external_calls_total{service=\"model\",outcome=\"ok\"}"] == 0)
         }
     }
 
