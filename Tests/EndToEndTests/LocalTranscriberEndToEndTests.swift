@@ -110,7 +110,7 @@ extension WebSocketClient {
     }
 
     @Test func aTranscriberThatIsDownLeavesTranscriptsToTheClient() throws {
-        let gone = try StandInHTTPServer(responseBody: "{}")
+        let gone = try LoopbackHTTPServer.answering { _ in (200, "{}") }
         let port = gone.port
         gone.stop()  // nothing listens there now
         let engine = try TestEngine { configuration in
@@ -143,7 +143,7 @@ extension WebSocketClient {
     @Test(arguments: ["hangs", "fails"])
     func aTranscriberThatHangsOrFailsDoesNotStopTheInterview(_ trouble: String) throws {
         // Its health check answers; transcriptions never answer, or answer 500.
-        let stt = try StandInHTTPServer { request in
+        let stt = try LoopbackHTTPServer.answering { request in
             if request.head.hasPrefix("GET ") { return (200, #"{"status":"ok"}"#) }
             return trouble == "hangs" ? nil : (500, #"{"error":{"message":"model crashed"}}"#)
         }

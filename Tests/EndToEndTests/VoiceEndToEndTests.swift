@@ -82,7 +82,7 @@ import Testing
 /// With a speech-to-text service configured, the engine transcribes spoken answers itself.
 @Suite struct ServerTranscriptionEndToEndTests {
     @Test func theEnginesTranscriberFillsInTheAnswer() throws {
-        let stt = try StandInHTTPServer(responseBody: #"{"text":"I cut our error rate by 40% in three weeks."}"#)
+        let stt = try LoopbackHTTPServer.answering { _ in (200, #"{"text":"I cut our error rate by 40% in three weeks."}"#) }
         defer { stt.stop() }
         let engine = try TestEngine { configuration in
             configuration.speechToTextURL = URL(string: "http://127.0.0.1:\(stt.port)")

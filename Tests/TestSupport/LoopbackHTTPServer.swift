@@ -3,55 +3,56 @@ import Foundation
 import Glibc
 #endif
 
-/// A scripted HTTP/1.1 server on 127.0.0.1 for the client's tests: each request goes to `handler` on the
-/// connection's own thread, which writes what it likes (a whole response, chunks with pauses, nothing at all) and
-/// says whether the connection stays open for the next request.
-final class LoopbackHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var head: String
-        var body: Data
-        var path: String { head.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
+/// A scripted HTTP/1.1 server on 127.0.0.1, the one stand-in for outside HTTP services in the tests (the model,
+/// the transcriber, the engine's own HTTP client's peers): each request goes to `handler` on the connection's own
+/// thread, which writes what it likes (a whole response, chunks with pauses, nothing at all) and says whether the
+/// connection stays open for the next request.
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var head: String
+        public var body: Data
+        public var path: String { head.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
     }
 
-    enum After {
+    public enum After: Sendable {
         case keepOpen, close
     }
 
     /// One accepted connection, as the handler sees it.
-    final class Connection: @unchecked Sendable {
+    public final class Connection: @unchecked Sendable {
         let fd: Int32
 
         init(fd: Int32) { self.fd = fd }
 
         @discardableResult
-        func send(_ text: String) -> Bool { send(Data(text.utf8)) }
+        public func send(_ text: String) -> Bool { send(Data(text.utf8)) }
 
         @discardableResult
-        func send(_ data: Data) -> Bool {
+        public func send(_ data: Data) -> Bool {
             data.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, data.count, Int32(MSG_NOSIGNAL)) } == data.count
         }
 
         /// A response head for a chunked body.
         @discardableResult
-        func sendChunkedHead(status: Int = 200, contentType: String = "text/event-stream") -> Bool {
+        public func sendChunkedHead(status: Int = 200, contentType: String = "text/event-stream") -> Bool {
             send("HTTP/1.1 \(status) OK\r\nContent-Type: \(contentType)\r\nTransfer-Encoding: chunked\r\n\r\n")
         }
 
         @discardableResult
-        func sendChunk(_ text: String) -> Bool { send("\(String(text.utf8.count, radix: 16))\r\n\(text)\r\n") }
+        public func sendChunk(_ text: String) -> Bool { send("\(String(text.utf8.count, radix: 16))\r\n\(text)\r\n") }
 
         @discardableResult
-        func endChunks() -> Bool { send("0\r\n\r\n") }
+        public func endChunks() -> Bool { send("0\r\n\r\n") }
 
         /// A whole response with a `Content-Length`.
         @discardableResult
-        func sendResponse(status: Int, body: String, keepAlive: Bool = false) -> Bool {
+        public func sendResponse(status: Int, body: String, keepAlive: Bool = false) -> Bool {
             send("HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Type: application/json\r\n"
                  + "Content-Length: \(body.utf8.count)\r\n\(keepAlive ? "" : "Connection: close\r\n")\r\n\(body)")
         }
 
         /// Waits up to `seconds` for the client to close the connection; true if it did.
-        func waitForClose(seconds: TimeInterval) -> Bool {
+        public func waitForClose(seconds: TimeInterval) -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -65,7 +66,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         }
     }
 
-    let port: Int
+    public let port: Int
     private let socketFD: Int32
     private let handler: @Sendable (Request, Connection) -> After
     private let lock = NSLock()
@@ -74,7 +75,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     private var peakOpen = 0
     private var open: [Int32] = []
 
-    init(handler: @escaping @Sendable (Request, Connection) -> After) throws {
+    public init(handler: @escaping @Sendable (Request, Connection) -> After) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -89,13 +90,14 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         Thread { [self] in acceptLoop() }.start()
     }
 
-    func url(_ path: String = "/") -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
-    var requests: [Request] { lock.withLock { received } }
-    var acceptedConnections: Int { lock.withLock { accepted } }
+    public func url(_ path: String = "/") -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
+    public var requests: [Request] { lock.withLock { received } }
+    public var acceptedConnections: Int { lock.withLock { accepted } }
     /// The most connections that were open at once.
-    var peakOpenConnections: Int { lock.withLock { peakOpen } }
+    public var peakOpenConnections: Int { lock.withLock { peakOpen } }
 
-    func stop() {
+    /// Stops accepting and shuts every open connection down (a handler waiting in `waitForClose` returns).
+    public func stop() {
         shutdown(socketFD, Int32(SHUT_RDWR))
         close(socketFD)
         for client in lock.withLock({ open }) { shutdown(client, Int32(SHUT_RDWR)) }
@@ -143,6 +145,21 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             let count = read(client, &buffer, buffer.count)
             guard count > 0 else { return nil }
             pending.append(buffer, count: count)
+        }
+    }
+}
+
+extension LoopbackHTTPServer {
+    /// A server that answers every request with `reply`'s status and JSON body, then closes the connection; nil
+    /// never answers (the connection stays open until `stop`): a stand-in for the transcription service.
+    public static func answering(_ reply: @escaping @Sendable (Request) -> (status: Int, body: String)?) throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer { request, connection in
+            if let (status, body) = reply(request) {
+                connection.sendResponse(status: status, body: body)
+            } else {
+                _ = connection.waitForClose(seconds: 600)
+            }
+            return .close
         }
     }
 }
