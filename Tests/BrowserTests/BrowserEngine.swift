@@ -18,8 +18,10 @@ final class BrowserEngine {
     let http: HTTPClient
     let baseURL: URL
 
-    /// `resumeGraceSeconds` nil keeps the production default; `speechToTextURL` makes the engine transcribe.
-    init(trialMinutes: Double, resumeGraceSeconds: Double?, speechToTextURL: URL? = nil) throws {
+    /// `resumeGraceSeconds` nil keeps the production default; `speechToTextURL` makes the engine transcribe;
+    /// `model` gives it a model interviewer.
+    init(trialMinutes: Double, resumeGraceSeconds: Double?, speechToTextURL: URL? = nil,
+         model: ModelProviderConfiguration? = nil) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         var configuration = ServerConfiguration(dataDirectory: dataDirectory,
@@ -33,6 +35,7 @@ final class BrowserEngine {
         if let resumeGraceSeconds { configuration.resumeGraceSeconds = resumeGraceSeconds }
         configuration.speechToTextURL = speechToTextURL
         configuration.speechToTextTimeoutSeconds = 30
+        configuration.model = model
         var logger = Logger(label: "jestry.browser-test")
         logger.logLevel = .warning
         engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: nil)

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Server
 import Testing
 
 /// One test's world: a real engine, a chromedriver, and a headless Chromium whose microphone plays a spoken WAV.
@@ -23,10 +24,10 @@ final class BrowserHarness {
     /// Runs `body` with a fresh engine and browser, and cleans both up whatever happens. `resumeGraceSeconds` nil
     /// runs the engine with its production grace period for dropped connections.
     static func run(trialMinutes: Double = 10, resumeGraceSeconds: Double? = nil, width: Int = 1280, height: Int = 1000,
-                    phone: Bool = false, speechToTextURL: URL? = nil,
+                    phone: Bool = false, speechToTextURL: URL? = nil, model: ModelProviderConfiguration? = nil,
                     _ body: (BrowserHarness) async throws -> Void) async throws {
         let engine = try BrowserEngine(trialMinutes: trialMinutes, resumeGraceSeconds: resumeGraceSeconds,
-                                       speechToTextURL: speechToTextURL)
+                                       speechToTextURL: speechToTextURL, model: model)
         defer { engine.stop() }
         let chromedriver = try await ChromeDriver()
         defer { chromedriver.stop() }

@@ -2,6 +2,7 @@ import Foundation
 import Model
 import OutboundHTTP
 import Testing
+import TestSupport
 
 /// `OpenAICompatibleChatClient` over real sockets against the scripted stand-in model server: the `ChatModel`
 /// contract (first token at most once, then one `finished`) holds when the answer streams, fails, hangs and

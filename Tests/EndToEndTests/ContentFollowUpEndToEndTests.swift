@@ -3,6 +3,7 @@ import Foundation
 import Interview
 import Server
 import Testing
+import TestSupport
 
 /// Over real sockets, against the stand-in model service: on a track that opts in (software-engineering), a strong
 /// answer where no rule fires gets the model's own follow-up about it; when the model fails, nothing extra is asked.

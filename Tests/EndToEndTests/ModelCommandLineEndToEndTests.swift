@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The command line with a model: `jestry prompts preview --model-url` shows the model's checked wording beside the
 /// template's, and `jestry serve --model-url` gives sessions the model interviewer without the key on the command line.

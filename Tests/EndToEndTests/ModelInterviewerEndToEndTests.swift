@@ -3,6 +3,7 @@ import Foundation
 import Interview
 import Server
 import Testing
+import TestSupport
 
 /// The model interviewer over real sockets, against a scripted stand-in model service: the follow-up the rules
 /// chose is worded by the model when its wording streams in valid and in time, and is the template's own text on

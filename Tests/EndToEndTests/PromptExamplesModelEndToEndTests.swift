@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `jestry prompts test --model-url`: the examples' `model_output` properties are checked on the model's wording
 /// (the stand-in model service here), with a clear message for each one that fails; without a model they are

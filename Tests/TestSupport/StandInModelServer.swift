@@ -1,11 +1,10 @@
 import Foundation
-import TestSupport
 
 /// A scripted stand-in for an OpenAI-compatible model service on 127.0.0.1: each `POST /v1/chat/completions`
 /// gets the behaviour `script` picks for it (a stream of deltas with delays, an error status, a hang), each on its
 /// own thread, and the server notes whether the client closed the connection before the answer ended (a cancel).
-final class StandInModelServer: @unchecked Sendable {
-    enum Behaviour: Sendable {
+public final class StandInModelServer: @unchecked Sendable {
+    public enum Behaviour: Sendable {
         /// `data:` chunks with these deltas, the first after `firstDelay` seconds and the rest `between` apart,
         /// then a finish chunk and `[DONE]`.
         case stream([String], firstDelay: TimeInterval = 0, between: TimeInterval = 0.01)
@@ -17,16 +16,16 @@ final class StandInModelServer: @unchecked Sendable {
         case hang
     }
 
-    struct Request {
-        var head: String
-        var body: [String: Any]
-        var messages: [[String: Any]] { body["messages"] as? [[String: Any]] ?? [] }
+    public struct Request {
+        public var head: String
+        public var body: [String: Any]
+        public var messages: [[String: Any]] { body["messages"] as? [[String: Any]] ?? [] }
         /// The `response_format` schema's name, for calls that ask for JSON.
-        var schemaName: String? {
+        public var schemaName: String? {
             ((body["response_format"] as? [String: Any])?["json_schema"] as? [String: Any])?["name"] as? String
         }
         /// All message contents, joined: what the model was shown.
-        var prompt: String { messages.compactMap { $0["content"] as? String }.joined(separator: "\n") }
+        public var prompt: String { messages.compactMap { $0["content"] as? String }.joined(separator: "\n") }
     }
 
     private let server: LoopbackHTTPServer
@@ -51,7 +50,7 @@ final class StandInModelServer: @unchecked Sendable {
         }
     }
 
-    init(script: @escaping @Sendable (_ index: Int, _ request: Request) -> Behaviour) throws {
+    public init(script: @escaping @Sendable (_ index: Int, _ request: Request) -> Behaviour) throws {
         let log = log
         server = try LoopbackHTTPServer { raw, connection in
             let request = Request(head: raw.head, body: (try? JSONSerialization.jsonObject(with: raw.body)) as? [String: Any] ?? [:])
@@ -61,14 +60,14 @@ final class StandInModelServer: @unchecked Sendable {
         }
     }
 
-    var url: URL { URL(string: "http://127.0.0.1:\(server.port)")! }
-    var requests: [Request] { log.requests }
+    public var url: URL { URL(string: "http://127.0.0.1:\(server.port)")! }
+    public var requests: [Request] { log.requests }
     /// The first request for a follow-up's wording (grading requests ask for a JSON schema).
-    var wordingIndex: Int? { requests.firstIndex { $0.body["response_format"] == nil } }
+    public var wordingIndex: Int? { requests.firstIndex { $0.body["response_format"] == nil } }
     /// True once the client closed request `index`'s connection before its answer was complete.
-    func clientClosedEarly(_ index: Int) -> Bool { log.isClosedEarly(index) }
+    public func clientClosedEarly(_ index: Int) -> Bool { log.isClosedEarly(index) }
 
-    func stop() { server.stop() }
+    public func stop() { server.stop() }
 
     /// Answers as `behaviour` says; false when the client closed the connection before the answer was complete.
     private static func play(_ behaviour: Behaviour, on connection: LoopbackHTTPServer.Connection) -> Bool {
@@ -97,7 +96,7 @@ final class StandInModelServer: @unchecked Sendable {
         connection.send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n")
     }
 
-    static func chunk(_ content: String?, finish: String? = nil) -> String {
+    public static func chunk(_ content: String?, finish: String? = nil) -> String {
         let delta: [String: Any] = content.map { ["content": $0] } ?? [:]
         let object: [String: Any] = ["object": "chat.completion.chunk",
                                      "choices": [["index": 0, "delta": delta, "finish_reason": finish.map { $0 as Any } ?? NSNull()]]]
