@@ -23,6 +23,10 @@ static inline uint64_t jestry_option_listen_share(void) { return LWS_SERVER_OPTI
 /// The service thread's own libev loop (epoll), handed to lws as a foreign loop: lws then installs no SIGINT watcher
 /// (libev allows a signal on one loop only, and there is a loop per thread), and the engine decides when it stops.
 static inline void *jestry_ev_loop_new(void) { return ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK); }
+/// Makes the loop sleep this long before each poll, so that one wakeup collects the events of many connections.
+static inline void jestry_ev_set_io_collect_interval(void *loop, double seconds) {
+    ev_set_io_collect_interval((struct ev_loop *)loop, seconds);
+}
 static inline void jestry_ev_run(void *loop) { ev_run((struct ev_loop *)loop, 0); }
 static inline void jestry_ev_break(void *loop) { ev_break((struct ev_loop *)loop, EVBREAK_ALL); }
 static inline void jestry_ev_loop_destroy(void *loop) { ev_loop_destroy((struct ev_loop *)loop); }

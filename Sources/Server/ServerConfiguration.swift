@@ -9,6 +9,10 @@ public struct ServerConfiguration: Sendable {
     /// Service threads, each with its own libwebsockets context on the port; a connection stays on the thread the
     /// kernel gave it. One per core by default.
     public var serviceThreads = ProcessInfo.processInfo.activeProcessorCount
+    /// How long a service thread gathers network events before it handles them (libev's I/O collect interval),
+    /// in microseconds; 0 handles each as it comes. Under load a wakeup then serves many connections' frames instead
+    /// of one or two, which saves the kernel's sleep and wakeup per frame; the cost is at most this much latency.
+    public var eventBatchMicroseconds = 1_000
     public var dataDirectory: URL
     /// A PostgreSQL URL: the store a fleet of engine nodes shares. Nil keeps the embedded SQLite in `dataDirectory`.
     public var databaseURL: String? = nil

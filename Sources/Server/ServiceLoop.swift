@@ -124,6 +124,7 @@ final class ServiceLoop: @unchecked Sendable {
             | jestry_option_libev()
         guard let loop = jestry_ev_loop_new() else { throw ServerError.cannotListen(port: port) }
         eventLoop = loop
+        jestry_ev_set_io_collect_interval(loop, Double(configuration.eventBatchMicroseconds) / 1_000_000)
         var foreignLoops: [UnsafeMutableRawPointer?] = [loop]
         info.listen_accept_role = UnsafePointer(fallbackRole)
         info.listen_accept_protocol = UnsafePointer(fallbackProtocolName)

@@ -2,12 +2,15 @@ import ArgumentParser
 import Foundation
 import Server
 
-/// `jestry serve`'s options for running a node in a fleet: the drain after SIGTERM and the metrics token.
+/// `jestry serve`'s options for running a node in a fleet: the drain after SIGTERM, the metrics token and how the
+/// service threads batch network events.
 struct OperationOptions: ParsableArguments {
     @Option(help: "After SIGTERM, seconds live interviews may go on before each ends with server_restarting. [env: JESTRY_DRAIN_SECONDS, default 300]")
     var drainSeconds: Double?
     @Option(help: "A file holding the bearer token GET /metrics requires (or JESTRY_METRICS_TOKEN); without one /metrics is off. [env: JESTRY_METRICS_TOKEN_FILE]")
     var metricsTokenFile: String?
+    @Option(help: "Microseconds a service thread gathers network events before handling them; 0: each as it comes. [env: JESTRY_EVENT_BATCH_US, default 1000]")
+    var eventBatchUs: Int?
 
     func apply(to configuration: inout ServerConfiguration) throws {
         if let seconds = try drainSeconds ?? Environment.value("JESTRY_DRAIN_SECONDS").map({
@@ -16,6 +19,13 @@ struct OperationOptions: ParsableArguments {
         }) {
             guard seconds.isFinite, seconds >= 0, seconds <= 86_400 else { throw ValidationError("--drain-seconds must be from 0 to 86400") }
             configuration.drainSeconds = seconds
+        }
+        if let microseconds = try eventBatchUs ?? Environment.value("JESTRY_EVENT_BATCH_US").map({
+            guard let number = Int($0) else { throw ValidationError("JESTRY_EVENT_BATCH_US must be a whole number, not \"\($0)\"") }
+            return number
+        }) {
+            guard (0...100_000).contains(microseconds) else { throw ValidationError("--event-batch-us must be from 0 to 100000") }
+            configuration.eventBatchMicroseconds = microseconds
         }
         // Secrets only from a file or the environment: arguments are visible to every user in `ps`.
         if let file = metricsTokenFile ?? Environment.value("JESTRY_METRICS_TOKEN_FILE") {

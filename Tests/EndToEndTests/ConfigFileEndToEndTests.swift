@@ -20,6 +20,7 @@ import Testing
             login_limit_per_address: {burst: 30, per_seconds: 60}
             signup_limit_per_email: "5/3600"
             drain_seconds: 120
+            event_batch_us: 2000
             log_format: json
             database: postgres://jestry@db.internal:5432/jestry
             node_id: node-a.eu-1
@@ -27,7 +28,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: good) }
         let result = try CommandLineEndToEndTests.run(["config", "check", good.path])
         #expect(result.status == 0, "\(result.stdout)")
-        #expect(result.stdout.hasPrefix("OK: \(good.path) sets 10 of "), "\(result.stdout)")
+        #expect(result.stdout.hasPrefix("OK: \(good.path) sets 11 of "), "\(result.stdout)")
     }
 
     @Test func checkNamesEveryProblemWithItsPosition() throws {
@@ -42,6 +43,7 @@ import Testing
             allowed_origins: {a: b}
             database: postgres://jestry:hunter2@db/jestry
             node_id: "node a"
+            event_batch_us: 200000
             """)
         defer { try? FileManager.default.removeItem(at: bad) }
         let result = try CommandLineEndToEndTests.run(["config", "check", bad.path])
@@ -58,6 +60,7 @@ import Testing
             "\(bad.path):8:18: allowed_origins: must be a list of strings",
             "\(bad.path):9:11: database: must be a postgres:// URL without a password (set PGPASSWORD or use ~/.pgpass)",
             "\(bad.path):10:10: node_id: must be 1 to 64 letters, digits, -, _ or .",
+            "\(bad.path):11:17: event_batch_us: must be from 0 to 100000",
         ], "\(result.stdout)")
 
         let broken = try Self.file("port: 8080\nhost: [unclosed\n")
