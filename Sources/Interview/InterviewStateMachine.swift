@@ -193,7 +193,8 @@ public struct InterviewStateMachine: Sendable {
     /// A binary frame as it arrived; an accepted one comes back as `forwardAudio`, after the machine's own actions.
     public mutating func audioFrameReceived(_ frame: Data, at now: ClockReading) -> [InterviewAction] {
         let (actions, accepted) = audioReceived(byteCount: frame.count, at: now)
-        return accepted ? actions + [.forwardAudio(frame)] : actions
+        guard accepted else { return actions }
+        return actions.isEmpty ? [.forwardAudio(frame)] : actions + [.forwardAudio(frame)]  // one array per frame
     }
 
     /// The driver could not start the session it was asked for (`requestSessionContext`): `error` says why; the
@@ -698,10 +699,17 @@ public struct InterviewStateMachine: Sendable {
     /// driver will ask next.
     private mutating func becomeLive(_ session: consuming LiveSession) {
         let deadline = session.nextDeadline(settings: settings)
+        becomeLive(in: SessionBox.refill(openBox, with: session), deadline: deadline)
+    }
+
+    /// `box` holds the session again, whose next deadline is `deadline`: notes the driver's facts and makes it the
+    /// live state. (The deadline comes from the caller, which has the session in hand: reading it from the box
+    /// here would copy the whole session.)
+    private mutating func becomeLive(in box: SessionBox, deadline: Int64?) {
         // No array for the earlier of the two: this runs for every input, audio frames included.
         nextDeadlineMs = if let drain = drainDeadlineMs { min(deadline ?? drain, drain) } else { deadline }
         acceptsAudio = started?.mode == .voice
-        state = .live(SessionBox.refill(openBox, with: session))
+        state = .live(box)
     }
 
     /// Takes the live session out of `state` for an input to change; `state` stays `.modifying` until
@@ -728,14 +736,26 @@ public struct InterviewStateMachine: Sendable {
         return box.session.take()!
     }
 
+    /// Runs `body` on the live session where it lies, in its box: the inputs that run for every audio frame come
+    /// here, and moving the session out of the box and back copied its bytes twice per frame. A box that a copy of
+    /// the machine shares is copied first, so that machines stay values.
     private mutating func withLiveSession(requestID: String?, what: String,
                                           _ body: (inout LiveSession) -> [InterviewAction]) -> [InterviewAction] {
-        guard var session = takeLive() else {
+        guard case .live(var box) = state else {
             return wrongState(requestID: requestID, what: what)
         }
-        let actions = body(&session)
-        becomeLive(consume session)
+        state = .modifying  // the state's reference gone, `box` is unique unless a copy of the machine holds it
+        if !isKnownUniquelyReferenced(&box) { box = SessionBox(box.session!) }
+        let (actions, deadline) = Self.apply(body, to: &box.session!, settings: settings)
+        becomeLive(in: box, deadline: deadline)
         return actions
+    }
+
+    /// `body`'s actions and the session's next deadline after it, both on the session in place.
+    private static func apply(_ body: (inout LiveSession) -> [InterviewAction], to session: inout LiveSession,
+                              settings: Settings) -> (actions: [InterviewAction], deadline: Int64?) {
+        let actions = body(&session)
+        return (actions, session.nextDeadline(settings: settings))
     }
 
     private func wrongState(requestID: String?, what: String) -> [InterviewAction] {

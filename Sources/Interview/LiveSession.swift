@@ -74,6 +74,10 @@ struct AnswerInProgress: Sendable {
 struct LiveSession: Sendable {
     let sessionID: String
     let plan: any InterviewPlan
+    /// The plan's answer target, time limit and silence that ends a turn, in milliseconds.
+    let targetMs: Int64
+    let timeLimitMs: Int64
+    let silenceLimitMs: Int64
     let mode: InterviewMode
     let sampleRate: Int
     let startedAt: ClockReading
@@ -163,6 +167,11 @@ struct LiveSession: Sendable {
         self.interviewer = interviewer
         self.sessionID = sessionID
         self.plan = plan
+        // Read once: the plan is an existential whose getters copy the track they read from, and the deadline
+        // that needs these is computed for every input.
+        targetMs = Int64(plan.targetAnswerSeconds) * 1000
+        timeLimitMs = Int64(plan.answerTimeLimitSeconds) * 1000
+        silenceLimitMs = Int64((plan.silenceSeconds * 1000).rounded())
         self.mode = mode
         self.sampleRate = sampleRate
         self.balanceMs = balanceMs
@@ -170,9 +179,6 @@ struct LiveSession: Sendable {
         self.startedAt = startedAt
     }
 
-    var targetMs: Int64 { Int64(plan.targetAnswerSeconds) * 1000 }
-    var timeLimitMs: Int64 { Int64(plan.answerTimeLimitSeconds) * 1000 }
-    var silenceLimitMs: Int64 { Int64((plan.silenceSeconds * 1000).rounded()) }
 
     mutating func ask(_ planned: PlannedQuestion, source: QuestionSource = .template, modelName: String? = nil,
                       at now: ClockReading) -> [InterviewAction] {
@@ -366,7 +372,8 @@ struct LiveSession: Sendable {
         if !measured.isEmpty {
             let context = FollowUpContext(mainQuestion: mainQuestion, answerText: text, answer: measured,
                                           followUpsAsked: followUpsForMain, usedTemplates: usedTemplates,
-                                          targetAnswerSeconds: plan.targetAnswerSeconds)
+                                          targetAnswerSeconds: plan.targetAnswerSeconds,
+                                          wantsModelInstructions: interviewer != nil)
             if let followUp = plan.followUp(for: context) {
                 followUpsForMain += 1
                 followUpsAsked += 1

@@ -37,6 +37,21 @@ import Testing
         #expect(machine.isLive)
     }
 
+    /// Inputs change the live session in place; a copy of the machine must still be a separate interview.
+    @Test mutating func aCopyOfTheMachineIsASeparateInterview() {
+        _ = start()
+        _ = machine.answerTextReceived("Before the copy.", requestID: nil, at: clock.advance(500))
+        var copy = machine
+        _ = machine.answerTextReceived("Only the original heard this.", requestID: nil, at: clock.advance(500))
+        _ = copy.answerTextReceived("Only the copy heard this.", requestID: nil, at: clock.advance(10))
+        let answered = { (actions: [InterviewAction]) in
+            actions.records.compactMap { if case .answerGiven(_, _, let text, _, _, _, _, _, _) = $0 { text } else { nil } }
+        }
+        #expect(answered(machine.answerDone(requestID: nil, at: clock.advance(10)))
+                == ["Before the copy. Only the original heard this."])
+        #expect(answered(copy.answerDone(requestID: nil, at: clock.advance(10))) == ["Before the copy. Only the copy heard this."])
+    }
+
     @Test mutating func unknownTrackAndZeroBalanceAreRefusedAndTheClientMayRetry() {
         #expect(start(plan: nil).errors.map(\.code) == [.unknownTrack])
         #expect(start(balanceMs: 0).errors.map(\.code) == [.insufficientBalance])
