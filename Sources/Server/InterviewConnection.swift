@@ -79,17 +79,30 @@ final class InterviewConnection: @unchecked Sendable {
     /// Adds one `LWS_CALLBACK_RECEIVE` chunk to the message being received; a message may come in several.
     func assemble(_ input: UnsafeMutableRawPointer?, _ length: Int, isFirstFragment: Bool, isBinary: Bool, isLast: Bool,
                   limits: (text: Int, binary: Int)) -> Assembled {
+        if isFirstFragment { incomingIsBinary = isBinary }
+        let limit = incomingIsBinary ? limits.binary : limits.text
+        let chunk = if let input, length > 0 { Data(bytes: input, count: length) } else { Data() }
+        // Nearly every message (each audio frame) comes whole in one chunk: it is that chunk, without an assembly
+        // buffer to empty and refill per frame.
+        if isFirstFragment, isLast {
+            guard chunk.count <= limit else { return .tooLarge(tooLarge(limit)) }
+            return incomingIsBinary ? .binary(chunk) : .text(chunk)
+        }
         if isFirstFragment {
             assembling = true
-            incoming.removeAll(keepingCapacity: true)
-            incomingIsBinary = isBinary
+            incoming = chunk
+        } else {
+            incoming.append(chunk)
         }
-        if let input, length > 0 { incoming.append(input.assumingMemoryBound(to: UInt8.self), count: length) }
-        let limit = incomingIsBinary ? limits.binary : limits.text
-        if incoming.count > limit { return .tooLarge("\(incomingIsBinary ? "binary" : "text") message larger than \(limit) bytes") }
+        if incoming.count > limit { return .tooLarge(tooLarge(limit)) }
         guard isLast else { return .incomplete }
         assembling = false
+        defer { incoming = Data() }
         return incomingIsBinary ? .binary(incoming) : .text(incoming)
+    }
+
+    private func tooLarge(_ limit: Int) -> String {
+        "\(incomingIsBinary ? "binary" : "text") message larger than \(limit) bytes"
     }
 
     /// Takes over a parked session: its machine, detector, recording, resume token and speech buffer (with where

@@ -83,6 +83,7 @@ extension ServiceLoop {
 
     func interviewReceived(_ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
         guard let connection = interviews[wsi] else { return -1 }
+        let now = self.now  // one reading of the clock per frame
         connection.confirmValidity(at: now.monotonicMs)
         switch connection.assemble(input, length, isFirstFragment: !connection.assembling, isBinary: lws_frame_is_binary(wsi) != 0,
                                    isLast: lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0,
