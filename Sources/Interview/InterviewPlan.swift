@@ -28,15 +28,19 @@ public struct FollowUpContext: Sendable {
     public var usedTemplates: Set<String>
     /// How long an answer should take on this track.
     public var targetAnswerSeconds: Int
+    /// Whether the session's interviewer words follow-ups with a model. Only then does the plan render a chosen
+    /// follow-up's `model:` instructions: at the end of every turn that costs more than choosing the follow-up.
+    public var wantsModelInstructions: Bool
 
     public init(mainQuestion: PlannedQuestion, answerText: String, answer: AnswerAnalysis, followUpsAsked: Int,
-                usedTemplates: Set<String>, targetAnswerSeconds: Int = 120) {
+                usedTemplates: Set<String>, targetAnswerSeconds: Int = 120, wantsModelInstructions: Bool = true) {
         self.mainQuestion = mainQuestion
         self.answerText = answerText
         self.answer = answer
         self.followUpsAsked = followUpsAsked
         self.usedTemplates = usedTemplates
         self.targetAnswerSeconds = targetAnswerSeconds
+        self.wantsModelInstructions = wantsModelInstructions
     }
 }
 

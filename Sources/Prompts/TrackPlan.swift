@@ -53,7 +53,7 @@ public struct TrackPlan: InterviewPlan {
     public func followUp(for context: FollowUpContext) -> PlannedQuestion? {
         guard let chosen = explainFollowUp(for: context).chosen else { return nil }
         let values = TemplateInputs.values(for: context, trackTitle: track.title)
-        let instructions = chosen.model.map { _ in chosen.renderModelInstructions(values) }
+        let instructions = context.wantsModelInstructions ? chosen.model.map { _ in chosen.renderModelInstructions(values) } : nil
         return PlannedQuestion(text: chosen.render(values), kind: .followUp, template: chosen.ref,
                                topic: context.mainQuestion.topic,
                                modelPrompt: instructions.map { ModelPrompt(system: $0.system, user: $0.user) })

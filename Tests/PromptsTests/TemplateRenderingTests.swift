@@ -46,6 +46,20 @@ import Prompts
         #expect(asked.text == "Only 7 words on R&D <team>. Again: \(Self.markup)")
     }
 
+    /// A follow-up's `model:` instructions are rendered only for a session whose interviewer words follow-ups;
+    /// the question is the same either way.
+    @Test func modelInstructionsAreRenderedOnlyWhenTheSessionWantsThem() throws {
+        let library = try validLibrary(BaseLibrary.with(["short.prompt": ModelOutputExampleTests.followUpWithModel]))
+        let plan = try #require(library.plan(forTrack: "interview"))
+        var short = context(answer { $0.wordCount = 7 })
+        let worded = try #require(plan.followUp(for: short))
+        #expect(worded.modelPrompt?.system == "Ask for one specific example.")
+        short.wantsModelInstructions = false
+        let plain = try #require(plan.followUp(for: short))
+        #expect(plain.modelPrompt == nil)
+        #expect(plain.text == worded.text && plain.template == worded.template)
+    }
+
     @Test func mainQuestionRendersItsTopic() throws {
         let library = try validLibrary(BaseLibrary.with([
             BaseLibrary.questionFile: """
