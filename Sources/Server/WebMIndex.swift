@@ -64,7 +64,7 @@ enum WebMIndex {
     /// the offsets where missing chunks would have been; no element read across one is believed, and reading goes
     /// on at the first Cluster after it.
     static func layout(_ data: Data, gaps: [Int] = []) -> Layout? {
-        var reader = Reader(data: data)
+        let reader = Reader(data: data)
         guard let ebml = reader.element(at: 0), ebml.id == ID.ebml, let ebmlSize = ebml.size,
               let segment = reader.element(at: ebml.dataStart + ebmlSize), segment.id == ID.segment else { return nil }
         var position = segment.dataStart
