@@ -21,8 +21,8 @@ enum PostgresSessionWriter {
                       question.source.rawValue, question.modelName])
         case .answerGiven(let sessionID, let questionID, let text, let analysis, let audioMs, let startedAt, let endedAt,
                           let complete, let score):
-            let json = String(decoding: try JSONEncoder().encode(analysis), as: UTF8.self)
-            let scoreJSON = try score.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            let json = String(decoding: try JSONStreamEncoder.encode(analysis), as: UTF8.self)
+            let scoreJSON = try score.map { String(decoding: try JSONStreamEncoder.encode($0), as: UTF8.self) }
             try connection.query("""
                 UPDATE turns SET answer_text = $1, analysis_json = $2, audio_ms = $3, answer_started_at = $4,
                 answer_ended_at = $5, answer_complete = $6, score_json = $7 WHERE session_id = $8 AND question_id = $9
@@ -34,15 +34,15 @@ enum PostgresSessionWriter {
                 WHERE session_id = $4 AND question_id = $5 AND answer_ended_at IS NULL
                 """, [text, audioMs, startedAt, sessionID, questionID])
         case .answerRescored(let sessionID, let questionID, let score):
-            let scoreJSON = String(decoding: try JSONEncoder().encode(score), as: UTF8.self)
+            let scoreJSON = String(decoding: try JSONStreamEncoder.encode(score), as: UTF8.self)
             try connection.query("UPDATE turns SET score_json = $1 WHERE session_id = $2 AND question_id = $3",
                                  [scoreJSON, sessionID, questionID])
         case .reportWritten(let sessionID, let report):
-            let reportJSON = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            let reportJSON = String(decoding: try JSONStreamEncoder.encode(report), as: UTF8.self)
             try connection.query("UPDATE sessions SET report_json = $1 WHERE id = $2", [reportJSON, sessionID])
         case .sessionEnded(let sessionID, let reason, let summary, let report, let at):
-            let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-            let reportJSON = try report.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            let json = String(decoding: try JSONStreamEncoder.encode(summary), as: UTF8.self)
+            let reportJSON = try report.map { String(decoding: try JSONStreamEncoder.encode($0), as: UTF8.self) }
             try connection.query("UPDATE sessions SET ended_at = $1, end_reason = $2, summary_json = $3, report_json = $4 WHERE id = $5",
                                  [at, reason.rawValue, json, reportJSON, sessionID])
         }

@@ -20,8 +20,8 @@ enum SessionWriter {
                                  question.source.rawValue, question.modelName])
         case .answerGiven(let sessionID, let questionID, let text, let analysis, let audioMs, let startedAt, let endedAt,
                           let complete, let score):
-            let json = String(decoding: try JSONEncoder().encode(analysis), as: UTF8.self)
-            let scoreJSON = try score.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            let json = String(decoding: try JSONStreamEncoder.encode(analysis), as: UTF8.self)
+            let scoreJSON = try score.map { String(decoding: try JSONStreamEncoder.encode($0), as: UTF8.self) }
             try db.execute(sql: """
                 UPDATE turns SET answer_text = ?, analysis_json = ?, audio_ms = ?, answer_started_at = ?, answer_ended_at = ?,
                 answer_complete = ?, score_json = ? WHERE session_id = ? AND question_id = ?
@@ -33,15 +33,15 @@ enum SessionWriter {
                 WHERE session_id = ? AND question_id = ? AND answer_ended_at IS NULL
                 """, arguments: [text, audioMs, startedAt, sessionID, questionID])
         case .answerRescored(let sessionID, let questionID, let score):
-            let scoreJSON = String(decoding: try JSONEncoder().encode(score), as: UTF8.self)
+            let scoreJSON = String(decoding: try JSONStreamEncoder.encode(score), as: UTF8.self)
             try db.execute(sql: "UPDATE turns SET score_json = ? WHERE session_id = ? AND question_id = ?",
                            arguments: [scoreJSON, sessionID, questionID])
         case .reportWritten(let sessionID, let report):
-            let reportJSON = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            let reportJSON = String(decoding: try JSONStreamEncoder.encode(report), as: UTF8.self)
             try db.execute(sql: "UPDATE sessions SET report_json = ? WHERE id = ?", arguments: [reportJSON, sessionID])
         case .sessionEnded(let sessionID, let reason, let summary, let report, let at):
-            let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-            let reportJSON = try report.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            let json = String(decoding: try JSONStreamEncoder.encode(summary), as: UTF8.self)
+            let reportJSON = try report.map { String(decoding: try JSONStreamEncoder.encode($0), as: UTF8.self) }
             try db.execute(sql: "UPDATE sessions SET ended_at = ?, end_reason = ?, summary_json = ?, report_json = ? WHERE id = ?",
                            arguments: [at, reason.rawValue, json, reportJSON, sessionID])
         }
