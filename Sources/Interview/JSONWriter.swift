@@ -1,8 +1,8 @@
 /// Writes JSON text into bytes, value by value, with no `Encoder` in between.
 ///
-/// The events a live session sends several times a second (`feedback.live`, billing, speech) are written with it
-/// directly (`ServerMessage.encoded()`), and `JSONStreamEncoder` writes every string, number and comma through it,
-/// so both give the same bytes for the same values:
+/// The events a live session sends most often (`feedback.live`, billing, speech, turns, transcripts, errors) are
+/// written with it directly (`ServerMessage.encoded()`), and `JSONStreamEncoder` writes every string, number and
+/// comma through it, so both give the same bytes for the same values:
 /// - strings escape `"`, `\`, `\n`, `\r`, `\t` and other control characters (`\u00XX`); everything else, non-ASCII
 ///   included, is written as its UTF-8 bytes;
 /// - whole doubles below 1e15 in magnitude are written without ".0" (as `JSONEncoder` writes them), others as Swift

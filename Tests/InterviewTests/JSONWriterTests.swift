@@ -17,8 +17,10 @@ import Testing
         }
     }
 
-    static let strings = ["", "q1", "a \"quoted\" word", #"back\slash\"#, "line\nbreak\r\n\ttab", "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}",
-                          "ünïcödé", "日本語の答え", "🎤 emoji 👩🏽‍💻", "/slash/ and </script>", "trailing\\", "\"", "ends with \u{1b}"]
+    /// Escapes of every kind, non-ASCII text of 2, 3 and 4 bytes a character, and grapheme clusters.
+    static let strings = ["", "q1", "a \"quoted\" word", #"back\slash\"#, "line\nbreak\r\n\ttab",
+                          "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}", "ünïcödé", "日本語の答え", "🎤 emoji 👩🏽‍💻",
+                          "/slash/ and </script>", "trailing\\", "\"", "ends with \u{1b}"]
     static let integers: [Int64] = [0, 1, -1, 9, 10, -10, 42, 999, 1_000, 123_456_789, -987_654_321, Int64(Int32.max) + 1,
                                     9_007_199_254_740_993, Int64.max, Int64.min, Int64.min + 1]
     static let doubles: [Double] = [0, -0.0, 0.5, -0.5, 1e-7, 123_456.789, 4.76, 42, -3, 0.1, 1e15, 1e15 - 1, -1e15, 1e16,
@@ -26,7 +28,8 @@ import Testing
                                     Double.greatestFiniteMagnitude, 1.0 / 3]
 
     static func string(_ rng: inout SeededGenerator) -> String {
-        rng.next() % 3 == 0 ? strings.randomElement(using: &rng)! : strings.randomElement(using: &rng)! + strings.randomElement(using: &rng)!
+        let first = strings.randomElement(using: &rng)!
+        return rng.next() % 3 == 0 ? first : first + strings.randomElement(using: &rng)!
     }
 
     static func integer(_ rng: inout SeededGenerator) -> Int64 {
