@@ -21,74 +21,57 @@ public enum JSONStreamEncoder {
     }
 }
 
-/// The bytes written so far and the containers still open, innermost last.
+/// The bytes written so far and the containers still open, innermost last. Strings, numbers and commas are written
+/// by a `JSONWriter`, so they are the same bytes as the events written with it directly.
 private final class JSONOutput {
     enum Kind { case object, array }
-    struct Open {
-        let kind: Kind
-        var hasElements = false
-    }
 
-    var bytes: [UInt8] = []
-    var open: [Open] = []
+    var writer = JSONWriter(capacity: 256)
+    var open: [Kind] = []
 
-    init() { bytes.reserveCapacity(256) }
+    var bytes: [UInt8] { writer.bytes }
 
     /// Closes every container at index `depth` and deeper.
     func close(downTo depth: Int) {
         while open.count > depth {
-            bytes.append(open.removeLast().kind == .object ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+            if open.removeLast() == .object { writer.endObject() } else { writer.endArray() }
         }
     }
 
     func openContainer(_ kind: Kind, at depth: Int) {
         close(downTo: depth)
-        bytes.append(kind == .object ? UInt8(ascii: "{") : UInt8(ascii: "["))
-        open.append(Open(kind: kind))
+        if kind == .object { writer.beginObject() } else { writer.beginArray() }
+        open.append(kind)
     }
 
-    /// Starts the next element of the container at `depth`: closes what is still open inside it, adds the comma.
+    /// Starts the next element of the container at `depth` by closing what is still open inside it (the writer adds
+    /// the comma).
     func beginElement(at depth: Int) {
         close(downTo: depth + 1)
-        if open[depth].hasElements { bytes.append(UInt8(ascii: ",")) }
-        open[depth].hasElements = true
     }
 
     func key(_ key: String, at depth: Int) {
         beginElement(at: depth)
-        string(key)
-        bytes.append(UInt8(ascii: ":"))
+        writer.dataKey(key)
     }
 
-    func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+    func string(_ value: String) { writer.string(value) }
+
+    func bool(_ value: Bool) { writer.bool(value) }
+
+    func null() { writer.null() }
+
+    /// Every width a container passes (8 to 64 bits) fits `Int64` when negative and `UInt64` otherwise.
+    func integer<T: BinaryInteger>(_ value: T) {
+        if value < 0 { writer.int(Int64(value)) } else { writer.int(UInt64(value)) }
     }
-
-    func literal(_ text: String) { bytes.append(contentsOf: text.utf8) }
-
-    func integer<T: BinaryInteger>(_ value: T) { literal(String(value)) }
 
     func number(_ value: Double, codingPath: [any CodingKey]) throws {
-        guard value.isFinite else {
+        do {
+            try writer.double(value)
+        } catch {
             throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "JSON has no \(value)"))
         }
-        // Whole numbers without ".0", as JSONEncoder writes them.
-        if value == value.rounded(), abs(value) < 1e15 { literal(String(Int64(value))) } else { literal("\(value)") }
     }
 
     func encode<T: Encodable>(_ value: T, depth: Int, codingPath: [any CodingKey]) throws {
@@ -124,7 +107,7 @@ private struct StreamEncoder: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         // A second request continues the object this encoder already opened.
-        if output.open.count > depth, output.open[depth].kind == .object {
+        if output.open.count > depth, output.open[depth] == .object {
             output.close(downTo: depth + 1)
         } else {
             output.openContainer(.object, at: depth)
@@ -147,9 +130,9 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let depth: Int
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil(forKey key: Key) throws { output.key(key.stringValue, at: depth); output.literal("null") }
+    mutating func encodeNil(forKey key: Key) throws { output.key(key.stringValue, at: depth); output.null() }
     mutating func encode(_ value: Bool, forKey key: Key) throws {
-        output.key(key.stringValue, at: depth); output.literal(value ? "true" : "false")
+        output.key(key.stringValue, at: depth); output.bool(value)
     }
     mutating func encode(_ value: String, forKey key: Key) throws { output.key(key.stringValue, at: depth); output.string(value) }
     mutating func encode(_ value: Double, forKey key: Key) throws {
@@ -209,8 +192,8 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
         count += 1
     }
 
-    mutating func encodeNil() throws { next(); output.literal("null") }
-    mutating func encode(_ value: Bool) throws { next(); output.literal(value ? "true" : "false") }
+    mutating func encodeNil() throws { next(); output.null() }
+    mutating func encode(_ value: Bool) throws { next(); output.bool(value) }
     mutating func encode(_ value: String) throws { next(); output.string(value) }
     mutating func encode(_ value: Double) throws { next(); try output.number(value, codingPath: codingPath) }
     mutating func encode(_ value: Float) throws { try encode(Double(value)) }
@@ -251,8 +234,8 @@ private struct SingleValueContainer: SingleValueEncodingContainer {
     let depth: Int
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() throws { output.literal("null") }
-    mutating func encode(_ value: Bool) throws { output.literal(value ? "true" : "false") }
+    mutating func encodeNil() throws { output.null() }
+    mutating func encode(_ value: Bool) throws { output.bool(value) }
     mutating func encode(_ value: String) throws { output.string(value) }
     mutating func encode(_ value: Double) throws { try output.number(value, codingPath: codingPath) }
     mutating func encode(_ value: Float) throws { try encode(Double(value)) }

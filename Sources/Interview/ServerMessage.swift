@@ -120,6 +120,9 @@ public struct LiveFeedback: Sendable, Equatable, Codable {
         case iCount = "i_count", weCount = "we_count", clipping, tip
     }
 
+    /// The event's fields in wire order, with `null` for an unmeasured pace (words per minute) and for no tip.
+    /// The wire itself is written by `writeFields(to:)`; this conformance is what any `Encoder` gets, and what the
+    /// tests hold that writing to.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(questionID, forKey: .questionID)
@@ -142,6 +145,50 @@ public struct LiveFeedback: Sendable, Equatable, Codable {
         try container.encode(weCount, forKey: .weCount)
         try container.encode(clipping, forKey: .clipping)
         try container.encode(tip, forKey: .tip)  // null when there is no tip
+    }
+
+    /// Writes the same fields as `encode(to:)`, in the same order, into an object the caller has opened: this is
+    /// how `feedback.live` goes on the wire, without an `Encoder`'s generic dispatch per field.
+    func writeFields(to writer: inout JSONWriter) throws(JSONWriter.NonFiniteNumber) {
+        writer.key("question_id"); writer.string(questionID)
+        writer.key("elapsed_ms"); writer.int(elapsedMs)
+        writer.key("target_ms"); writer.int(targetMs)
+        writer.key("word_count"); writer.int(wordCount)
+        writer.key("words_per_minute"); writer.int(wordsPerMinute)
+        writer.key("pace"); writer.string(pace.rawValue)
+        writer.key("filler_count"); writer.int(fillerCount)
+        writer.key("fillers_per_100_words"); try writer.double(fillersPer100Words)
+        writer.key("fillers"); writer.object(fillers)
+        writer.key("audio_ms"); writer.int(audioMs)
+        writer.key("time_limit_ms"); writer.int(timeLimitMs)
+        writer.key("speaking_ms"); writer.int(speakingMs)
+        writer.key("hedges"); writer.object(hedges)
+        writer.key("long_pauses"); writer.int(longPauses)
+        writer.key("star_parts")
+        writer.beginArray()
+        for part in starParts { writer.string(part.rawValue) }
+        writer.endArray()
+        writer.key("specifics")
+        writer.beginObject()
+        writer.key("numbers"); writer.bool(specifics.numbers)
+        writer.key("named")
+        writer.beginArray()
+        for name in specifics.named { writer.string(name) }
+        writer.endArray()
+        writer.key("outcome"); writer.bool(specifics.outcome)
+        writer.endObject()
+        writer.key("i_count"); writer.int(iCount)
+        writer.key("we_count"); writer.int(weCount)
+        writer.key("clipping"); writer.bool(clipping)
+        writer.key("tip")
+        if let tip {
+            writer.beginObject()
+            writer.key("id"); writer.string(tip.id)
+            writer.key("text"); writer.string(tip.text)
+            writer.endObject()
+        } else {
+            writer.null()
+        }
     }
 }
 
@@ -298,17 +345,75 @@ public enum ServerMessage: Sendable, Equatable {
         }
     }
 
-    /// The JSON text frame for this event: a flat object with `type` first, then the payload's fields (and `id` for
-    /// replies). Encoded in one pass straight from the Codable payloads (`JSONStreamEncoder`), so the same event is
-    /// always the same bytes.
+    /// The JSON text frame for this event: a flat object with `type` first, then the payload's fields in a fixed
+    /// order (and `id` for replies); dictionaries are written in sorted key order, so the same event is always the
+    /// same bytes.
+    ///
+    /// The frequent events (`feedback.live` up to four times a second per session, billing, speech, turns,
+    /// transcripts, errors) are written straight into bytes (`writeFrequent(to:)`); the rest go through their
+    /// `Codable` payloads (`JSONStreamEncoder`), which write the same bytes, only slower. Both are described by
+    /// `encodeWire(to:)`, which the tests hold the direct writing to, byte for byte.
     public func encoded() -> Data {
-        // Every payload is Codable values, strings and finite numbers, so encoding cannot fail.
-        (try? JSONStreamEncoder.encode(WireEvent(message: self))) ?? Data()
+        var writer = JSONWriter(capacity: 512)
+        do {
+            if try writeFrequent(to: &writer) { return Data(writer.bytes) }
+            return try JSONStreamEncoder.encode(WireEvent(message: self))
+        } catch {
+            // Every payload is strings and finite numbers, so encoding does not fail.
+            return Data()
+        }
+    }
+
+    /// Writes a frequent event as `encodeWire(to:)` describes it and returns true, or writes nothing and returns
+    /// false for the others.
+    func writeFrequent(to writer: inout JSONWriter) throws(JSONWriter.NonFiniteNumber) -> Bool {
+        switch self {
+        case .feedbackLive(let feedback):
+            writer.beginObject()
+            writer.key("type"); writer.string(type)
+            try feedback.writeFields(to: &writer)
+        case .billingUpdated(let update):
+            writer.beginObject()
+            writer.key("type"); writer.string(type)
+            writer.key("balance_ms"); writer.int(update.balanceMs)
+            writer.key("session_used_ms"); writer.int(update.sessionUsedMs)
+        case .billingWarning(let remaining):
+            writer.beginObject()
+            writer.key("type"); writer.string(type)
+            writer.key("remaining_ms"); writer.int(remaining)
+        case .speechStarted(let audioMs), .speechStopped(let audioMs):
+            writer.beginObject()
+            writer.key("type"); writer.string(type)
+            writer.key("audio_ms"); writer.int(audioMs)
+        case .turnEnded(let questionID, let reason):
+            writer.beginObject()
+            writer.key("type"); writer.string(type)
+            writer.key("question_id"); writer.string(questionID)
+            writer.key("reason"); writer.string(reason.rawValue)
+        case .transcript(let questionID, let text, let isFinal):
+            writer.beginObject()
+            writer.key("type"); writer.string(type)
+            writer.key("question_id"); writer.string(questionID)
+            writer.key("text"); writer.string(text)
+            writer.key("final"); writer.bool(isFinal)
+        case .error(let error):
+            writer.beginObject()
+            writer.key("type"); writer.string(type)
+            writer.key("code"); writer.string(error.code.rawValue)
+            writer.key("message"); writer.string(error.message)
+            writer.key("fatal"); writer.bool(error.fatal)
+            if let requestID = error.requestID { writer.key("id"); writer.string(requestID) }
+        case .sessionStarted, .sessionResumed, .question, .sessionEnded, .answerScored, .nudge, .answerTimeWarning,
+             .playbackStop, .transcriptionStatus, .interviewerThinking, .reportWritten:
+            return false
+        }
+        writer.endObject()
+        return true
     }
 }
 
-/// A `ServerMessage` as the Encodable value that `encoded()` writes.
-private struct WireEvent: Encodable {
+/// A `ServerMessage` as an Encodable value: how `encoded()` writes the events it does not write directly.
+struct WireEvent: Encodable {
     let message: ServerMessage
     func encode(to encoder: any Encoder) throws { try message.encodeWire(to: encoder) }
 }
@@ -323,7 +428,8 @@ extension ServerMessage {
     }
 
     /// Writes the event as one flat JSON object: `type`, then the payload's own fields (and `id`) in the same
-    /// container.
+    /// container. This is the shape of every event; `writeFrequent(to:)` writes the frequent ones without an
+    /// `Encoder`, and the tests check that it writes exactly these bytes.
     func encodeWire(to encoder: any Encoder) throws {
         var fields = encoder.container(keyedBy: Key.self)
         try fields.encode(type, forKey: Key("type"))
