@@ -29,19 +29,9 @@ struct FrameMeter: Sendable {
         groupSamples = frameSamples / groupsPerFrame
     }
 
-    /// Measures the `frameSamples` little-endian PCM16 samples at `samples` and writes the frame's `groupsPerFrame`
-    /// low-rate samples to `low`.
+    /// Measures the `frameSamples` little-endian PCM16 samples at `samples` (any alignment) and writes the frame's
+    /// `groupsPerFrame` low-rate samples to `low`. The samples are read where they are, without a copy.
     func measure(_ samples: UnsafeRawPointer, low: UnsafeMutablePointer<Float>) -> FrameMeasures {
-        // An aligned copy in host order lets the loops below run without checks, in vector instructions.
-        withUnsafeTemporaryAllocation(of: Int16.self, capacity: frameSamples) { copy -> FrameMeasures in
-            let pcm = copy.baseAddress!
-            UnsafeMutableRawPointer(pcm).copyMemory(from: samples, byteCount: 2 * frameSamples)
-            for index in 0..<frameSamples { pcm[index] = Int16(littleEndian: pcm[index]) }
-            return measureHostOrder(UnsafePointer(pcm), low: low)
-        }
-    }
-
-    private func measureHostOrder(_ pcm: UnsafePointer<Int16>, low: UnsafeMutablePointer<Float>) -> FrameMeasures {
         // Energy and clipping in 2.5 ms blocks; the last block takes the remainder.
         let blockSamples = Self.blockGroups * groupSamples
         var frameEnergy: Float = 0
@@ -51,23 +41,14 @@ struct FrameMeter: Sendable {
         var start = 0
         while start < frameSamples {
             let end = frameSamples - start < 2 * blockSamples ? frameSamples : start + blockSamples
-            let (energy, clips) = Self.squares(pcm + start, count: end - start)
+            let (energy, clips) = Self.squares(samples + 2 * start, count: end - start)
             loudestPair = max(loudestPair, energy + previousBlock)
             previousBlock = energy
             frameEnergy += energy
             clipped += clips
             start = end
         }
-        // One low-rate sample per group. The last group may hold a few more samples than the others (11.025 per
-        // group at 44.1 kHz); it is scaled as the others, which does not matter to the pitch.
-        let scale = 1 / Float(groupSamples * 32_768)
-        for group in 0..<groupsPerFrame {
-            let first = group * groupSamples
-            let last = group == groupsPerFrame - 1 ? frameSamples : first + groupSamples
-            var sum: Int32 = 0
-            for index in first..<last { sum &+= Int32(pcm[index]) }
-            low[group] = Float(sum) * scale
-        }
+        writeLowRate(samples, to: low)
         let lowEnergy = Double(Periodicity.dot(low, low, groupsPerFrame)) / Double(groupsPerFrame)
         return FrameMeasures(energy: Double(frameEnergy) / Double(frameSamples) / (32_768.0 * 32_768.0),
                              clippedFraction: Double(clipped) / Double(frameSamples),
@@ -75,29 +56,71 @@ struct FrameMeter: Sendable {
                              lowShare: frameEnergy > 0 ? lowEnergy * Double(frameSamples) * 32_768 * 32_768 / Double(frameEnergy) : 0)
     }
 
+    /// One low-rate sample per group: its samples' sum, scaled. The last group may hold a few more samples than the
+    /// others (11.025 per group at 44.1 kHz); it is scaled as the others, which does not matter to the pitch.
+    /// The sums are exact integers, so how they are added up does not change the result.
+    private func writeLowRate(_ samples: UnsafeRawPointer, to low: UnsafeMutablePointer<Float>) {
+        let scale = 1 / Float(groupSamples * 32_768)
+        var group = 0
+        // 16 kHz, four samples a group: four groups from each 16 samples, in vector instructions. The last group,
+        // which may take a remainder, is left to the loop below.
+        if groupSamples == 4 {
+            while group + 4 < groupsPerFrame {
+                let first = Self.load8(samples, at: 4 * group)
+                let second = Self.load8(samples, at: 4 * group + 8)
+                let pairs = SIMD8(lowHalf: first.evenHalf &+ first.oddHalf, highHalf: second.evenHalf &+ second.oddHalf)
+                let fours = pairs.evenHalf &+ pairs.oddHalf
+                UnsafeMutableRawPointer(low + group).storeBytes(of: SIMD4<Float>(fours) * scale, as: SIMD4<Float>.self)
+                group += 4
+            }
+        }
+        while group < groupsPerFrame {
+            let first = group &* groupSamples
+            let last = group == groupsPerFrame - 1 ? frameSamples : first &+ groupSamples
+            var sum: Int32 = 0
+            for index in first..<last { sum &+= Int32(Self.load(samples, at: index)) }
+            low[group] = Float(sum) * scale
+            group += 1
+        }
+    }
+
     /// The sum of squares of `count` samples (in single precision: exact enough for levels, and eight at a time)
     /// and how many of them clip (|s| ≥ 32,000). Samples are counted one by one only when the sum shows that one
     /// of them could clip.
     @inline(__always)
-    static func squares(_ pcm: UnsafePointer<Int16>, count: Int) -> (Float, Int) {
+    static func squares(_ samples: UnsafeRawPointer, count: Int) -> (Float, Int) {
         var sums = SIMD8<Float>()
         var index = 0
-        let raw = UnsafeRawPointer(pcm)
         while index + 8 <= count {
-            let samples = SIMD8<Int32>(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 2 * index, as: SIMD8<Int16>.self))
-            let values = SIMD8<Float>(samples)
+            let values = SIMD8<Float>(load8(samples, at: index))
             sums += values * values
             index += 8
         }
         var sum = sums.sum()
         while index < count {
-            let sample = Float(pcm[index])
+            let sample = Float(load(samples, at: index))
             sum += sample * sample
             index += 1
         }
         guard sum >= 32_000 * 32_000 else { return (sum, 0) }
         var clipped = 0
-        for offset in 0..<count where abs(Int(pcm[offset])) >= 32_000 { clipped += 1 }
+        for offset in 0..<count where abs(Int(load(samples, at: offset))) >= 32_000 { clipped += 1 }
         return (sum, clipped)
+    }
+
+    /// The little-endian sample `index` of `samples`.
+    @inline(__always)
+    private static func load(_ samples: UnsafeRawPointer, at index: Int) -> Int16 {
+        Int16(littleEndian: samples.loadUnaligned(fromByteOffset: 2 * index, as: Int16.self))
+    }
+
+    /// The eight little-endian samples from `index` of `samples`, widened.
+    @inline(__always)
+    private static func load8(_ samples: UnsafeRawPointer, at index: Int) -> SIMD8<Int32> {
+        var values = samples.loadUnaligned(fromByteOffset: 2 * index, as: SIMD8<Int16>.self)
+        #if _endian(big)
+        for lane in values.indices { values[lane] = Int16(littleEndian: values[lane]) }
+        #endif
+        return SIMD8<Int32>(truncatingIfNeeded: values)
     }
 }

@@ -47,8 +47,8 @@ public struct VoiceActivityDetector: Sendable {
     public let settings: Settings
     public let sampleRate: Int
 
-    /// Level of the most recent frame, in dBFS.
-    public private(set) var lastLevelDBFS = -120.0
+    /// Level of the most recent frame, in dBFS (worked out when asked, not per frame).
+    public var lastLevelDBFS: Double { lastEnergy.map(Self.levelDBFS) ?? -120 }
     /// Fraction of clipped samples (|s| ≥ 32,000) in the most recent frame.
     public private(set) var lastClippedFraction = 0.0
     /// Pitch strength of the most recent frame, 0…1 (0 when it was not loud enough to be measured).
@@ -60,6 +60,12 @@ public struct VoiceActivityDetector: Sendable {
     public var processedMs: Int64 { samplesSeen * 1000 / Int64(sampleRate) }
 
     private let meter: FrameMeter
+    /// The least energy above `minimumLevelDBFS`, and `marginDB` as a power ratio: a frame's tests are then
+    /// comparisons, without a logarithm or a power per frame.
+    private let quietestLoudEnergy: Double
+    private let marginRatio: Double
+    /// Mean square energy of the most recent frame.
+    private var lastEnergy: Double?
     private var periodicity: Periodicity
     /// The start of a frame that the bytes so far did not complete (whole frames are read where they arrive).
     private var pending: [Int16] = []
@@ -71,7 +77,7 @@ public struct VoiceActivityDetector: Sendable {
     // Decisions, all in ms of audio.
     private var speaking = false
     /// The current voiced run: its start (with its lead-in), loudest energy, voiced time (frames within
-    /// `runRangeDB` of its loudest), sustained time (frames within `sustainDB` of the loudest so far), and loud
+    /// `runRangeRatio` of its loudest), sustained time (frames within `sustainRatio` of the loudest so far), and loud
     /// frames since its last voiced one.
     private var runStartMs: Int64?
     private var runPeak = 0.0
@@ -97,24 +103,26 @@ public struct VoiceActivityDetector: Sendable {
     private static let tailGapMs: Int64 = 60
     /// Syllables this close to each other belong to one stretch.
     private static let bridgeMs: Int64 = 300
-    /// A voiced run ends when a frame falls this far below the run's loudest (a tap dying away)…
-    private static let runRangeDB = 10.0
-    /// …and counts as a syllable once it has held within this much of its loudest for `syllableMs`: a struck
+    /// A voiced run ends when a frame falls this far (10 dB) below the run's loudest (a tap dying away)…
+    private static let runRangeRatio = decibels(-10)
+    /// …and counts as a syllable once it has held within this much (6 dB) of its loudest for `syllableMs`: a struck
     /// resonance loses more than that within 40 ms.
-    private static let sustainDB = 6.0
+    private static let sustainRatio = decibels(-6)
     private static let syllableMs = 60
     /// A transient: two neighbouring 2.5 ms blocks hold this share of an unvoiced frame's energy.
     private static let transientShare = 0.7
     /// Hiss (the lead-in and tail of voicing: "s", "f", "t", "h"): a loud unvoiced frame with less than this share
     /// of its energy below 2 kHz. Room noise, coughs and knocks have more.
     private static let hissLowShare = 0.5
-    /// Any other loud unvoiced frame this far above the floor, if not a transient, is an edge of voicing too.
-    private static let edgeMarginDB = 9.0
+    /// Any other loud unvoiced frame this far (9 dB) above the floor, if not a transient, is an edge of voicing too.
+    private static let edgeRatio = decibels(9)
 
     public init(sampleRate: Int, settings: Settings = Settings()) {
         self.sampleRate = sampleRate
         self.settings = settings
         meter = FrameMeter(sampleRate: sampleRate, frameMs: settings.frameMs)
+        quietestLoudEnergy = Self.leastEnergy(aboveDBFS: settings.minimumLevelDBFS)
+        marginRatio = Self.decibels(settings.marginDB)
         periodicity = Periodicity(frameLength: meter.groupsPerFrame)
         pending.reserveCapacity(meter.frameSamples)
     }
@@ -160,14 +168,13 @@ public struct VoiceActivityDetector: Sendable {
         let frameStartMs = samplesSeen * 1000 / Int64(sampleRate)
         samplesSeen += Int64(meter.frameSamples)
         let frameEndMs = samplesSeen * 1000 / Int64(sampleRate)
-        lastLevelDBFS = 10 * log10(max(energy, 1e-12))
+        lastEnergy = energy
         lastClippedFraction = measures.clippedFraction
 
         // The first frames only calibrate the floor: nothing is loud until the room has been heard.
         let floor = noiseFloor ?? energy
         let calibrating = frameStartMs < Int64(settings.calibrationMs)
-        let loud = !calibrating && lastLevelDBFS > settings.minimumLevelDBFS
-            && energy > max(floor, 1e-12) * Self.decibels(settings.marginDB)
+        let loud = !calibrating && energy >= quietestLoudEnergy && energy > max(floor, 1e-12) * marginRatio
         lastPeriodicity = loud ? periodicity.strength() : 0
         periodicity.advance()
         let voiced = loud && lastPeriodicity >= settings.minimumPeriodicity
@@ -175,7 +182,7 @@ public struct VoiceActivityDetector: Sendable {
         adaptNoiseFloor(to: energy, loud: loud, voiced: voiced)
         // Sound at the edges of voicing: hiss, or anything well above the room that is not a click.
         let hiss = loud && !voiced && !transient
-            && (measures.lowShare < Self.hissLowShare || energy > floor * Self.decibels(Self.edgeMarginDB))
+            && (measures.lowShare < Self.hissLowShare || energy > floor * Self.edgeRatio)
         return decide(energy: energy, loud: loud, voiced: voiced, transient: transient, hiss: hiss,
                       startMs: frameStartMs, endMs: frameEndMs)
     }
@@ -191,13 +198,13 @@ public struct VoiceActivityDetector: Sendable {
         // The voiced run goes on through voiced frames near its loudest, and through one or two loud frames whose
         // voicing the noise hid; a frame far below its loudest (a tap dying away) ends it.
         var voicedInRun = false
-        if runStartMs != nil, voiced, energy >= runPeak * Self.decibels(-Self.runRangeDB) {
-            if energy >= runPeak * Self.decibels(-Self.sustainDB) { runSustainedMs += settings.frameMs }
+        if runStartMs != nil, voiced, energy >= runPeak * Self.runRangeRatio {
+            if energy >= runPeak * Self.sustainRatio { runSustainedMs += settings.frameMs }
             runPeak = max(runPeak, energy)
             runVoicedMs += settings.frameMs
             runDropouts = 0
             voicedInRun = true
-        } else if runStartMs != nil, loud, !transient, energy >= runPeak * Self.decibels(-Self.runRangeDB), runDropouts < 2 {
+        } else if runStartMs != nil, loud, !transient, energy >= runPeak * Self.runRangeRatio, runDropouts < 2 {
             runDropouts += 1
         } else if voiced {
             let start = max(loudSinceMs ?? startMs, startMs - Self.leadInMs, lastStopMs)
@@ -237,6 +244,22 @@ public struct VoiceActivityDetector: Sendable {
 
     /// A power ratio from decibels.
     private static func decibels(_ value: Double) -> Double { pow(10, value / 10) }
+
+    private static func levelDBFS(_ energy: Double) -> Double { 10 * log10(max(energy, 1e-12)) }
+
+    /// The least energy whose `levelDBFS` is above `level` (infinity if none is), found by bisecting the bit
+    /// patterns of the non-negative doubles, whose order is their values' order. `energy >= leastEnergy` is then
+    /// exactly `levelDBFS(energy) > level`, because `levelDBFS` never decreases as the energy grows.
+    private static func leastEnergy(aboveDBFS level: Double) -> Double {
+        guard levelDBFS(.infinity) > level else { return .infinity }
+        guard levelDBFS(0) <= level else { return 0 }
+        var (below, above) = (UInt64(0), Double.infinity.bitPattern)
+        while above - below > 1 {
+            let middle = below + (above - below) / 2
+            if levelDBFS(Double(bitPattern: middle)) > level { above = middle } else { below = middle }
+        }
+        return Double(bitPattern: above)
+    }
 
     /// Follows the room: falls quickly to quieter frames, rises steadily with the frames near it, and only slowly
     /// with loud ones (a few decibels in seconds), slowest of all while someone speaks, so neither speech nor a
