@@ -28,7 +28,6 @@ static inline void jestry_ev_set_io_collect_interval(void *loop, double seconds)
     ev_set_io_collect_interval((struct ev_loop *)loop, seconds);
 }
 static inline void jestry_ev_run(void *loop) { ev_run((struct ev_loop *)loop, 0); }
-static inline void jestry_ev_run_once(void *loop) { ev_run((struct ev_loop *)loop, EVRUN_ONCE); }
 static inline void jestry_ev_break(void *loop) { ev_break((struct ev_loop *)loop, EVBREAK_ALL); }
 static inline void jestry_ev_loop_destroy(void *loop) { ev_loop_destroy((struct ev_loop *)loop); }
 

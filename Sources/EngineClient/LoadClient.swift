@@ -104,27 +104,16 @@ public final class LoadClient: @unchecked Sendable {
         info.user = Unmanaged.passUnretained(self).toOpaque()
         // lws sizes its tables from `ulimit -n` unless told; "unlimited" would silently cap it near 2,560.
         info.fd_limit_per_thread = UInt32(slots.count + 64)
-        // An epoll loop of its own, as the engine's threads have: lws's default poll(2) scanned every connection
-        // at every wakeup, so with thousands of candidates the generator spent the CPU the engine under test needed.
-        info.options = jestry_option_libev()
-        guard let loop = jestry_ev_loop_new() else {
-            throw WebSocketClient.ClientError.refused(status: nil, message: "cannot create an event loop")
-        }
-        var foreignLoops: [UnsafeMutableRawPointer?] = [loop]
-        let created = foreignLoops.withUnsafeMutableBufferPointer { loops in
-            info.foreign_loops = loops.baseAddress
-            return lws_create_context(&info)
-        }
-        guard let context = created else {
-            jestry_ev_loop_destroy(loop)
+        guard let context = lws_create_context(&info) else {
             throw WebSocketClient.ClientError.refused(status: nil, message: "cannot create a libwebsockets context")
         }
         self.context = context
         schedule()
-        while !stopRequested { jestry_ev_run_once(loop) }  // `stop()` wakes it with lws_cancel_service
+        while !stopRequested {
+            if lws_service(context, 0) < 0 { break }
+        }
         lws_sul_cancel(jestry_owned_timer_sul(timer))
         lws_context_destroy(context)
-        jestry_ev_loop_destroy(loop)
         self.context = nil
     }
 
