@@ -29,7 +29,7 @@ public struct FollowUpContext: Sendable {
     /// How long an answer should take on this track.
     public var targetAnswerSeconds: Int
     /// Whether the session's interviewer words follow-ups with a model. Only then does the plan render a chosen
-    /// follow-up's `model:` instructions: at the end of every turn that costs more than choosing the follow-up.
+    /// follow-up's `model:` instructions: rendering them at every turn's end cost more than choosing the follow-up.
     public var wantsModelInstructions: Bool
 
     public init(mainQuestion: PlannedQuestion, answerText: String, answer: AnswerAnalysis, followUpsAsked: Int,

@@ -179,7 +179,6 @@ struct LiveSession: Sendable {
         self.startedAt = startedAt
     }
 
-
     mutating func ask(_ planned: PlannedQuestion, source: QuestionSource = .template, modelName: String? = nil,
                       at now: ClockReading) -> [InterviewAction] {
         questionNumber += 1
