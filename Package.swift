@@ -76,7 +76,7 @@ let package = Package(
         // tests and the libFuzzer target, so it lives beside the tests and uses only the public API.
         .target(name: "InterviewFuzzing", dependencies: ["Interview"], path: "Tests/InterviewFuzzing"),
         .testTarget(name: "InterviewTests", dependencies: [
-            "Interview", "InterviewFuzzing",
+            "Interview", "InterviewFuzzing", "TestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "VADTestSet", "TestSupport"], exclude: ["Fixtures"]),

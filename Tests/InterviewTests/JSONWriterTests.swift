@@ -1,22 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Interview
 
 /// The frequent events are written straight into bytes; they must be exactly the bytes their `Codable` description
 /// (`encodeWire`, through `JSONStreamEncoder`) gives, for any values.
 @Suite struct JSONWriterTests {
-    /// SplitMix64: deterministic, so a failure replays.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Escapes of every kind, non-ASCII text of 2, 3 and 4 bytes a character, and grapheme clusters.
     static let strings = ["", "q1", "a \"quoted\" word", #"back\slash\"#, "line\nbreak\r\n\ttab",
                           "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}", "ünïcödé", "日本語の答え", "🎤 emoji 👩🏽‍💻",

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Testing
+import TestSupport
 import Security
 import Store
 
@@ -11,18 +12,6 @@ import Store
     /// Set by each test for the store it runs against.
     var fixture: StoreFixture!
     var store: any EngineStore { fixture.store }
-
-    /// SplitMix64: a tiny deterministic generator, so a failing seed can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// The reference: what every balance must be.
     struct Model {
