@@ -49,14 +49,20 @@ import Glibc
         #expect(Self.eventually { client.transfersUnderWay == 0 })
     }
 
-    @Test func cancelMidStreamClosesTheConnectionAndFinishesOnce() throws {
-        let closed = DispatchSemaphore(value: 0)
-        let server = try LoopbackHTTPServer { _, connection in
+    /// A server that starts a chunked response with `chunk` and then sends nothing more; `closed` is signalled
+    /// when the client closes the connection.
+    static func streamStartingWith(_ chunk: String, signallingClose closed: DispatchSemaphore) throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer { _, connection in
             connection.sendChunkedHead()
-            connection.sendChunk("data: a token\n\n")
+            connection.sendChunk(chunk)
             if connection.waitForClose(seconds: 10) { closed.signal() }
             return .close
         }
+    }
+
+    @Test func cancelMidStreamClosesTheConnectionAndFinishesOnce() throws {
+        let closed = DispatchSemaphore(value: 0)
+        let server = try Self.streamStartingWith("data: a token\n\n", signallingClose: closed)
         defer { server.stop() }
         let client = OutboundHTTPClient()
         defer { client.shutdown() }
@@ -195,12 +201,7 @@ import Glibc
 
     @Test func aReceiverCanStopTheTransfer() throws {
         let closed = DispatchSemaphore(value: 0)
-        let server = try LoopbackHTTPServer { _, connection in
-            connection.sendChunkedHead()
-            connection.sendChunk("data: enough\n\n")
-            if connection.waitForClose(seconds: 10) { closed.signal() }
-            return .close
-        }
+        let server = try Self.streamStartingWith("data: enough\n\n", signallingClose: closed)
         defer { server.stop() }
         let client = OutboundHTTPClient()
         defer { client.shutdown() }
