@@ -8,12 +8,14 @@ import Testing
 
 /// The JSON API as request → response, without a socket: the routing rules, HEAD, 405 with `Allow`, bodies decoded
 /// into their types with per-field errors, and sign-in failures limited atomically.
-@Suite struct APIRoutesTests {
+@Suite final class APIRoutesTests: Sendable {
     let routes: APIRoutes
     let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
+    /// This test's own data folder, removed with it (Swift Testing makes a new instance for every test).
+    private let data: URL
 
     init() throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-routes-\(UUID().uuidString)")
+        data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-routes-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -25,6 +27,8 @@ import Testing
         routes = APIRoutes(store: try SQLiteStore(path: configuration.databasePath), prompts: PromptsProvider(library),
                            configuration: configuration, logger: Logger(label: "test"))
     }
+
+    deinit { try? FileManager.default.removeItem(at: data) }
 
     func call(_ method: String, _ path: String, _ body: String? = nil) -> HTTPResponse {
         var request = HTTPRequest(method: method, path: path)
