@@ -11,6 +11,9 @@ public enum ClientMessageDecoder {
     public static func decode(_ frame: Data) -> Result<ClientEnvelope, ProtocolError> {
         // One parse: JSONDecoder reads the fields with their types checked, and its errors tell bad JSON apart from
         // JSON that is not an object.
+        guard JSONNesting.isWithinLimit(frame) else {
+            return .failure(ProtocolError(.invalidJSON, "The message nests arrays or objects more than \(JSONNesting.maxDepth) levels deep."))
+        }
         let fields: MessageFields
         do {
             fields = try JSONDecoder().decode(MessageFields.self, from: frame)

@@ -1,4 +1,5 @@
 import Foundation
+import Interview
 
 /// A JSON request body the API decodes into a `Decodable` type, with the error a person reads when a field is
 /// missing or of the wrong type.
@@ -16,6 +17,10 @@ extension HTTPRequest {
     /// The body decoded as `Body`, or the 400 that says what is wrong with it.
     func decodeBody<Body: RequestBody>(_: Body.Type) -> Result<Body, HTTPResponse> {
         guard !body.isEmpty else { return .failure(.error(400, "empty_body", "The request needs a JSON object body.")) }
+        // Before the decoder: one too deep at the last byte would crash it (`JSONNesting`).
+        guard JSONNesting.isWithinLimit(body) else {
+            return .failure(.error(400, "invalid_json", "The request body nests arrays or objects more than \(JSONNesting.maxDepth) levels deep."))
+        }
         do {
             return .success(try JSONDecoder().decode(Body.self, from: body))
         } catch let problem as RequestBodyProblem {

@@ -1,4 +1,5 @@
 import Foundation
+import Interview
 import Security
 import Store
 
@@ -117,6 +118,9 @@ struct ParsedWebhook {
     static func parse(_ body: Data) -> Result<ParsedWebhook, HTTPResponse> {
         func invalid(_ message: String) -> Result<ParsedWebhook, HTTPResponse> {
             .failure(.error(400, "invalid_event", "\(message) Nothing was changed."))
+        }
+        guard JSONNesting.isWithinLimit(body) else {
+            return invalid("The body nests arrays or objects more than \(JSONNesting.maxDepth) levels deep.")
         }
         guard let object = try? JSONSerialization.jsonObject(with: body), let fields = object as? [String: Any] else {
             return invalid("The body must be a JSON object.")

@@ -165,6 +165,26 @@ import Testing
         }
     }
 
+    /// 513 `[` crashed the whole engine through Foundation's JSONDecoder, as an HTTP body (no account needed) or as
+    /// a message.
+    @Test func deeplyNestedJSONIsRefusedAndTheServerKeepsServing() throws {
+        try alongsideANormalInterview { engine in
+            let bomb = String(repeating: "[", count: 513)
+            let signup = try engine.http.send("POST", "v1/accounts", body: Data(bomb.utf8))
+            #expect(signup.status == 400)
+            #expect((signup.json["error"] as? [String: Any])?["code"] as? String == "invalid_json")
+            let token = try engine.signUp()
+            let client = try engine.connect(token: token)
+            defer { client.shutdown() }
+            client.send(text: #"{"type":"# + bomb)
+            let error = try client.next("error")
+            #expect(error["code"] as? String == "invalid_json")
+            #expect(error["fatal"] as? Bool == false)
+            try client.send(json: ["type": "session.start", "track": "behavioural"])
+            _ = try client.next("question")
+        }
+    }
+
     @Test func aMessageFloodIsCutToTheConnectionsBudget() throws {
         try alongsideANormalInterview { engine in
             let token = try engine.signUp()

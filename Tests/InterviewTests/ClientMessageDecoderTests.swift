@@ -58,6 +58,37 @@ import Testing
         #expect(errorCode(#"{"type":"answer.done","id":{"a":1}}"#) == .invalidMessage)
     }
 
+    /// 513 `[` crash Foundation's JSONDecoder (its nesting limit crossed at the last byte): such frames, and anything
+    /// nested deeper than the limit, are refused before it.
+    @Test func deepNestingIsRefusedBeforeTheDecoderSeesIt() throws {
+        for prefix in ["", #"{"type":"#, #"{"type":"answer.text","text":"#, "["] {
+            for depth in [33, 512, 513, 514, 5_000] {
+                let frame = prefix + String(repeating: "[", count: depth)
+                guard case .failure(let error) = decode(frame) else {
+                    Issue.record("\(prefix) + \(depth) × [ decoded")
+                    continue
+                }
+                #expect(error.code == .invalidJSON)
+                #expect(error.message == "The message nests arrays or objects more than 32 levels deep.", "\(prefix) + \(depth) × [")
+            }
+        }
+        // At the limit the decoder answers as for any other JSON that is not a message.
+        let atLimit = String(repeating: "[", count: 32) + String(repeating: "]", count: 32)
+        #expect(errorCode(atLimit) == .invalidJSON)
+        if case .failure(let error) = decode(atLimit) { #expect(error.message == "A message must be a JSON object with a \"type\" field.") }
+        // Brackets inside strings are text, escaped quotes included.
+        let text = #"\"]"# + String(repeating: "[", count: 600)
+        #expect(try decode(#"{"type":"answer.text","text":"\#(text)"}"#).get().message == .answerText(#""]"# + String(repeating: "[", count: 600)))
+    }
+
+    @Test func nestingIsCountedOutsideStringsOnly() {
+        #expect(JSONNesting.isWithinLimit(Data("[[[]]]".utf8), maxDepth: 3))
+        #expect(!JSONNesting.isWithinLimit(Data("[[[[]]]]".utf8), maxDepth: 3))
+        #expect(!JSONNesting.isWithinLimit(Data(#"{"a":{"b":[{"c":1}]}}"#.utf8), maxDepth: 3))
+        #expect(JSONNesting.isWithinLimit(Data(#"["[[[[", "\"[[[[", "\\", "{{{{"]"#.utf8), maxDepth: 1))
+        #expect(!JSONNesting.isWithinLimit(Data(#"["\\"[[]]]"#.utf8), maxDepth: 2), "an escaped backslash does not escape the quote")
+    }
+
     @Test func errorsAreNotFatal() {
         if case .failure(let error) = decode("{") { #expect(!error.fatal) }
     }

@@ -162,12 +162,19 @@ struct FrameRecipe {
         case 0: Data((0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
         case 1: Data([0xC3, 0x28, 0xFF, 0xFE, 0x7B, 0x22])
         case 2: Data(["null", "[]", "42", "\"answer.done\"", "true", "{}", ""].randomElement(using: &rng)!.utf8)
-        case 3: Data((String(repeating: "[", count: Int.random(in: 1...5_000, using: &rng))).utf8)
+        case 3: deepArrays(using: &rng)
         case 4: Data(#"{"type":"answer.done","id":1e400}"#.utf8)
         case 5: Data(#"{"type":"answer.done","id":99999999999999999999999}"#.utf8)
         default: Data(#"{"type":"answer.text","text":"\ud800"}"#.utf8)
         }
         return .text(data, requestID: .unknown)
+    }
+
+    /// Arrays opened and never closed, to any depth, often right at Foundation's limit of 512: one more at the last
+    /// byte crashed its decoder.
+    static func deepArrays(using rng: inout some RandomNumberGenerator) -> Data {
+        let depth = Bool.random(using: &rng) ? Int.random(in: 1...5_000, using: &rng) : Int.random(in: 510...514, using: &rng)
+        return Data(([#"{"type":"#, ""].randomElement(using: &rng)! + String(repeating: "[", count: depth)).utf8)
     }
 
     static func json(_ fields: [String: Any]) -> Data {

@@ -59,6 +59,10 @@ import Testing
         #expect(code(call("POST", "/v1/accounts")) == "empty_body")
         #expect(code(call("POST", "/v1/accounts", "{nope")) == "invalid_json")
         #expect(code(call("POST", "/v1/accounts", "[1, 2]")) == "invalid_json")
+        // 513 `[` would crash Foundation's decoder; refused before it.
+        let deep = call("POST", "/v1/accounts", String(repeating: "[", count: 513))
+        #expect(deep.status == 400)
+        #expect(code(deep) == "invalid_json")
         let missing = call("POST", "/v1/accounts", #"{"name": "Ada", "email": "ada@example.com", "password": "a long password"}"#)
         #expect(code(missing) == "invalid_field")
         #expect(String(decoding: missing.body, as: UTF8.self).contains(#"The field \"birth_date\" is required and must be a string."#))
@@ -66,6 +70,15 @@ import Testing
         #expect(code(wrongType) == "invalid_field")
         let created = call("POST", "/v1/accounts", #"{"name": "Ada", "email": "ada@example.com", "password": "a long password", "birth_date": "1990-01-01"}"#)
         #expect(created.status == 201)
+    }
+
+    @Test func aWebhookBodyNestedTooDeepIsRefusedBeforeItIsParsed() {
+        guard case .failure(let response) = ParsedWebhook.parse(Data(String(repeating: "[", count: 513).utf8)) else {
+            Issue.record("513 × [ parsed as a webhook")
+            return
+        }
+        #expect(response.status == 400)
+        #expect(code(response) == "invalid_event")
     }
 
     @Test func parallelWrongPasswordsGetExactlyTheLimit() {
