@@ -32,6 +32,16 @@ public enum FuzzInput: Sendable, Equatable {
     case close
     /// The server starts draining before a restart; live interviews must end within this many milliseconds.
     case drain(inMs: Int64)
+    /// The model's first token for the oldest follow-up wording not yet answered (one given up on included:
+    /// answers race with cancels).
+    case modelFirstToken
+    /// The model's checked wording for the oldest follow-up wording not yet answered (nil: it failed or was
+    /// rejected).
+    case modelWording(String?)
+    /// The model's grade of the oldest answer not yet graded: every criterion scored this (nil: it failed).
+    case modelGrade(Int?)
+    /// The model's written report, once the session asked for one (false: it failed).
+    case reportWritten(Bool)
 
     public enum RequestID: Sendable, Equatable {
         case unknown
@@ -58,6 +68,10 @@ extension FuzzInput: CustomStringConvertible {
         case .resume: return "resume"
         case .close: return "close"
         case .drain(let ms): return "drain(\(ms))"
+        case .modelFirstToken: return "modelFirstToken"
+        case .modelWording(let text): return "modelWording(\(text.debugDescription))"
+        case .modelGrade(let score): return "modelGrade(\(score.map(String.init) ?? "nil"))"
+        case .reportWritten(let ok): return "reportWritten(\(ok))"
         }
     }
 }

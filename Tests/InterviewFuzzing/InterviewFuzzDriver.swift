@@ -14,9 +14,11 @@ public struct FuzzStep: Sendable {
     public var inputBytes: Int
     /// Whom the machine's errors in this step must answer: a client frame with this id, or nobody.
     public var replyTo: ReplyTo
+    /// The model request this step answered (a wording's end or a grade), if any.
+    public var modelAnswered: Int?
 
     public init(index: Int, input: FuzzInput, actions: [InterviewAction], usageTaken: Int64, balanceGiven: Int64,
-                inputBytes: Int, replyTo: ReplyTo) {
+                inputBytes: Int, replyTo: ReplyTo, modelAnswered: Int? = nil) {
         self.index = index
         self.input = input
         self.actions = actions
@@ -24,6 +26,7 @@ public struct FuzzStep: Sendable {
         self.balanceGiven = balanceGiven
         self.inputBytes = inputBytes
         self.replyTo = replyTo
+        self.modelAnswered = modelAnswered
     }
 
     public enum ReplyTo: Sendable, Equatable {
@@ -39,8 +42,9 @@ public struct FuzzStep: Sendable {
 
 /// Plays a `FuzzScenario` against one `InterviewStateMachine` the way the server's service loop does: it decodes
 /// text frames with `ClientMessageDecoder`, looks up the plan and the balance for `session.start`, keeps an account
-/// ledger that charges are capped at (as the store does), delivers nothing to a dropped connection, and closes the
-/// connection for good at the end.
+/// ledger that charges are capped at (as the store does), answers model requests in the order they were made
+/// (whether or not the machine gave up on them meanwhile), delivers nothing to a dropped connection, and closes
+/// the connection for good at the end.
 public struct InterviewFuzzDriver {
     public static let sessionID = "fuzz-session"
 
@@ -61,6 +65,11 @@ public struct InterviewFuzzDriver {
     private var audioMs: Int64 = 0
     /// Questions whose speech went to the transcriber (final or interim), oldest first.
     private var transcribing: [(questionID: String, final: Bool)] = []
+    /// Follow-up wordings and grades asked of the model and not yet answered, oldest first.
+    private var wordings: [Int] = []
+    private var grades: [Int] = []
+    /// Whether the session asked for its written report and has not had it.
+    private var reportRequested = false
     private var resumes = 0
 
     private enum Connection {
@@ -103,12 +112,14 @@ public struct InterviewFuzzDriver {
         case .close:
             step.actions = machine.clientClosed(at: clock)
             connection = .gone
+            noteRequests(in: step.actions)
             return step
         case .disconnect:
             guard case .open = connection else { return nil }
             // As the service loop: a live session waits to be resumed, anything else is closed.
             step.actions = machine.clientDisconnected(at: clock, resumable: true)
             connection = machine.isSuspended ? .suspended : .gone
+            noteRequests(in: step.actions)
             return step
         case .resume:
             guard case .suspended = connection else { return nil }
@@ -117,6 +128,7 @@ public struct InterviewFuzzDriver {
             step.replyTo = .request(requestID)
             step.actions = machine.clientResumed(requestID: requestID, resumeToken: "next", at: clock)
             connection = .open
+            noteRequests(in: step.actions)
             return step
         default:
             break
@@ -163,11 +175,49 @@ public struct InterviewFuzzDriver {
             step.replyTo = .server
             step.actions = machine.serverDraining(until: clock.monotonicMs + max(0, inMs), at: clock)
             if machine.isFinished, machine.endReason == nil { connection = .gone }
+        case .modelFirstToken:
+            guard let requestID = wordings.first else { return nil }
+            machine.followUpWordingStarted(requestID: requestID)
+        case .modelWording(let text):
+            guard !wordings.isEmpty else { return nil }
+            let requestID = wordings.removeFirst()
+            step.modelAnswered = requestID
+            step.actions = machine.followUpWordingFinished(requestID: requestID,
+                                                           result: text.map { .wording($0) } ?? .failed(reason: "fuzz"),
+                                                           at: clock)
+        case .modelGrade(let score):
+            guard !grades.isEmpty else { return nil }
+            let requestID = grades.removeFirst()
+            step.modelAnswered = requestID
+            let grade = score.map { score in
+                ModelGrade(scores: Dictionary(uniqueKeysWithValues: ScoreCriterion.allCases.map { ($0, score) }),
+                           evidence: [:])
+            }
+            step.actions = machine.answerGraded(requestID: requestID, grade: grade, at: clock)
+        case .reportWritten(let written):
+            guard reportRequested else { return nil }
+            reportRequested = false
+            let report = WrittenReport(summary: "A fuzzed summary.", practise: ["One", "Two", "Three"],
+                                       model: FuzzPlan.interviewer.modelName)
+            step.actions = machine.reportWritingFinished(written ? report : nil, at: clock)
         case .advance, .balanceChanged, .close, .disconnect, .resume:
             break  // handled above
         }
-        for case .transcribe(let questionID, let final) in step.actions { transcribing.append((questionID, final)) }
+        noteRequests(in: step.actions)
         return step
+    }
+
+    /// Keeps the requests the machine made, to answer them later.
+    private mutating func noteRequests(in actions: [InterviewAction]) {
+        for action in actions {
+            switch action {
+            case .transcribe(let questionID, let final): transcribing.append((questionID, final))
+            case .requestFollowUpWording(let request): wordings.append(request.requestID)
+            case .requestAnswerGrade(let request): grades.append(request.requestID)
+            case .requestReportWriting: reportRequested = true
+            default: break
+            }
+        }
     }
 
     /// A text frame, handed to the machine as the service loop does, answering its requests as the loop would:
@@ -178,9 +228,10 @@ public struct InterviewFuzzDriver {
         for action in machine.textFrameReceived(frame, at: clock) {
             switch action {
             case .requestSessionContext(let request, let id):
-                let plan: (any InterviewPlan)? = request.trackID == FuzzPlan.track ? FuzzPlan() : nil
+                let plan = FuzzPlan(track: request.trackID)
                 actions += machine.start(request, requestID: id, sessionID: Self.sessionID, plan: plan, balanceMs: ledgerMs,
-                                         resumeToken: "resume-token", at: clock)
+                                         resumeToken: "resume-token",
+                                         interviewer: plan?.worded == true ? FuzzPlan.interviewer : nil, at: clock)
                 if machine.isLive {
                     sampleRate = request.sampleRate
                     given = ledgerMs

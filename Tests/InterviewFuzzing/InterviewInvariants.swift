@@ -12,7 +12,8 @@ public enum Invariant: String, Sendable, CaseIterable {
     /// the session ran).
     case usageWithinBalance
     /// A session that started ends with exactly one `sessionEnded` record, with the reason the client is told
-    /// (no message for `disconnected`, whose client is gone) and one close; a session that never started records
+    /// (no message when the client is gone: a `disconnected` end, or an interview that completed as its
+    /// connection dropped) and one close; a session that never started records
     /// no end, and its connection closes only right after a fatal error.
     case oneEndPerSession
     /// After the end nothing is charged, asked, recorded or measured: only errors answer late messages.
@@ -20,6 +21,12 @@ public enum Invariant: String, Sendable, CaseIterable {
     /// Errors answer client messages only, and carry the `id` of the message they answer; the one exception is the
     /// server's own notice (a drain), which may only send a fatal error without an id.
     case errorsEchoRequestID
+    /// The machine's model requests never leak: at most one follow-up wording is out at a time, it cancels only
+    /// requests still out, a question worded by the model goes out only in the step its wording came (or again on
+    /// a resume), and once the connection is closed every wording and grade it asked for was answered or
+    /// cancelled. The written report is asked for once, as the session ends, and `report.written` goes out at most
+    /// once, after a `session.ended` that promised it, with the close.
+    case modelRequestsEnd
 }
 
 /// An invariant broken at one step of a run.
@@ -46,7 +53,8 @@ public enum InterviewInvariants {
             found.append(InvariantViolation(invariant: invariant, step: step.index, detail: detail))
         }
         var startedSession: String?
-        var ends: [(reason: SessionEndReason, step: Int)] = []
+        /// `clientGone`: the end came with the connection's drop or close, so nobody is told.
+        var ends: [(reason: SessionEndReason, step: Int, clientGone: Bool)] = []
         var endedMessages: [SessionEndReason] = []
         var closes = 0
         /// Closes of a connection without a session, in the same step as a fatal error.
@@ -54,6 +62,15 @@ public enum InterviewInvariants {
         var given: Int64 = 0
         var charged: Int64 = 0
         var overchargeReported = false
+        /// Model requests out (asked, neither answered nor cancelled), and which of them are wordings.
+        var modelOut: Set<Int> = []
+        var wordingsMade: Set<Int> = []
+        /// Questions the model worded: a resume asks the open one again.
+        var wordedQuestions: Set<String> = []
+        var reportRequests = 0
+        /// `session.ended` said a written report follows, and `report.written` has not gone out yet.
+        var writtenReportPending = false
+        var writtenReportsSent = 0
 
         for step in steps {
             let sent = step.actions.compactMap { if case .send(let message) = $0 { message } else { nil } }
@@ -90,12 +107,50 @@ public enum InterviewInvariants {
                 fatalCloses += 1
             }
 
+            // An answer to a request the machine gave up on is ignored; one still out is no longer out.
+            let answered = step.modelAnswered.map { modelOut.remove($0) != nil } ?? false
+            let reportWasPending = writtenReportPending
             let endedBefore = !ends.isEmpty
             var endedInStep = false
+            func checkModel(_ action: InterviewAction) {
+                switch action {
+                case .requestFollowUpWording(let request):
+                    if !modelOut.intersection(wordingsMade).isEmpty {
+                        fail(.modelRequestsEnd, step, "wording \(request.requestID) asked while \(modelOut.intersection(wordingsMade).sorted()) is out")
+                    }
+                    modelOut.insert(request.requestID)
+                    wordingsMade.insert(request.requestID)
+                case .requestAnswerGrade(let request):
+                    modelOut.insert(request.requestID)
+                case .cancelModelRequest(let requestID):
+                    if modelOut.remove(requestID) == nil {
+                        fail(.modelRequestsEnd, step, "cancelModelRequest \(requestID), which is not out")
+                    }
+                case .requestReportWriting:
+                    reportRequests += 1
+                    if reportRequests > 1 || !endedInStep || endedBefore {
+                        fail(.modelRequestsEnd, step, "requestReportWriting other than once, with the end")
+                    }
+                case .send(.question(let question)) where question.source == .model:
+                    defer { wordedQuestions.insert(question.questionID) }
+                    if case .resume = step.input, wordedQuestions.contains(question.questionID) { break }
+                    // Otherwise only a wording that just came, for a wording still out, is asked.
+                    guard case .modelWording(.some) = step.input, answered,
+                          let requestID = step.modelAnswered, wordingsMade.contains(requestID) else {
+                        fail(.modelRequestsEnd, step, "a model-worded question without its wording (\(step.input))")
+                        break
+                    }
+                default:
+                    break
+                }
+            }
+
             for action in step.actions {
-                if endedBefore || endedInStep, !allowedAfterEnd(action, sameStep: endedInStep && !endedBefore) {
+                if endedBefore || endedInStep,
+                   !allowedAfterEnd(action, sameStep: endedInStep && !endedBefore, reportPending: reportWasPending) {
                     fail(.quietAfterEnd, step, "\(describe(action)) after the session ended")
                 }
+                checkModel(action)
                 switch action {
                 case .record(.sessionStarted(let sessionID, _, _, _, _)):
                     if startedSession != nil { fail(.oneEndPerSession, step, "a second sessionStarted record") }
@@ -104,10 +159,21 @@ public enum InterviewInvariants {
                     if sessionID != startedSession {
                         fail(.oneEndPerSession, step, "sessionEnded for \(sessionID), started: \(startedSession.debugDescription)")
                     }
-                    ends.append((reason, step.index))
+                    let gone = switch step.input { case .disconnect, .close: true; default: false }
+                    ends.append((reason, step.index, gone))
                     endedInStep = true
                 case .send(.sessionEnded(let ended)):
                     endedMessages.append(ended.reason)
+                    if ended.writtenReportPending == true { writtenReportPending = true }
+                case .send(.reportWritten):
+                    writtenReportsSent += 1
+                    if !reportWasPending || writtenReportsSent > 1 {
+                        fail(.modelRequestsEnd, step, "report.written without a session.ended that promised it")
+                    }
+                    if !step.actions.contains(where: { if case .close = $0 { true } else { false } }) {
+                        fail(.modelRequestsEnd, step, "report.written without the close")
+                    }
+                    writtenReportPending = false
                 case .close:
                     closes += 1
                 case .settleUsage(_, let ms):
@@ -138,9 +204,15 @@ public enum InterviewInvariants {
         case (nil, let count): failAtEnd(.oneEndPerSession, "\(count) sessionEnded records without a start")
         case (.some, let count): failAtEnd(.oneEndPerSession, "\(count) sessionEnded records once closed")
         }
+        if !modelOut.isEmpty {
+            failAtEnd(.modelRequestsEnd, "model requests \(modelOut.sorted()) neither answered nor cancelled once closed")
+        }
         if let end = ends.first {
-            let expectedMessages = end.reason == .disconnected ? [] : [end.reason]
-            if endedMessages != expectedMessages || closes != expectedMessages.count {
+            let expectedMessages = end.reason == .disconnected || end.clientGone ? [] : [end.reason]
+            // A session.ended that promised the written report closes with report.written, unless the client went
+            // first.
+            let expectedCloses = writtenReportPending && writtenReportsSent == 0 ? 0 : expectedMessages.count
+            if endedMessages != expectedMessages || closes != expectedCloses {
                 failAtEnd(.oneEndPerSession, "ended \(end.reason.rawValue) at input \(end.step); session.ended sent: "
                     + "\(endedMessages.map(\.rawValue)), closes: \(closes)")
             }
@@ -150,12 +222,14 @@ public enum InterviewInvariants {
         return found
     }
 
-    /// Within the step that ends the session the end is announced and the connection closed; after it, only
-    /// errors.
-    private static func allowedAfterEnd(_ action: InterviewAction, sameStep: Bool) -> Bool {
+    /// Within the step that ends the session the end is announced, the model asked for the written report and
+    /// the connection closed; after it, only errors, and the written report with the close while it is awaited.
+    private static func allowedAfterEnd(_ action: InterviewAction, sameStep: Bool, reportPending: Bool) -> Bool {
         switch action {
         case .send(.error): true
-        case .send(.sessionEnded), .close: sameStep
+        case .send(.sessionEnded), .requestReportWriting: sameStep
+        case .close: sameStep || reportPending
+        case .send(.reportWritten): reportPending
         default: false
         }
     }

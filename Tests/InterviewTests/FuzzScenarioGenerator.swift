@@ -16,13 +16,16 @@ enum FuzzScenarioGenerator {
         (3, Gen<Int64>.int64(in: 90_000...3_600_000)),
     ).map { $0 / 100 * 100 }.eraseToAny()  // the byte form's unit
 
-    /// Usually a valid start first, so most runs reach the live session's states.
-    static let inputs: Generator<[FuzzInput], AnySequence<Any>> = zip(Gen.bool(0.85), input.array(of: 0...150)).map { starts, rest in
-        starts ? [validStart] + rest : rest
-    }.eraseToAny()
+    /// Usually a valid start first (half of them with the model interviewer), so most runs reach the live
+    /// session's states.
+    static let inputs: Generator<[FuzzInput], AnySequence<Any>> = zip(Gen.bool(0.85), Gen.bool(0.5), input.array(of: 0...150))
+        .map { starts, model, rest in
+            starts ? [validStart(track: model ? FuzzPlan.modelTrack : FuzzPlan.track)] + rest : rest
+        }.eraseToAny()
 
-    static let validStart = FuzzInput.text(Data(#"{"type":"session.start","track":"fuzz","id":"start"}"#.utf8),
-                                           requestID: .known("start"))
+    static func validStart(track: String) -> FuzzInput {
+        .text(Data(#"{"type":"session.start","track":"\#(track)","id":"start"}"#.utf8), requestID: .known("start"))
+    }
 
     static let input: Generator<FuzzInput, AnySequence<Any>> = Gen.frequency(
         (40, textFrame),
@@ -38,6 +41,10 @@ enum FuzzScenarioGenerator {
         (2, Gen.always(FuzzInput.resume)),
         (0.5, Gen.always(FuzzInput.close)),
         (0.5, Gen<Int64>.int64(in: 0...600).map { FuzzInput.drain(inMs: $0 * 100) }),
+        (1.5, Gen.always(FuzzInput.modelFirstToken)),
+        (3, Gen.int(in: 0...3).map { FuzzInput.modelWording([nil, "", "What did you measure?", String(repeating: "why ", count: 300)][$0]) }),
+        (2, Gen.int(in: 0...5).map { FuzzInput.modelGrade($0 == 0 ? nil : $0) }),
+        (1, Gen.bool().map { FuzzInput.reportWritten($0) }),
     ).eraseToAny()
 
     /// Mostly ticks' worth, sometimes long enough for nudges and time limits, rarely many minutes.
@@ -94,7 +101,7 @@ struct FrameRecipe {
         }
         switch type {
         case "session.start":
-            fields["track"] = Int.random(in: 0..<5, using: &rng) == 0 ? "nope" : FuzzPlan.track
+            fields["track"] = Int.random(in: 0..<5, using: &rng) == 0 ? "nope" : [FuzzPlan.track, FuzzPlan.modelTrack].randomElement(using: &rng)!
             if Bool.random(using: &rng) { fields["mode"] = ["text", "voice", "voice", "video"].randomElement(using: &rng)! }
             if Bool.random(using: &rng) { fields["sample_rate"] = [8_000, 16_000, 24_000, 48_000, 44_100, 0].randomElement(using: &rng)! }
             if Int.random(in: 0..<4, using: &rng) == 0 { fields["protocol"] = [1, 2, 0].randomElement(using: &rng)! }

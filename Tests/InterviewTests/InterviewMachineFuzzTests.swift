@@ -1,5 +1,5 @@
 import Foundation
-import Interview
+@testable import Interview
 import InterviewFuzzing
 import PropertyBased
 import Testing
@@ -31,6 +31,29 @@ import Testing
         #expect(reasons == ["completed", "balance_exhausted", "client_ended", "disconnected", "idle", "server_restarting"])
     }
 
+    /// And every way a model request comes back: a worded question, a wording given up on, a grade that rescored
+    /// an answer, the written report and its absence.
+    @Test func generatedRunsReachTheModelsAnswers() {
+        var rng = Xoshiro(seed: (5, 6, 7, 8))
+        var reached: Set<String> = []
+        for _ in 0..<300 {
+            let scenario = FuzzScenarioGenerator.scenario.run(using: &rng)
+            for step in InterviewFuzzDriver.run(scenario) {
+                for action in step.actions {
+                    switch action {
+                    case .send(.question(let question)) where question.source == .model: reached.insert("worded")
+                    case .cancelModelRequest: reached.insert("cancelled")
+                    case .send(.answerScored) where step.modelAnswered != nil: reached.insert("graded")
+                    case .send(.reportWritten(.some)): reached.insert("report")
+                    case .send(.reportWritten(nil)): reached.insert("no report")
+                    default: break
+                    }
+                }
+            }
+        }
+        #expect(reached == ["worded", "cancelled", "graded", "report", "no report"])
+    }
+
     /// libFuzzer's byte form reads back what it wrote, so a generated scenario can seed its corpus.
     @Test func byteFormRoundTrips() async {
         await propertyCheck(count: 100, input: FuzzScenarioGenerator.scenario) { scenario in
@@ -45,9 +68,9 @@ import Testing
 /// The checker itself: each invariant is reported when a run breaks it.
 @Suite struct InterviewInvariantsTests {
     func step(_ index: Int, _ actions: [InterviewAction] = [], input: FuzzInput = .timer, usage: Int64 = 0, given: Int64 = 0,
-              replyTo: FuzzStep.ReplyTo = .nobody) -> FuzzStep {
+              replyTo: FuzzStep.ReplyTo = .nobody, modelAnswered: Int? = nil) -> FuzzStep {
         FuzzStep(index: index, input: input, actions: actions, usageTaken: usage, balanceGiven: given, inputBytes: 0,
-                 replyTo: replyTo)
+                 replyTo: replyTo, modelAnswered: modelAnswered)
     }
 
     static let wall = Date(timeIntervalSince1970: 1_800_000_000)
@@ -74,6 +97,37 @@ import Testing
         #expect(broken([step(0, [error], replyTo: .request("b"))]) == [.errorsEchoRequestID])
         #expect(broken([step(0, [error])]) == [.errorsEchoRequestID])
         #expect(broken([step(0, Array(repeating: error, count: 33), replyTo: .request("a"))]).contains(.boundedOutput))
+    }
+
+    func wording(_ requestID: Int) -> InterviewAction {
+        .requestFollowUpWording(FollowUpWordingRequest(requestID: requestID, sessionID: "S", template: TemplateRef(id: "t", version: "v1"),
+                                                       templateText: "Why?", prompt: ModelPrompt(system: nil, user: "Ask."),
+                                                       conversation: [], earlierQuestions: [], language: "en", maxWords: 45))
+    }
+
+    func modelQuestion() -> InterviewAction {
+        .send(.question(QuestionAsked(questionID: "q2", number: 2, kind: .followUp, text: "Worded?", template: TemplateRef(id: "t", version: "v1"),
+                                      mainNumber: 1, targetSeconds: 45, source: .model, modelName: "fuzz-llm")))
+    }
+
+    @Test func eachBrokenModelPromiseIsReported() {
+        let open = step(0, [started])
+        let close = step(9, [ended], input: .close)
+        // A request left running, a cancel of nothing, two wordings out at once.
+        #expect(broken([open, step(1, [wording(1)]), close]) == [.modelRequestsEnd])
+        #expect(broken([open, step(1, [.cancelModelRequest(requestID: 4)]), close]) == [.modelRequestsEnd])
+        #expect(broken([open, step(1, [wording(1)]), step(2, [wording(2)]),
+                        step(3, [.cancelModelRequest(requestID: 1), .cancelModelRequest(requestID: 2)]), close]) == [.modelRequestsEnd])
+        // A model-worded question only in the step its wording came.
+        #expect(broken([open, step(1, [wording(1)]), step(2, [.cancelModelRequest(requestID: 1), modelQuestion()]), close])
+            == [.modelRequestsEnd])
+        #expect(broken([open, step(1, [wording(1)]), step(2, [modelQuestion()], input: .modelWording("Worded?"), modelAnswered: 1), close])
+            .isEmpty)
+        #expect(broken([open, step(1, [wording(1)]), step(2, [.cancelModelRequest(requestID: 1)]),
+                        step(3, [modelQuestion()], input: .modelWording("Worded?"), modelAnswered: 1), close]) == [.modelRequestsEnd])
+        // The written report only after a session.ended that promised it.
+        #expect(broken([open, close, step(10, [.send(.reportWritten(nil)), .close(code: 1000, reason: "client_ended")])])
+            .contains(.modelRequestsEnd))
     }
 }
 
