@@ -9,11 +9,12 @@ public enum ClientMessageDecoder {
     public static let protocolVersion = 1
 
     public static func decode(_ frame: Data) -> Result<ClientEnvelope, ProtocolError> {
-        // One parse: JSONDecoder reads the fields with their types checked, and its errors tell bad JSON apart from
-        // JSON that is not an object.
+        // Before the decoder: one too deep at the last byte would crash it (`JSONNesting`).
         guard JSONNesting.isWithinLimit(frame) else {
             return .failure(ProtocolError(.invalidJSON, "The message nests arrays or objects more than \(JSONNesting.maxDepth) levels deep."))
         }
+        // One parse: JSONDecoder reads the fields with their types checked, and its errors tell bad JSON apart from
+        // JSON that is not an object.
         let fields: MessageFields
         do {
             fields = try JSONDecoder().decode(MessageFields.self, from: frame)
