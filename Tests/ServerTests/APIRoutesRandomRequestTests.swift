@@ -49,11 +49,11 @@ import Testing
         let library = try PromptLibrary.load(directory: configuration.promptsDirectory).get()
         let routes = APIRoutes(store: try SQLiteStore(path: configuration.databasePath), prompts: PromptsProvider(library),
                                configuration: configuration, logger: Logger(label: "test"))
-        func call(_ method: String, _ path: String, _ body: String, token: String?) -> HTTPResponse {
+        func call(_ method: String, _ path: String, _ body: String, token: String?, from address: Int = 1) -> HTTPResponse {
             var request = HTTPRequest(method: method, path: path)
             request.body = Data(body.utf8)
             request.authorization = token.map { "Bearer \($0)" }
-            request.peerAddress = "192.0.2.\(Int.random(in: 1...3))"
+            request.peerAddress = "192.0.2.\(address)"
             return routes.handle(request)
         }
         _ = call("POST", "/v1/accounts", #"{"name":"Ada","email":"ada@example.com","password":"a long password","birth_date":"1990-01-01"}"#,
@@ -68,7 +68,7 @@ import Testing
             let path = Self.paths.randomElement(using: &rng)!
             let body = Self.body(using: &rng)
             let signedIn = Bool.random(using: &rng) ? token : nil
-            let response = call(method, path, body, token: signedIn)
+            let response = call(method, path, body, token: signedIn, from: Int.random(in: 1...3, using: &rng))
             statuses.insert(response.status)
             let what = "request \(index): \(method) \(path) \(body.prefix(80).debugDescription), signed in: \(signedIn != nil)"
             // 503 only for the webhook of an engine without a webhook secret (PROTOCOL §8).
