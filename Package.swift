@@ -28,6 +28,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "CSignals"),
+        // The RFC 6455 mask check libwebsockets 4.1.6 lacks: wraps recv and SSL_read for the sockets it watches.
+        .target(name: "CMaskedFrames"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // The pure core: no I/O, no clock, no sockets.
@@ -53,7 +55,7 @@ let package = Package(
         // The model provider: an OpenAI-compatible streaming chat client, its bounds, and the checks on its output.
         .target(name: "Model", dependencies: ["Interview", "OutboundHTTP"]),
         .target(name: "Server", dependencies: [
-            "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets", "Model", "OutboundHTTP",
+            "Interview", "Prompts", "Audio", "Store", "PostgresStore", "Security", "CWebSockets", "CMaskedFrames", "Model", "OutboundHTTP",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -88,7 +90,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["PostgresStore"], path: "Tests/TestSupport"),
         // The server's pure parts (limits, registries, answers to hostile input), without sockets.
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Store", "Prompts", "Interview", "Audio", "TestSupport",
+            "Server", "CMaskedFrames", "Store", "Prompts", "Interview", "Audio", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport", "Model", "OutboundHTTP"]),

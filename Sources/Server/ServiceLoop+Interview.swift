@@ -1,3 +1,4 @@
+import CMaskedFrames
 import CWebSockets
 import Foundation
 import Interview
@@ -73,6 +74,9 @@ extension ServiceLoop {
         interviews[wsi] = connection
         interviewsBySerial[connection.serial] = connection
         services.metrics.connections.increment()
+        if jestry_masked_frames_watch(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi), jestryUnmaskedFrame) != 0 {
+            logger.warning("the mask check cannot watch this connection (its socket number is past the open-file limit, or no memory)")
+        }
         // Upgraded before the drain began on this thread: told at once, like every other connection.
         if let deadline = services.drain.deadlineMs { run(connection.machine.serverDraining(until: deadline, at: now), on: connection) }
         scheduleDeadline(of: connection)
@@ -131,6 +135,14 @@ extension ServiceLoop {
         return false
     }
 
+    /// The client sent a frame without a mask (RFC 6455 §5.1), which never reached lws: what is queued goes out,
+    /// then the connection closes with 1002, and its session waits for resume as after any drop.
+    func unmaskedFrameReceived(_ wsi: OpaquePointer) {
+        guard let connection = interviews[wsi] else { return }
+        refusals.note("unmasked-frame", logger: logger, at: now.monotonicMs)
+        closeAfterFlush(connection, code: 1002, reason: "client frames must be masked")
+    }
+
     /// The client sent a close frame. libwebsockets echoes its code, and lets codes above 4999 through although
     /// RFC 6455 §7.4 reserves none there: those are answered with 1002 (protocol error) instead, by rewriting the
     /// echoed code in place (`input` is libwebsockets' own receive buffer).
@@ -168,6 +180,7 @@ extension ServiceLoop {
     /// The socket closed. A live session waits for resume (unless the server is stopping, there is no grace
     /// period, or its sign-in was revoked); the machine decides, the registry keeps it.
     func interviewClosed(_ wsi: OpaquePointer) -> Int32 {
+        jestry_masked_frames_unwatch(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi))  // before lws closes the socket
         guard let connection = interviews.removeValue(forKey: wsi) else { return 0 }
         interviewsBySerial[connection.serial] = nil
         services.metrics.connections.decrement()

@@ -265,6 +265,12 @@ func jestryServiceCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons
     return Unmanaged<ServiceLoop>.fromOpaque(owner).takeUnretainedValue().handle(wsi, reason, user, input, length)
 }
 
+/// The mask check's report (from inside a read on the connection's service thread): the connection is its `wsi`.
+func jestryUnmaskedFrame(_ connection: UnsafeMutableRawPointer?) {
+    guard let connection, let context = lws_get_context(OpaquePointer(connection)), let owner = lws_context_user(context) else { return }
+    Unmanaged<ServiceLoop>.fromOpaque(owner).takeUnretainedValue().unmaskedFrameReceived(OpaquePointer(connection))
+}
+
 private func jestryStopTimerFired(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
     guard let sul, let owner = jestry_timer_owner(sul) else { return }
     Unmanaged<ServiceLoop>.fromOpaque(owner).takeUnretainedValue().stopTimerFired()

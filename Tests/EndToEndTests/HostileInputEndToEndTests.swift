@@ -239,6 +239,23 @@ import Testing
         }
     }
 
+    @Test func anUnmaskedClientFrameClosesTheConnectionWith1002AndIsNotRead() throws {
+        try alongsideANormalInterview { engine in
+            let token = try engine.signUp()
+            let socket = try RawSocket(port: engine.server.port)
+            #expect(try socket.upgrade(port: engine.server.port, token: token).hasPrefix("HTTP/1.1 101"))
+            // In one write: a masked session.start, which is answered, then an unmasked one, which must not be.
+            let start = #"{"type":"session.start","track":"behavioural"}"#
+            #expect(socket.write(WebSocketFrame.text(start) + WebSocketFrame.text(start, masked: false)))
+            let frames = WebSocketFrame.decode(socket.read(idle: 3).data)
+            let texts = frames.filter { $0.opcode == WebSocketFrame.text }.map { String(decoding: $0.payload, as: UTF8.self) }
+            #expect(texts.filter { $0.contains(#""type":"session.started""#) }.count == 1, "\(texts)")
+            #expect(!texts.contains { $0.contains(#""type":"error""#) }, "the unmasked session.start reached the machine: \(texts)")
+            let close = frames.first { $0.opcode == WebSocketFrame.close }
+            #expect(close.flatMap { WebSocketFrame.closeCode($0.payload) } == 1002)
+        }
+    }
+
     @Test func aClientThatNeverReadsIsClosedAndItsSessionWaitsForResume() throws {
         // About the queue's bound: small, and no message budget, so the test fills it in a moment.
         try alongsideANormalInterview(configure: {

@@ -1,0 +1,176 @@
+import CMaskedFrames
+import Foundation
+import Synchronization
+import Testing
+
+/// The mask check on its own, over a socket pair: what a watched socket's reader gets from `recv` is the stream
+/// without its unmasked frames, however the bytes are split into reads, and the first unmasked frame is reported once.
+@Suite struct MaskedFramesTests {
+    /// The connections the check reported, in order (the handler is a C function, so it records here).
+    static let reported = Mutex<[Int]>([])
+
+    /// A socket pair whose reading end is non-blocking and watched as connection `id`.
+    final class WatchedPair {
+        let writer: Int32
+        let reader: Int32
+        let id: Int
+
+        init(id: Int) throws {
+            var ends: [Int32] = [0, 0]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0 else { throw PairError.socketpair }
+            (writer, reader, self.id) = (ends[0], ends[1], id)
+            _ = fcntl(reader, F_SETFL, fcntl(reader, F_GETFL) | O_NONBLOCK)
+            let watched = jestry_masked_frames_watch(reader, UnsafeMutableRawPointer(bitPattern: id)) { connection in
+                MaskedFramesTests.reported.withLock { $0.append(Int(bitPattern: connection)) }
+            }
+            guard watched == 0 else { throw PairError.watch }
+        }
+
+        deinit {
+            jestry_masked_frames_unwatch(reader, UnsafeMutableRawPointer(bitPattern: id))
+            close(writer)
+            close(reader)
+        }
+
+        func send(_ bytes: some Sequence<UInt8>) {
+            let array = Array(bytes)
+            #expect(write(writer, array, array.count) == array.count)
+        }
+
+        /// One `recv` of at most `limit` bytes: the bytes, or nil when it reported "nothing now" (EAGAIN).
+        func receive(limit: Int = 65_536) -> [UInt8]? {
+            var buffer = [UInt8](repeating: 0, count: limit)
+            let count = recv(reader, &buffer, limit, 0)
+            if count < 0 {
+                #expect(errno == EAGAIN, "recv failed with errno \(errno)")
+                return nil
+            }
+            return Array(buffer.prefix(count))
+        }
+
+        /// Everything `recv` gives until the socket is empty.
+        func receiveAll() -> [UInt8] {
+            var all: [UInt8] = []
+            while let bytes = receive() { all += bytes }
+            return all
+        }
+
+        /// Bytes waiting in the socket, not yet read.
+        var pendingBytes: Int {
+            var count: Int32 = 0
+            _ = ioctl(reader, UInt(FIONREAD), &count)
+            return Int(count)
+        }
+
+        var reports: Int { MaskedFramesTests.reported.withLock { $0.filter { $0 == id }.count } }
+
+        enum PairError: Error { case socketpair, watch }
+    }
+
+    /// Each test its own connection id, so that tests running in parallel count only their own reports.
+    static let nextID = Mutex(1)
+    static func pair() throws -> WatchedPair { try WatchedPair(id: nextID.withLock { $0 += 1; return $0 }) }
+
+    /// A final frame as RFC 6455 §5.2 lays it out, masked with a fixed key or not masked at all.
+    static func frame(opcode: UInt8 = 0x1, _ payload: [UInt8], masked: Bool) -> [UInt8] {
+        var frame: [UInt8] = [0x80 | opcode]
+        let maskBit: UInt8 = masked ? 0x80 : 0
+        switch payload.count {
+        case ..<126: frame.append(maskBit | UInt8(payload.count))
+        case ..<65_536: frame += [maskBit | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xff)]
+        default: frame += [maskBit | 127] + (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xff) }
+        }
+        guard masked else { return frame + payload }
+        let key: [UInt8] = [0x11, 0x22, 0x33, 0x44]
+        return frame + key + payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
+    }
+
+    static func payload(_ count: Int, seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) ^ seed } }
+
+    /// Masked frames of every length form: empty, 7-bit, 16-bit and 64-bit lengths, and a ping.
+    static let maskedFrames: [[UInt8]] = [
+        frame([], masked: true), frame(payload(5, seed: 1), masked: true), frame(payload(125, seed: 2), masked: true),
+        frame(payload(126, seed: 3), masked: true), frame(payload(70_000, seed: 4), masked: true),
+        frame(opcode: 0x9, payload(4, seed: 5), masked: true),
+    ]
+
+    @Test func maskedFramesPassUnchangedAndNothingIsReported() throws {
+        let pair = try Self.pair()
+        let stream = Self.maskedFrames.flatMap { $0 }
+        var received: [UInt8] = []
+        for start in stride(from: 0, to: stream.count, by: 4_096) {
+            pair.send(stream[start..<min(start + 4_096, stream.count)])
+            received += pair.receiveAll()
+        }
+        #expect(received == stream)
+        #expect(pair.reports == 0)
+    }
+
+    @Test func unmaskedFramesAreRemovedAndTheFirstIsReportedOnce() throws {
+        let pair = try Self.pair()
+        let unmasked = [Self.frame(Array("{\"type\":\"session.start\"}".utf8), masked: false),
+                        Self.frame(Self.payload(300, seed: 9), masked: false), Self.frame([], masked: false),
+                        Self.frame(Self.payload(70_000, seed: 8), masked: false)]
+        // Masked and unmasked frames alternate, in one stream.
+        var stream: [UInt8] = []
+        var expected: [UInt8] = []
+        for (index, masked) in Self.maskedFrames.enumerated() {
+            stream += masked + unmasked[index % unmasked.count]
+            expected += masked
+        }
+        var received: [UInt8] = []
+        for start in stride(from: 0, to: stream.count, by: 8_192) {
+            pair.send(stream[start..<min(start + 8_192, stream.count)])
+            received += pair.receiveAll()
+        }
+        #expect(received == expected)
+        #expect(pair.reports == 1)
+    }
+
+    @Test func aHeaderSplitAcrossReadsIsDecidedWhenItsMaskBitArrives() throws {
+        // Byte by byte: the first byte of each header is held back until the second shows whether it is masked.
+        let pair = try Self.pair()
+        let masked = Self.frame(Self.payload(200, seed: 6), masked: true)
+        let unmasked = Self.frame(Self.payload(200, seed: 7), masked: false)
+        var received: [UInt8] = []
+        var emptyReads = 0
+        for byte in masked + unmasked + masked {
+            pair.send([byte])
+            if let bytes = pair.receive() { received += bytes } else { emptyReads += 1 }
+        }
+        #expect(received == masked + masked)
+        #expect(pair.reports == 1)
+        // The unmasked frame's 202 bytes and the two withheld first bytes came back as "nothing now".
+        #expect(emptyReads == unmasked.count + 2)
+    }
+
+    @Test func aSmallReadBufferNeverSplitsTheCheckAndOneCallReadsABoundedAmount() throws {
+        let pair = try Self.pair()
+        let masked = Self.frame(Self.payload(1_000, seed: 2), masked: true)
+        pair.send(Self.frame(Self.payload(1_000, seed: 1), masked: false) + masked)
+        // 7 bytes a read: the unmasked frame takes 144 reads to drop, more than one call makes before it reports
+        // "nothing now", though bytes are waiting.
+        #expect(pair.receive(limit: 7) == nil)
+        #expect(pair.pendingBytes > 0)
+        var received: [UInt8] = []
+        while pair.pendingBytes > 0 { received += pair.receive(limit: 7) ?? [] }
+        #expect(received == masked)
+        #expect(pair.reports == 1)
+    }
+
+    @Test func anUnwatchedSocketAndAPeekAreNotFiltered() throws {
+        let pair = try Self.pair()
+        let unmasked = Self.frame(Self.payload(10, seed: 3), masked: false)
+        pair.send(unmasked)
+        var peeked = [UInt8](repeating: 0, count: 64)
+        #expect(recv(pair.reader, &peeked, peeked.count, Int32(MSG_PEEK)) == unmasked.count)
+        #expect(Array(peeked.prefix(unmasked.count)) == unmasked)
+        // Another connection's id does not stop the watch; this one's does.
+        jestry_masked_frames_unwatch(pair.reader, UnsafeMutableRawPointer(bitPattern: pair.id + 1_000))
+        #expect(pair.receive() == nil)
+        pair.send(unmasked)
+        jestry_masked_frames_unwatch(pair.reader, UnsafeMutableRawPointer(bitPattern: pair.id))
+        #expect(pair.receive() == unmasked)
+        #expect(pair.reports == 1)
+    }
+}
