@@ -35,6 +35,9 @@ final class InterviewConnection: @unchecked Sendable {
     let maxQueuedBytes: Int
     /// Set when the session is over: close with this code once `outgoing` is empty.
     var closeAfterFlush: (code: UInt16, reason: String)?
+    /// The upgrade request came with an unmasked frame, which lws had read before the check could keep it out: the
+    /// connection closes with 1002, and none of its frames is acted on.
+    var ignoresFrames = false
     /// Set when an event did not fit in the queue: the connection is being closed for not reading.
     var outputOverflowed = false
     /// Set when the connection must not be parked for resume when it closes (its sign-in was revoked).

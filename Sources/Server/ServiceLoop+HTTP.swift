@@ -1,3 +1,4 @@
+import CMaskedFrames
 import CWebSockets
 import Foundation
 
@@ -19,6 +20,13 @@ extension ServiceLoop {
 
     func unparsedRequestClosed(_ wsi: OpaquePointer) -> Int32 {
         unparsedRequests[wsi] = nil
+        jestry_masked_frames_unwatch(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi))  // before lws closes it
+        return 0
+    }
+
+    /// An HTTP connection is closing; lws closes its socket after this.
+    func httpConnectionClosed(_ wsi: OpaquePointer) -> Int32 {
+        jestry_masked_frames_unwatch(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi))
         return 0
     }
 

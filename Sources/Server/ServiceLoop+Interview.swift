@@ -74,8 +74,12 @@ extension ServiceLoop {
         interviews[wsi] = connection
         interviewsBySerial[connection.serial] = connection
         services.metrics.connections.increment()
-        if jestry_masked_frames_watch(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi), jestryUnmaskedFrame) != 0 {
-            logger.warning("the mask check cannot watch this connection (its socket number is past the open-file limit, or no memory)")
+        switch jestry_masked_frames_established(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi), jestryUnmaskedFrame) {
+        case 0: break
+        case 1:  // sent with the upgrade request, so lws has read it already and will hand it over
+            connection.ignoresFrames = true
+            unmaskedFrameReceived(wsi)
+        default: logger.warning("the mask check does not watch this connection (socket number past the open-file limit, or no memory)")
         }
         // Upgraded before the drain began on this thread: told at once, like every other connection.
         if let deadline = services.drain.deadlineMs { run(connection.machine.serverDraining(until: deadline, at: now), on: connection) }
@@ -87,6 +91,7 @@ extension ServiceLoop {
 
     func interviewReceived(_ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
         guard let connection = interviews[wsi] else { return -1 }
+        guard !connection.ignoresFrames else { return 0 }
         let now = self.now  // one reading of the clock per frame
         connection.confirmValidity(at: now.monotonicMs)
         switch connection.assemble(input, length, isFirstFragment: !connection.assembling, isBinary: lws_frame_is_binary(wsi) != 0,
@@ -135,8 +140,8 @@ extension ServiceLoop {
         return false
     }
 
-    /// The client sent a frame without a mask (RFC 6455 §5.1), which never reached lws: what is queued goes out,
-    /// then the connection closes with 1002, and its session waits for resume as after any drop.
+    /// The client sent a frame without a mask (RFC 6455 §5.1), which the mask check kept from lws: what is queued
+    /// goes out, then the connection closes with 1002, and its session waits for resume as after any drop.
     func unmaskedFrameReceived(_ wsi: OpaquePointer) {
         guard let connection = interviews[wsi] else { return }
         refusals.note("unmasked-frame", logger: logger, at: now.monotonicMs)

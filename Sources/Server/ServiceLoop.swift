@@ -1,3 +1,4 @@
+import CMaskedFrames
 import CWebSockets
 import Foundation
 import Interview
@@ -162,9 +163,12 @@ final class ServiceLoop: @unchecked Sendable {
         // algorithm holds each small event back until the client's next packet acknowledges the last one.
         var on: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
-        guard let vhost, lws_adopt_socket_vhost(vhost, fd) != nil else {
+        guard let vhost, let wsi = lws_adopt_socket_vhost(vhost, fd) else {
             close(fd)  // lws could not take it (out of memory or descriptors); the client sees a reset
             return
+        }
+        if jestry_masked_frames_accepted(fd, UnsafeMutableRawPointer(wsi)) != 0 {
+            logger.warning("the mask check does not watch this connection (socket number past the open-file limit, or no memory)")
         }
     }
 
@@ -213,6 +217,7 @@ final class ServiceLoop: @unchecked Sendable {
         case LWS_CALLBACK_HTTP_BODY: return httpBodyReceived(wsi, input, length)
         case LWS_CALLBACK_HTTP_BODY_COMPLETION: return httpBodyCompleted(wsi)
         case LWS_CALLBACK_HTTP_WRITEABLE: return httpWriteable(wsi)
+        case LWS_CALLBACK_CLOSED_HTTP: return httpConnectionClosed(wsi)
         case LWS_CALLBACK_RAW_RX: return unparsedRequestReceived(wsi, input, length)
         case LWS_CALLBACK_RAW_WRITEABLE: return unparsedRequestWriteable(wsi)
         case LWS_CALLBACK_RAW_CLOSE: return unparsedRequestClosed(wsi)

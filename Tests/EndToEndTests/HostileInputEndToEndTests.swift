@@ -256,6 +256,23 @@ import Testing
         }
     }
 
+    @Test func anUnmaskedFrameSentWithTheUpgradeRequestIsNotReadEither() throws {
+        // RFC 6455 §4.1 has the client wait for the 101; this one sends its first frame in the same packet.
+        try alongsideANormalInterview { engine in
+            let token = try engine.signUp()
+            let socket = try RawSocket(port: engine.server.port)
+            let start = #"{"type":"session.start","track":"behavioural"}"#
+            #expect(socket.write(Data(RawSocket.upgradeRequest(port: engine.server.port, token: token).utf8)
+                                 + WebSocketFrame.text(start, masked: false)))
+            let reply = socket.read(idle: 3).data
+            #expect(String(decoding: reply.prefix(12), as: UTF8.self) == "HTTP/1.1 101")
+            let head = try #require(reply.range(of: Data("\r\n\r\n".utf8)))
+            let frames = WebSocketFrame.decode(reply[head.upperBound...])
+            #expect(frames.map(\.opcode) == [WebSocketFrame.close], "the unmasked session.start was answered")
+            #expect(frames.first.flatMap { WebSocketFrame.closeCode($0.payload) } == 1002)
+        }
+    }
+
     @Test func aClientThatNeverReadsIsClosedAndItsSessionWaitsForResume() throws {
         // About the queue's bound: small, and no message budget, so the test fills it in a moment.
         try alongsideANormalInterview(configure: {

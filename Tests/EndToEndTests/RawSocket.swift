@@ -66,12 +66,16 @@ final class RawSocket {
         return (received, peerClosed)
     }
 
+    /// The interview's upgrade request, signed in with `token`.
+    static func upgradeRequest(port: Int, token: String) -> String {
+        ["GET /v1/interview HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: Upgrade", "Upgrade: websocket",
+         "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+         "Authorization: Bearer \(token)"].joined(separator: "\r\n") + "\r\n\r\n"
+    }
+
     /// Opens the interview WebSocket with `token`; returns the handshake's response head.
     func upgrade(port: Int, token: String) throws -> String {
-        let request = ["GET /v1/interview HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: Upgrade", "Upgrade: websocket",
-                       "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-                       "Authorization: Bearer \(token)"].joined(separator: "\r\n") + "\r\n\r\n"
-        guard write(request) else { throw RawSocketError.closed }
+        guard write(Self.upgradeRequest(port: port, token: token)) else { throw RawSocketError.closed }
         var head = Data()
         var byte: UInt8 = 0
         // Byte by byte, so nothing after the head (the first frames) is consumed here.

@@ -9,7 +9,7 @@ import Testing
     /// The connections the check reported, in order (the handler is a C function, so it records here).
     static let reported = Mutex<[Int]>([])
 
-    /// A socket pair whose reading end is non-blocking and watched as connection `id`.
+    /// A socket pair whose reading end is non-blocking and watched as connection `id`, still speaking HTTP.
     final class WatchedPair {
         let writer: Int32
         let reader: Int32
@@ -20,10 +20,15 @@ import Testing
             guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0 else { throw PairError.socketpair }
             (writer, reader, self.id) = (ends[0], ends[1], id)
             _ = fcntl(reader, F_SETFL, fcntl(reader, F_GETFL) | O_NONBLOCK)
-            let watched = jestry_masked_frames_watch(reader, UnsafeMutableRawPointer(bitPattern: id)) { connection in
+            guard jestry_masked_frames_accepted(reader, UnsafeMutableRawPointer(bitPattern: id)) == 0 else { throw PairError.watch }
+        }
+
+        /// The connection becomes a WebSocket: 1 when the bytes read with the upgrade request held an unmasked frame.
+        @discardableResult
+        func establish() -> Int32 {
+            jestry_masked_frames_established(reader, UnsafeMutableRawPointer(bitPattern: id)) { connection in
                 MaskedFramesTests.reported.withLock { $0.append(Int(bitPattern: connection)) }
             }
-            guard watched == 0 else { throw PairError.watch }
         }
 
         deinit {
@@ -69,7 +74,14 @@ import Testing
 
     /// Each test its own connection id, so that tests running in parallel count only their own reports.
     static let nextID = Mutex(1)
-    static func pair() throws -> WatchedPair { try WatchedPair(id: nextID.withLock { $0 += 1; return $0 }) }
+    static func pair(established: Bool = true) throws -> WatchedPair {
+        let pair = try WatchedPair(id: nextID.withLock { $0 += 1; return $0 })
+        if established { #expect(pair.establish() == 0) }
+        return pair
+    }
+
+    static let upgradeHead = Array(("GET /v1/interview HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+                                    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8)
 
     /// A final frame as RFC 6455 §5.2 lays it out, masked with a fixed key or not masked at all.
     static func frame(opcode: UInt8 = 0x1, _ payload: [UInt8], masked: Bool) -> [UInt8] {
@@ -172,5 +184,44 @@ import Testing
         jestry_masked_frames_unwatch(pair.reader, UnsafeMutableRawPointer(bitPattern: pair.id))
         #expect(pair.receive() == unmasked)
         #expect(pair.reports == 1)
+    }
+
+    // MARK: Frames sent with the upgrade request, which lws reads before the connection is established
+
+    @Test func anUnmaskedFrameSentWithTheUpgradeRequestIsFoundWhenTheConnectionIsEstablished() throws {
+        let pair = try Self.pair(established: false)
+        let stream = Self.upgradeHead + Self.maskedFrames[1] + Self.frame(Self.payload(10, seed: 1), masked: false)
+        pair.send(stream)
+        #expect(pair.receiveAll() == stream, "HTTP is read as it is")
+        #expect(pair.establish() == 1)
+        // Reported through the return value, not the handler.
+        #expect(pair.reports == 0)
+    }
+
+    @Test func framesAfterTheUpgradeRequestAreFollowedSoTheNextReadsAreCheckedInStep() throws {
+        // The head's "\r\n\r\n" split across reads; then masked frames, the last cut after its first byte.
+        let pair = try Self.pair(established: false)
+        let masked = Self.frame(Self.payload(300, seed: 2), masked: true)
+        let sentWithHead = Self.maskedFrames[2] + masked.prefix(1)
+        pair.send(Self.upgradeHead.dropLast(1))
+        #expect(pair.receiveAll() == Array(Self.upgradeHead.dropLast(1)))
+        pair.send([Self.upgradeHead.last!] + sentWithHead)
+        #expect(pair.receiveAll() == [Self.upgradeHead.last!] + sentWithHead)
+        #expect(pair.establish() == 0)
+        // The rest of that frame passes; an unmasked frame after it is cut and reported.
+        pair.send(Array(masked.dropFirst()) + Self.frame(Self.payload(40, seed: 3), masked: false) + Self.maskedFrames[0])
+        #expect(pair.receiveAll() == Array(masked.dropFirst()) + Self.maskedFrames[0])
+        #expect(pair.reports == 1)
+    }
+
+    @Test func theBodyOfAnEarlierRequestIsNotTakenForFrames() throws {
+        // On one connection, a request whose body looks like an unmasked frame, then the upgrade request alone.
+        let pair = try Self.pair(established: false)
+        let post = Array("POST /v1/login HTTP/1.1\r\nContent-Length: 2\r\n\r\n".utf8) + [0x81, 0x00]
+        pair.send(post)
+        #expect(pair.receiveAll() == post)
+        pair.send(Self.upgradeHead)
+        #expect(pair.receiveAll() == Self.upgradeHead)
+        #expect(pair.establish() == 0)
     }
 }
