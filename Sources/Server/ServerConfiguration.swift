@@ -67,6 +67,9 @@ public struct ServerConfiguration: Sendable {
     /// Bytes of events waiting for one connection that does not read them; past this it is closed with 1008
     /// (`not_reading`) and its session waits for resume as after a drop.
     public var maxQueuedOutputBytes = 512 * 1024
+    /// Bytes of one request's line and headers (cookies included). lws's own default, 4 KiB, is less than a browser
+    /// with a few large cookies sends; past this lws closes the connection without an answer.
+    public var maxRequestHeadBytes = 16 * 1024
     /// Text messages per connection (binary frames too, where no audio is expected): past this the extra ones are
     /// dropped with `rate_limited`. 20 a second sustained is far above any client's need.
     public var messageLimit = RateLimit(burst: 60, period: 3)

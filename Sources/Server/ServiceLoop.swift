@@ -132,6 +132,7 @@ final class ServiceLoop: @unchecked Sendable {
         info.retry_and_idle_policy = UnsafePointer(livenessPolicy)
         // lws sizes its tables from `ulimit -n`; an "unlimited" limit silently caps it near 2,560 connections.
         info.fd_limit_per_thread = 16_384
+        info.max_http_header_data2 = UInt32(configuration.maxRequestHeadBytes)
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
             // One port, TLS only: HTTPS for the page and API, WSS for the interview.
             info.options |= jestry_option_ssl_global_init()

@@ -67,6 +67,7 @@ struct ConfigFile {
         Setting(key: "max_live_sessions_per_account", kind: .whole(0...1_000_000)),
         Setting(key: "messages_per_second", kind: .whole(1...100_000)),
         Setting(key: "max_queued_output_kib", kind: .whole(16...1_048_576)),
+        Setting(key: "max_request_head_kib", kind: .whole(4...1_024)),
         Setting(key: "request_body_deadline_seconds", kind: .number(1...3600)),
         Setting(key: "session_start_timeout_seconds", kind: .number(1...3600)),
         Setting(key: "login_limit_per_address", kind: .rateLimit),

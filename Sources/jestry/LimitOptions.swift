@@ -15,6 +15,8 @@ struct LimitOptions: ParsableArguments {
     var messagesPerSecond: Int?
     @Option(help: "KiB of unread events queued for one connection before it is closed. [env: JESTRY_MAX_QUEUED_OUTPUT_KIB, default 512]")
     var maxQueuedOutputKib: Int?
+    @Option(help: "KiB of one request's line and headers; past that the connection is closed. [env: JESTRY_MAX_REQUEST_HEAD_KIB, default 16]")
+    var maxRequestHeadKib: Int?
     @Option(help: "Seconds a request body may take to arrive. [env: JESTRY_REQUEST_BODY_DEADLINE_SECONDS, default 10]")
     var requestBodyDeadlineSeconds: Double?
     @Option(help: "Seconds a connection may wait before starting a session. [env: JESTRY_SESSION_START_TIMEOUT_SECONDS, default 15]")
@@ -51,6 +53,10 @@ struct LimitOptions: ParsableArguments {
         }
         if let value = try Self.whole(maxQueuedOutputKib, "JESTRY_MAX_QUEUED_OUTPUT_KIB", "--max-queued-output-kib", minimum: 16) {
             configuration.maxQueuedOutputBytes = value * 1024
+        }
+        if let value = try Self.whole(maxRequestHeadKib, "JESTRY_MAX_REQUEST_HEAD_KIB", "--max-request-head-kib", minimum: 4) {
+            guard value <= 1_024 else { throw ValidationError("--max-request-head-kib must be at most 1024") }
+            configuration.maxRequestHeadBytes = value * 1024
         }
         if let value = try Self.seconds(requestBodyDeadlineSeconds, "JESTRY_REQUEST_BODY_DEADLINE_SECONDS", "--request-body-deadline-seconds") {
             configuration.requestBodyDeadlineSeconds = value
