@@ -43,9 +43,15 @@ import Testing
     /// Runs `probe` against a fresh engine while a normal interview is in progress, then completes that interview.
     func alongsideANormalInterview(configure: (inout ServerConfiguration) -> Void = { _ in },
                                    _ probe: (TestEngine) throws -> Void) throws {
+        try alongsideANormalInterview(configure: configure) { engine, _ in try probe(engine) }
+    }
+
+    /// The same, for a probe that aims at the normal interview itself.
+    func alongsideANormalInterview(configure: (inout ServerConfiguration) -> Void = { _ in },
+                                   _ probe: (TestEngine, NormalInterview) throws -> Void) throws {
         let engine = try TestEngine(configure: configure)
         let normal = try NormalInterview(engine)
-        try probe(engine)
+        try probe(engine, normal)
         try normal.finish()
     }
 

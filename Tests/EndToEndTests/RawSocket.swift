@@ -66,6 +66,14 @@ final class RawSocket {
         return (received, peerClosed)
     }
 
+    /// Reads until what arrived contains `marker`, the peer closes, or nothing arrives for `idle` seconds (a live
+    /// session's events never pause that long, so `read(idle:)` would not end).
+    func read(until marker: String, idle: TimeInterval = 5) -> Data {
+        var received = Data()
+        while received.range(of: Data(marker.utf8)) == nil, let chunk = receive(timeout: idle) { received.append(chunk) }
+        return received
+    }
+
     /// The interview's upgrade request, signed in with `token`.
     static func upgradeRequest(port: Int, token: String) -> String {
         ["GET /v1/interview HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: Upgrade", "Upgrade: websocket",
