@@ -153,25 +153,27 @@ import Testing
 
     @Test func sqlShapedInputIsJustText() throws {
         let engine = try TestEngine()
-        let sql = "' OR '1'='1'; DROP TABLE accounts; --"
-        let signup = try engine.http.send("POST", "v1/accounts", body: ["name": sql, "email": "x'--@example.com",
-                                                                        "password": sql, "birth_date": "1990-01-01"])
-        #expect(signup.status == 201 && signup.json["name"] as? String == sql)
-        #expect(try engine.http.send("POST", "v1/accounts", body: ["name": "A", "email": sql, "password": Self.password,
-                                                                   "birth_date": "1990-01-01"]).status == 400)
-        #expect(try engine.http.send("POST", "v1/accounts", body: ["name": "A", "email": "a@example.com", "password": Self.password,
-                                                                   "birth_date": sql]).status == 400)
-        #expect(try engine.http.send("POST", "v1/login", body: ["email": sql, "password": sql]).status == 401)
-        #expect(try engine.http.send("POST", "v1/login", body: ["email": "x'--@example.com", "password": "' OR 1=1 --"]).status == 401)
-        let token = try #require(try engine.http.login(email: "x'--@example.com", password: sql))
-        #expect(try engine.http.send("GET", "v1/sessions/' OR 1=1 --", token: token).status == 404)
-        #expect(try engine.http.send("DELETE", "v1/sessions/1%20OR%201=1", token: token).status == 404)
-        #expect(try engine.http.send("GET", "v1/me", token: sql).status == 401)
-        let client = try engine.connect(token: token)
-        defer { client.shutdown() }
-        try client.send(json: ["type": "session.start", "track": sql])
-        #expect(try client.next("error")["code"] as? String == "unknown_track")
-        #expect(try engine.http.send("GET", "v1/health").status == 200)
+        try engine.besideANormalInterview { _ in
+            let sql = "' OR '1'='1'; DROP TABLE accounts; --"
+            let signup = try engine.http.send("POST", "v1/accounts", body: ["name": sql, "email": "x'--@example.com",
+                                                                            "password": sql, "birth_date": "1990-01-01"])
+            #expect(signup.status == 201 && signup.json["name"] as? String == sql)
+            #expect(try engine.http.send("POST", "v1/accounts", body: ["name": "A", "email": sql, "password": Self.password,
+                                                                       "birth_date": "1990-01-01"]).status == 400)
+            #expect(try engine.http.send("POST", "v1/accounts", body: ["name": "A", "email": "a@example.com", "password": Self.password,
+                                                                       "birth_date": sql]).status == 400)
+            #expect(try engine.http.send("POST", "v1/login", body: ["email": sql, "password": sql]).status == 401)
+            #expect(try engine.http.send("POST", "v1/login", body: ["email": "x'--@example.com", "password": "' OR 1=1 --"]).status == 401)
+            let token = try #require(try engine.http.login(email: "x'--@example.com", password: sql))
+            #expect(try engine.http.send("GET", "v1/sessions/' OR 1=1 --", token: token).status == 404)
+            #expect(try engine.http.send("DELETE", "v1/sessions/1%20OR%201=1", token: token).status == 404)
+            #expect(try engine.http.send("GET", "v1/me", token: sql).status == 401)
+            let client = try engine.connect(token: token)
+            defer { client.shutdown() }
+            try client.send(json: ["type": "session.start", "track": sql])
+            #expect(try client.next("error")["code"] as? String == "unknown_track")
+            #expect(try engine.http.send("GET", "v1/health").status == 200)
+        }
     }
 
     /// PBKDF2 parameters change (here 500 → the engine's 1 000 iterations): the hash is upgraded at the next sign-in.
@@ -190,12 +192,14 @@ import Testing
 
     @Test func theSessionCookieIsHttpOnlyStrictAndNotSecureOverPlainHTTP() throws {
         let engine = try TestEngine()
-        let email = "ada@example.com"
-        _ = try engine.signUp(email)
-        let login = try engine.http.send("POST", "v1/login", body: ["email": email, "password": Self.password])
-        let cookie = try #require(login.headers["set-cookie"])
-        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"))
-        #expect(!cookie.contains("Secure"), "Secure is set only when served over TLS (TLSEndToEndTests)")
+        try engine.besideANormalInterview { _ in
+            let email = "ada@example.com"
+            _ = try engine.signUp(email)
+            let login = try engine.http.send("POST", "v1/login", body: ["email": email, "password": Self.password])
+            let cookie = try #require(login.headers["set-cookie"])
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"))
+            #expect(!cookie.contains("Secure"), "Secure is set only when served over TLS (TLSEndToEndTests)")
+        }
     }
 
     @Test func aLiveInterviewEndsWhenItsTokenIsLoggedOut() throws {

@@ -7,39 +7,6 @@ import Testing
 /// Hostile clients against the real server, each while a normal candidate's interview runs alongside: every probe
 /// gets a specific answer, and the normal interview goes on and ends as it should.
 @Suite struct HostileInputEndToEndTests {
-    /// A normal text interview on its own connection, started before the probes and finished after them.
-    final class NormalInterview {
-        let engine: TestEngine
-        let token: String
-        let client: WebSocketClient
-        let sessionID: String
-
-        init(_ engine: TestEngine) throws {
-            self.engine = engine
-            token = try engine.signUp()
-            client = try engine.connect(token: token)
-            try client.send(json: ["type": "session.start", "track": "behavioural"])
-            sessionID = try #require(try client.next("session.started")["session_id"] as? String)
-            _ = try client.next("question")
-        }
-
-        /// Answers the open question, gets the next one, ends the session, and checks what was stored.
-        func finish() throws {
-            let answer = "I led the migration of our billing service and we cut the monthly close from 9 days to 2."
-            try client.send(json: ["type": "answer.text", "text": answer])
-            try client.send(json: ["type": "answer.done"])
-            #expect(try client.next("answer.scored")["question_id"] as? String == "q1")
-            _ = try client.next("question")
-            try client.send(json: ["type": "session.end"])
-            #expect(try client.next("session.ended")["reason"] as? String == "client_ended")
-            client.shutdown()
-            let stored = try engine.waitForSession(sessionID, token: token) { ($0["session"] as? [String: Any])?["end_reason"] is String }
-            let turns = try #require(stored["turns"] as? [[String: Any]])
-            #expect(turns.first?["answer_text"] as? String == answer)
-            #expect(try engine.http.send("GET", "v1/health").status == 200)
-        }
-    }
-
     /// Runs `probe` against a fresh engine while a normal interview is in progress, then completes that interview.
     func alongsideANormalInterview(configure: (inout ServerConfiguration) -> Void = { _ in },
                                    _ probe: (TestEngine) throws -> Void) throws {
@@ -50,9 +17,7 @@ import Testing
     func alongsideANormalInterview(configure: (inout ServerConfiguration) -> Void = { _ in },
                                    _ probe: (TestEngine, NormalInterview) throws -> Void) throws {
         let engine = try TestEngine(configure: configure)
-        let normal = try NormalInterview(engine)
-        try probe(engine, normal)
-        try normal.finish()
+        try engine.besideANormalInterview { try probe(engine, $0) }
     }
 
     static func rawExchange(_ engine: TestEngine, _ request: String) throws -> (head: String, body: String, closed: Bool) {

@@ -123,3 +123,46 @@ extension WebSocketClient {
         }
     }
 }
+
+/// A normal text interview on its own connection, started before the probes and finished after them.
+final class NormalInterview {
+    let engine: TestEngine
+    let token: String
+    let client: WebSocketClient
+    let sessionID: String
+
+    init(_ engine: TestEngine) throws {
+        self.engine = engine
+        token = try engine.signUp()
+        client = try engine.connect(token: token)
+        try client.send(json: ["type": "session.start", "track": "behavioural"])
+        sessionID = try #require(try client.next("session.started")["session_id"] as? String)
+        _ = try client.next("question")
+    }
+
+    /// Answers the open question, gets the next one, ends the session, and checks what was stored.
+    func finish() throws {
+        let answer = "I led the migration of our billing service and we cut the monthly close from 9 days to 2."
+        try client.send(json: ["type": "answer.text", "text": answer])
+        try client.send(json: ["type": "answer.done"])
+        #expect(try client.next("answer.scored")["question_id"] as? String == "q1")
+        _ = try client.next("question")
+        try client.send(json: ["type": "session.end"])
+        #expect(try client.next("session.ended")["reason"] as? String == "client_ended")
+        client.shutdown()
+        let stored = try engine.waitForSession(sessionID, token: token) { ($0["session"] as? [String: Any])?["end_reason"] is String }
+        let turns = try #require(stored["turns"] as? [[String: Any]])
+        #expect(turns.first?["answer_text"] as? String == answer)
+        #expect(try engine.http.send("GET", "v1/health").status == 200)
+    }
+}
+
+extension TestEngine {
+    /// Runs `probe` while a normal candidate's interview is in progress on this engine, then completes that
+    /// interview: whatever the probe did, the other candidate's interview must go on and be stored.
+    func besideANormalInterview(_ probe: (NormalInterview) throws -> Void) throws {
+        let normal = try NormalInterview(self)
+        try probe(normal)
+        try normal.finish()
+    }
+}
