@@ -57,6 +57,9 @@ public struct ServerConfiguration: Sendable {
 
     /// An HTTP request body must arrive completely within this time of its headers; otherwise 408 and close.
     public var requestBodyDeadlineSeconds: Double = 10
+    /// Whole seconds a request's line and headers (an upgrade request's too) may take from their first byte; then
+    /// lws closes the connection (it is still reading the head, so there is no answer to give).
+    public var requestHeadDeadlineSeconds = 10
     /// Interview WebSockets open at once from one client address; more get 429 `too_many_connections`. 0: no limit.
     public var maxInterviewConnectionsPerAddress = 64
     /// Interview WebSockets open at once for one account; more get 429 `too_many_connections`. 0: no limit.

@@ -133,6 +133,7 @@ final class ServiceLoop: @unchecked Sendable {
         // lws sizes its tables from `ulimit -n`; an "unlimited" limit silently caps it near 2,560 connections.
         info.fd_limit_per_thread = 16_384
         info.max_http_header_data2 = UInt32(configuration.maxRequestHeadBytes)
+        info.timeout_secs_ah_idle = UInt32(configuration.requestHeadDeadlineSeconds)
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
             // One port, TLS only: HTTPS for the page and API, WSS for the interview.
             info.options |= jestry_option_ssl_global_init()

@@ -69,6 +69,7 @@ struct ConfigFile {
         Setting(key: "max_queued_output_kib", kind: .whole(16...1_048_576)),
         Setting(key: "max_request_head_kib", kind: .whole(4...1_024)),
         Setting(key: "request_body_deadline_seconds", kind: .number(1...3600)),
+        Setting(key: "request_head_deadline_seconds", kind: .whole(1...3600)),
         Setting(key: "session_start_timeout_seconds", kind: .number(1...3600)),
         Setting(key: "login_limit_per_address", kind: .rateLimit),
         Setting(key: "login_failure_limit_per_account", kind: .rateLimit),

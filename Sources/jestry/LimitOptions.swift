@@ -17,6 +17,8 @@ struct LimitOptions: ParsableArguments {
     var maxQueuedOutputKib: Int?
     @Option(help: "KiB of one request's line and headers; past that the connection is closed. [env: JESTRY_MAX_REQUEST_HEAD_KIB, default 16]")
     var maxRequestHeadKib: Int?
+    @Option(help: "Whole seconds a request's line and headers may take to arrive. [env: JESTRY_REQUEST_HEAD_DEADLINE_SECONDS, default 10]")
+    var requestHeadDeadlineSeconds: Int?
     @Option(help: "Seconds a request body may take to arrive. [env: JESTRY_REQUEST_BODY_DEADLINE_SECONDS, default 10]")
     var requestBodyDeadlineSeconds: Double?
     @Option(help: "Seconds a connection may wait before starting a session. [env: JESTRY_SESSION_START_TIMEOUT_SECONDS, default 15]")
@@ -57,6 +59,11 @@ struct LimitOptions: ParsableArguments {
         if let value = try Self.whole(maxRequestHeadKib, "JESTRY_MAX_REQUEST_HEAD_KIB", "--max-request-head-kib", minimum: 4) {
             guard value <= 1_024 else { throw ValidationError("--max-request-head-kib must be at most 1024") }
             configuration.maxRequestHeadBytes = value * 1024
+        }
+        if let value = try Self.whole(requestHeadDeadlineSeconds, "JESTRY_REQUEST_HEAD_DEADLINE_SECONDS", "--request-head-deadline-seconds",
+                                      minimum: 1) {
+            guard value <= 3_600 else { throw ValidationError("--request-head-deadline-seconds must be from 1 to 3600") }
+            configuration.requestHeadDeadlineSeconds = value
         }
         if let value = try Self.seconds(requestBodyDeadlineSeconds, "JESTRY_REQUEST_BODY_DEADLINE_SECONDS", "--request-body-deadline-seconds") {
             configuration.requestBodyDeadlineSeconds = value

@@ -21,6 +21,23 @@ extension HostileInputEndToEndTests {
         }
     }
 
+    @Test func aHeadTrickledPastItsDeadlineIsClosed() throws {
+        // About the setting: 1 s instead of 10, so that the test need not wait.
+        try alongsideANormalInterview(configure: { $0.requestHeadDeadlineSeconds = 1 }) { engine, normal in
+            let head = RawSocket.upgradeRequest(port: engine.server.port, token: normal.token)
+            let socket = try RawSocket(port: engine.server.port)
+            // A byte every 0.2 s: the head would take 40 s; the server closes it long before, without an answer.
+            var sent = 0
+            for byte in head.utf8 where socket.write(Data([byte])) {
+                sent += 1
+                guard socket.receive(timeout: 0.2) == nil, !socket.peerClosed else { break }
+            }
+            #expect(socket.peerClosed, "the trickled head was still open after \(sent) bytes")
+            // About 5 bytes in the 1 s allowed; lws's default of 10 s would have let about 50 through.
+            #expect(sent < 30, "\(sent) bytes")
+        }
+    }
+
     /// Paths that try to leave web-static/, written to the socket as they are (no client library normalises them).
     static let traversals = [
         "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd", "/%252e%252e/etc/passwd",
