@@ -22,6 +22,7 @@ struct watched {
     uint8_t head_end_matched;
     uint8_t *after_head;
     size_t after_head_length, after_head_capacity;
+    bool head_unfinished;   // bytes came that no finished head or delivered body accounts for
     // WebSocket:
     enum stage stage;
     bool dropping;          // the frame being read is unmasked: none of its bytes reach lws
@@ -197,6 +198,7 @@ static ssize_t find_head_end(struct watched *w, const uint8_t *bytes, size_t cou
 static void follow_http(struct watched *w, const uint8_t *bytes, size_t count) {
     w->after_head_length = 0;
     ssize_t end = find_head_end(w, bytes, count);
+    w->head_unfinished = end < 0 || (size_t)end < count;
     if (end < 0 || (size_t)end == count) return;
     size_t length = count - (size_t)end;
     if (length > w->after_head_capacity) {
@@ -207,6 +209,16 @@ static void follow_http(struct watched *w, const uint8_t *bytes, size_t count) {
     }
     memcpy(w->after_head, bytes + end, length);
     w->after_head_length = length;
+}
+
+void jestry_masked_frames_request_read(int fd, void *connection) {
+    struct watched *w = watched_socket(fd);
+    if (w && w->connection == connection) w->head_unfinished = false;
+}
+
+int jestry_masked_frames_head_unfinished(int fd, void *connection) {
+    struct watched *w = watched_socket(fd);
+    return w && w->connection == connection && !w->handler && w->head_unfinished;
 }
 
 int jestry_masked_frames_established(int fd, void *connection, jestry_unmasked_frame_handler handler) {

@@ -6,6 +6,7 @@ import Foundation
 /// answers to requests that cannot be trusted or parsed.
 extension ServiceLoop {
     func httpBodyReceived(_ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        jestry_masked_frames_request_read(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi))  // body, not a head
         guard let exchange = exchanges[wsi], exchange.response == nil, let input else { return 0 }
         exchange.request.body.append(input.assumingMemoryBound(to: UInt8.self), count: length)
         return exchange.request.body.count > bodyLimit(path: exchange.request.path) ? -1 : 0  // it lied about its length
@@ -24,14 +25,21 @@ extension ServiceLoop {
         return 0
     }
 
-    /// An HTTP connection is closing; lws closes its socket after this.
+    /// An HTTP connection is closing; lws closes its socket after this. When lws never finished reading a request
+    /// on it, lws refused it before any callback (too large, too slow, malformed; or the client left): logged, as
+    /// every refusal is, since lws gives the engine nothing else to answer with.
     func httpConnectionClosed(_ wsi: OpaquePointer) -> Int32 {
-        jestry_masked_frames_unwatch(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi))
+        let fd = lws_get_socket_fd(wsi)
+        if exchanges[wsi] == nil, jestry_masked_frames_head_unfinished(fd, UnsafeMutableRawPointer(wsi)) != 0 {
+            refusals.note("unfinished-request-head", logger: logger, at: now.monotonicMs)
+        }
+        jestry_masked_frames_unwatch(fd, UnsafeMutableRawPointer(wsi))
         return 0
     }
 
 
     func httpRequestStarted(_ wsi: OpaquePointer, path: String) -> Int32 {
+        jestry_masked_frames_request_read(lws_get_socket_fd(wsi), UnsafeMutableRawPointer(wsi))
         let method = LWS.method(wsi)
         if let refusal = Self.framingRefusal(method: method, contentLength: LWS.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH),
                                              transferEncoding: LWS.header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {

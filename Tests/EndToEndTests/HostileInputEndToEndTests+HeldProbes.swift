@@ -21,6 +21,29 @@ extension HostileInputEndToEndTests {
         }
     }
 
+    @Test func aHeadLwsRefusesIsLogged() throws {
+        let log = RecordedLog()
+        let engine = try TestEngine(log: log)
+        let refused = { log.lines.contains { $0.message == "a limit refused a client" && $0.metadata["limit"] == "unfinished-request-head" } }
+        try engine.besideANormalInterview { _ in
+            // Requests lws reads whole, a body in the same packet as the head or after it, are not unfinished. The
+            // engine closes these connections (`Connection: close`), so its close callback has run when they end.
+            let body = #"{"email":"nobody@example.com","password":"wrong"}"#
+            let head = "POST /v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+            #expect(try Self.rawExchange(engine, head + body).head.hasPrefix("HTTP/1.1 401"))
+            let split = try RawSocket(port: engine.server.port)
+            #expect(split.write(head))
+            _ = split.receive(timeout: 0.3)
+            #expect(split.write(body))
+            #expect(split.read(idle: 3).closed)
+            #expect(try Self.rawExchange(engine, "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").closed)
+            #expect(!refused())
+            let oversized = try Self.rawExchange(engine, "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 65_536))\r\n\r\n")
+            #expect(oversized.closed && oversized.head.isEmpty)
+            #expect(refused())
+        }
+    }
+
     @Test func aHeadTrickledPastItsDeadlineIsClosed() throws {
         // About the setting: 1 s instead of 10, so that the test need not wait.
         try alongsideANormalInterview(configure: { $0.requestHeadDeadlineSeconds = 1 }) { engine, normal in

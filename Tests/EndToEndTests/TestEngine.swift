@@ -18,9 +18,10 @@ final class TestEngine {
     let dataDirectory: URL
     let http: HTTPClient
 
-    /// `promptsDirectory` defaults to the repository's Prompts/; `watchPrompts` turns on live reload. The
-    /// production settings apply (the resume grace period included) unless `configure` changes one.
-    init(trialMinutes: Double = 10, promptsDirectory: URL? = nil, watchPrompts: Bool = false,
+    /// `promptsDirectory` defaults to the repository's Prompts/; `watchPrompts` turns on live reload; `log` hears
+    /// every line from notices up (the engine's log otherwise shows warnings and errors only). The production
+    /// settings apply (the resume grace period included) unless `configure` changes one.
+    init(trialMinutes: Double = 10, promptsDirectory: URL? = nil, watchPrompts: Bool = false, log: RecordedLog? = nil,
          configure: (inout ServerConfiguration) -> Void = { _ in }, prepareData: (URL) throws -> Void = { _ in }) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
@@ -34,8 +35,8 @@ final class TestEngine {
         // Real PBKDF2, fewer rounds: the production count is tested in SecurityTests and would only slow this down.
         configuration.passwordIterations = 1_000
         configure(&configuration)
-        var logger = Logger(label: "jestry.test")
-        logger.logLevel = .warning
+        var logger = log.map { log in Logger(label: "jestry.test") { _ in RecordedLog.Handler(log: log) } } ?? Logger(label: "jestry.test")
+        logger.logLevel = log == nil ? .warning : .notice
         engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: watchPrompts ? 0.1 : nil)
         http = HTTPClient(baseURL: URL(string: "http://127.0.0.1:\(engine.port)/")!)
     }
@@ -164,5 +165,30 @@ extension TestEngine {
         let normal = try NormalInterview(self)
         try probe(normal)
         try normal.finish()
+    }
+}
+
+/// The lines an engine logged, with their metadata, for tests that check what is logged.
+final class RecordedLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [(message: String, metadata: [String: String])] = []
+
+    var lines: [(message: String, metadata: [String: String])] { lock.withLock { recorded } }
+
+    struct Handler: LogHandler {
+        let log: RecordedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
+                 file: String, function: String, line: UInt) {
+            let merged = metadata.merging(extra ?? [:]) { $1 }.mapValues { "\($0)" }
+            log.lock.withLock { log.recorded.append((message.description, merged)) }
+        }
     }
 }

@@ -224,4 +224,27 @@ import Testing
         #expect(pair.receiveAll() == Self.upgradeHead)
         #expect(pair.establish() == 0)
     }
+
+    @Test func aHeadIsUnfinishedUntilItEndsOrLwsHandsTheRequestOver() throws {
+        let pair = try Self.pair(established: false)
+        let unfinished = { jestry_masked_frames_head_unfinished(pair.reader, UnsafeMutableRawPointer(bitPattern: pair.id)) }
+        #expect(unfinished() == 0)
+        pair.send(Array("GET /v1/health HTTP/1.1\r\nHost: x\r\n".utf8))
+        _ = pair.receiveAll()
+        #expect(unfinished() == 1)
+        pair.send(Array("\r\n".utf8))
+        _ = pair.receiveAll()
+        #expect(unfinished() == 0)
+        // A body after the head looks like the start of another head, until lws hands the body over.
+        pair.send(Array("POST /v1/login HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}".utf8))
+        _ = pair.receiveAll()
+        #expect(unfinished() == 1)
+        jestry_masked_frames_request_read(pair.reader, UnsafeMutableRawPointer(bitPattern: pair.id))
+        #expect(unfinished() == 0)
+        // A WebSocket has no heads.
+        pair.send(Self.upgradeHead.prefix(10))
+        _ = pair.receiveAll()
+        pair.establish()
+        #expect(unfinished() == 0)
+    }
 }
