@@ -123,7 +123,7 @@ extension HostileInputEndToEndTests {
             let client = try engine.connect(token: stranger)
             defer { client.shutdown() }
             try client.send(json: ["type": "session.resume", "session_id": normal.sessionID, "resume_token": "guess"])
-            #expect(try client.next("error")["code"] as? String != nil)
+            #expect(try client.next("error")["code"] as? String == "resume_failed")
         }
     }
 
