@@ -2,6 +2,7 @@ import CMaskedFrames
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 /// The mask check on its own, over a socket pair: what a watched socket's reader gets from `recv` is the stream
 /// without its unmasked frames, however the bytes are split into reads, and the first unmasked frame is reported once.
@@ -56,7 +57,7 @@ import Testing
         /// Everything `recv` gives until the socket is empty.
         func receiveAll() -> [UInt8] {
             var all: [UInt8] = []
-            while let bytes = receive() { all += bytes }
+            while let bytes = receive(), !bytes.isEmpty { all += bytes }
             return all
         }
 
@@ -246,5 +247,55 @@ import Testing
         _ = pair.receiveAll()
         pair.establish()
         #expect(unfinished() == 0)
+    }
+
+    /// Seeded random streams: frames of every length form, masked or not, read in pieces of random sizes (from one
+    /// byte up), part of them in the upgrade's packet. From the end of that packet on, lws gets exactly the masked
+    /// frames' bytes, in order, and the connection's first unmasked frame is reported exactly once, by
+    /// `established` when its mask bit came with the head, else by the handler.
+    @Test(arguments: 0..<40) func anyStreamReadInAnyPiecesLosesOnlyItsUnmaskedFrames(seed: UInt64) throws {
+        var random = SeededGenerator(state: seed)
+        let pair = try Self.pair(established: false)
+        var frames: [(bytes: [UInt8], masked: Bool)] = []
+        for index in 0..<Int.random(in: 1...12, using: &random) {
+            let length = [0, 1, 125, 126, 127, 200, 65_535, 65_536, 70_000].randomElement(using: &random)!
+            let masked = Bool.random(using: &random) || Bool.random(using: &random)
+            let opcode: UInt8 = length <= 125 && Bool.random(using: &random) ? 0x9 : 0x2
+            frames.append((Self.frame(opcode: opcode, Self.payload(length, seed: UInt8(index)), masked: masked), masked))
+        }
+        let stream = frames.flatMap(\.bytes)
+        let withHead = Bool.random(using: &random) ? Int.random(in: 0...min(stream.count, 300), using: &random) : 0
+        // What lws should get after the head's packet: every masked frame's bytes from there on.
+        var expected: [UInt8] = []
+        var start = 0
+        for frame in frames {
+            if frame.masked { expected += frame.bytes.suffix(from: max(0, min(frame.bytes.count, withHead - start))) }
+            start += frame.bytes.count
+        }
+
+        pair.send(Self.upgradeHead + stream.prefix(withHead))
+        #expect(pair.receiveAll() == Self.upgradeHead + stream.prefix(withHead), "HTTP is read as it is")
+        let foundWithHead = pair.establish() == 1
+        var received: [UInt8] = []
+        var offset = withHead
+        while offset < stream.count {
+            let piece = min(stream.count - offset, [1, 2, 3, 7, 100, 4_096, 65_536].randomElement(using: &random)!)
+            pair.send(stream[offset..<offset + piece])
+            offset += piece
+            // Every call takes bytes out of the socket (at most 64 reads whose bytes are all cut): this ends.
+            var calls = 0
+            while pair.pendingBytes > 0, calls < 200_000 {
+                received += pair.receive(limit: [2, 3, 64, 16_384].randomElement(using: &random)!) ?? []
+                calls += 1
+            }
+            guard pair.pendingBytes == 0 else {
+                Issue.record("seed \(seed): the socket is not drained")
+                return
+            }
+        }
+        received += pair.receiveAll()
+        #expect(received == expected, "seed \(seed): \(received.count) bytes, expected \(expected.count)")
+        let anyUnmasked = frames.contains { !$0.masked }
+        #expect((foundWithHead ? 1 : 0) + pair.reports == (anyUnmasked ? 1 : 0), "seed \(seed)")
     }
 }
