@@ -26,7 +26,58 @@ public enum AnswerAnalyzer {
         var breakAfter: Bool
     }
 
+    /// The answer's words, lower-cased, each marked when a break follows it. Transcripts are nearly always ASCII,
+    /// which is read byte by byte (`asciiTokens`); any other text goes through `characterTokens`, which the ASCII
+    /// path matches exactly (tested on random text).
     static func tokenize(_ text: String) -> [Token] {
+        var text = text
+        return text.withUTF8 { asciiTokens($0) } ?? characterTokens(text)
+    }
+
+    /// `characterTokens` for ASCII text, without Unicode property lookups or a `Character` per byte (which cost
+    /// about half of each turn's analysis); nil when the text is not all ASCII.
+    static func asciiTokens(_ bytes: UnsafeBufferPointer<UInt8>) -> [Token]? {
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        var tokens: [Token] = []
+        var current: [UInt8] = []
+        current.reserveCapacity(32)
+        func flush(breakAfter: Bool) {
+            // A trailing "." or "," that was glued to a number ("3.") belongs to the sentence, not the number.
+            var breakAfter = breakAfter
+            while let last = current.last, last == UInt8(ascii: ".") || last == UInt8(ascii: ",") {
+                current.removeLast()
+                breakAfter = true
+            }
+            if !current.isEmpty {
+                tokens.append(Token(word: String(decoding: current, as: UTF8.self), breakAfter: breakAfter))
+                current.removeAll(keepingCapacity: true)
+            } else if breakAfter, !tokens.isEmpty {
+                tokens[tokens.count - 1].breakAfter = true
+            }
+        }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): current.append(byte + 32)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "'"), UInt8(ascii: "%"), UInt8(ascii: "$"):
+                current.append(byte)
+            case UInt8(ascii: "."), UInt8(ascii: ","):
+                if let last = current.last, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(last) {
+                    current.append(byte)
+                } else {
+                    flush(breakAfter: true)
+                }
+            case UInt8(ascii: " "), 0x09...0x0D:  // the ASCII that `Character.isWhitespace` accepts
+                flush(breakAfter: false)
+            default:
+                flush(breakAfter: true)
+            }
+        }
+        flush(breakAfter: true)
+        return tokens
+    }
+
+    static func characterTokens(_ text: String) -> [Token] {
         var tokens: [Token] = []
         var current = ""
         func flush(breakAfter: Bool) {

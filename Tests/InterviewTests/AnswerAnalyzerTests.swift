@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Interview
 
@@ -98,6 +99,27 @@ import Testing
     @Test func regularPastTenseAfterIIsAnAction() {
         #expect(AnswerAnalyzer.analyze("Then I migrated the database").starParts.contains(.action))
         #expect(!AnswerAnalyzer.analyze("I needed more time").starParts.contains(.action))
+    }
+
+    /// The byte-wise tokenizer for ASCII must split exactly as the `Character` one: every ASCII byte, with the
+    /// letters, digits, marks and whitespace that the tokenizer treats apart drawn more often.
+    @Test(arguments: 0..<20) func asciiTokensMatchCharacterTokens(seed: UInt64) {
+        var random = SeededGenerator(state: seed)
+        let common = Array("aZ9 .,'%$-\r\n\t".utf8)
+        for _ in 0..<500 {
+            let bytes = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                Bool.random(using: &random) ? common.randomElement(using: &random)! : UInt8.random(in: 0...0x7F, using: &random)
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let fast = bytes.withUnsafeBufferPointer { AnswerAnalyzer.asciiTokens($0) }
+            #expect(fast == AnswerAnalyzer.characterTokens(text), "\(bytes)")
+        }
+    }
+
+    @Test func textBeyondASCIIIsTokenizedByCharacter() {
+        let text = "I’m sure: 3.5× faster, Zoë."
+        #expect(text.utf8.withContiguousStorageIfAvailable { AnswerAnalyzer.asciiTokens($0) } ?? nil == nil)
+        #expect(AnswerAnalyzer.tokenize(text).map(\.word) == ["i'm", "sure", "3.5", "faster", "zoë"])
     }
 
     @Test func keywordOverlapComparesStems() {
