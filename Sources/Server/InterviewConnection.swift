@@ -133,10 +133,11 @@ final class InterviewConnection: @unchecked Sendable {
     /// When the client's own traffic last counted as a sign of life.
     private var validityConfirmedMs: Int64?
 
-    /// The client's messages prove it is alive, as a pong would. Told to lws at most every 5 s: each call moves the
-    /// connection's liveness timer in lws's sorted timer list, an O(connections) insert, far too much for every frame.
+    /// The client's messages prove it is alive, as a pong would. Told to lws at most every 15 s, under its 20 s
+    /// ping interval (so a client that keeps sending is never pinged): each call moves the connection's liveness
+    /// timer to the far end of lws's sorted timer list, an insert that walks every connection of the thread.
     func confirmValidity(at nowMs: Int64) {
-        if let last = validityConfirmedMs, nowMs - last < 5_000 { return }
+        if let last = validityConfirmedMs, nowMs - last < 15_000 { return }
         validityConfirmedMs = nowMs
         lws_validity_confirmed(wsi)
     }
