@@ -44,6 +44,9 @@ public final class EngineServer: @unchecked Sendable {
         let outcome = StartOutcome()
         condition.withLock { threadsLeft += 1 }
         let thread = Thread { [self] in
+            // Named from inside: on Linux a name given before `start` never reaches the kernel. At most 15
+            // characters, or the kernel refuses it; `top -H`, perf and /proc then tell the service threads apart.
+            Thread.current.name = "jestry-svc-\(loop.index)"
             // lws requires the context to be created and serviced on the same thread.
             do {
                 outcome.result = .success(try loop.createContext(port: port))
@@ -57,7 +60,6 @@ public final class EngineServer: @unchecked Sendable {
             loop.serve()
             threadFinished()
         }
-        thread.name = "jestry-service-\(loop.index)"
         thread.start()
         ready.wait()
         do {

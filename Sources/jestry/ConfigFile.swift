@@ -78,6 +78,7 @@ struct ConfigFile {
         Setting(key: "video_storage_mib", kind: .whole(0...1_073_741_824)),
         Setting(key: "drain_seconds", kind: .number(0...86_400)),
         Setting(key: "event_batch_us", kind: .whole(0...100_000)),
+        Setting(key: "service_threads", kind: .whole(1...256)),
         Setting(key: "metrics_token_file", kind: .path),
         Setting(key: "database", kind: .databaseURL),
         Setting(key: "node_id", kind: .nodeID),

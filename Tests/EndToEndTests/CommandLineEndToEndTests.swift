@@ -1,3 +1,4 @@
+import EngineClient
 import Foundation
 import Testing
 import TestSupport
@@ -65,6 +66,39 @@ import TestSupport
         let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) },
                                 "serve printed \(line)")
         return (process, port)
+    }
+
+    /// One service thread per core unless `--service-threads` or `JESTRY_SERVICE_THREADS` says otherwise, seen from
+    /// outside as the process's named threads; a count out of range is refused before the engine listens.
+    @Test func serviceThreadsAreOnePerCoreUnlessSet() throws {
+        func serviceThreads(of process: Process) throws -> Int {
+            let tasks = "/proc/\(process.processIdentifier)/task"
+            return try FileManager.default.contentsOfDirectory(atPath: tasks).filter { task in
+                (try? String(contentsOfFile: "\(tasks)/\(task)/comm", encoding: .utf8))?.hasPrefix("jestry-svc-") == true
+            }.count
+        }
+        let cases: [(arguments: [String], environment: [String: String], threads: Int)] = [
+            ([], [:], ProcessInfo.processInfo.activeProcessorCount),
+            (["--service-threads", "3"], ["JESTRY_SERVICE_THREADS": "1"], 3),
+            ([], ["JESTRY_SERVICE_THREADS": "1"], 1),
+        ]
+        for (arguments, environment, threads) in cases {
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-threads-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: data) }
+            let (server, port) = try Self.startServer(data: data, environment: environment, arguments: arguments)
+            defer {
+                server.terminate()
+                server.waitUntilExit()
+            }
+            #expect(try serviceThreads(of: server) == threads, "\(arguments) \(environment)")
+            let http = HTTPClient(baseURL: URL(string: "http://127.0.0.1:\(port)/")!)
+            #expect(try http.send("GET", "v1/health").status == 200)
+        }
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-threads-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let refused = try Self.run(["serve", "--port", "0", "--data", data.path, "--service-threads", "0"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--service-threads must be from 1 to 256"), "\(refused.stderr)")
     }
 
     @Test func serveThenPlayABotThenGrantMinutes() throws {
