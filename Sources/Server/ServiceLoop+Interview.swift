@@ -345,8 +345,16 @@ extension ServiceLoop {
     /// old connection and parks the session; then this thread takes it as above.
     private func resume(_ sessionID: String, token: String, requestID: String?, on connection: InterviewConnection,
                         takingOver: Bool = true) {
-        guard let old = services.sessions.takeParked(sessionID, accountID: connection.accountID, token: token, for: self) else {
+        let old: InterviewConnection
+        switch services.sessions.takeParked(sessionID, accountID: connection.accountID, token: token, for: self) {
+        case .success(let parked):
+            old = parked
+        case .failure(let refusal):
             guard takingOver, let owner = services.sessions.owner(of: sessionID) else {
+                // Not parked even after the takeover: the connection serving it did not let it go for this proof.
+                let reason = refusal == .notParked && !takingOver ? "takeover-refused" : refusal.rawValue
+                logger.notice("session resume refused", metadata: ["session.id": "\(sessionID)", "account.id": "\(connection.accountID)",
+                                                                 "reason": "\(reason)", "thread": "\(index)"])
                 return run(connection.machine.resumeRefused(sessionID: sessionID, requestID: requestID), on: connection)
             }
             let (accountID, serial) = (connection.accountID, connection.serial)

@@ -48,16 +48,26 @@ final class SessionRegistry: @unchecked Sendable {
         lock.withLock { parked[sessionID] = Parked(connection: connection, deadlineMs: deadlineMs) }
     }
 
+    /// Why a parked session was not handed over; the engine logs it, the client hears only `resume_failed`.
+    enum ResumeRefusal: String, Error {
+        /// Nothing parked under the id: never started, ended, its grace period over, or still live on a connection.
+        case notParked = "not-parked"
+        case otherAccount = "other-account"
+        case wrongToken = "wrong-token"
+    }
+
     /// Takes the parked session for a resume on `loop`, when it belongs to `accountID` and `token` is its resume
-    /// token (compared in constant time). Nil (and nothing taken) otherwise.
-    func takeParked(_ sessionID: String, accountID: String, token: String, for loop: ServiceLoop) -> InterviewConnection? {
+    /// token (compared in constant time). Otherwise nothing is taken, and the refusal says why.
+    func takeParked(_ sessionID: String, accountID: String, token: String,
+                    for loop: ServiceLoop) -> Result<InterviewConnection, ResumeRefusal> {
         lock.withLock {
-            guard let entry = parked[sessionID], entry.connection.accountID == accountID,
-                  let expected = entry.connection.resumeToken,
-                  Digest.constantTimeEqual(Data(expected.utf8), Data(token.utf8)) else { return nil }
+            guard let entry = parked[sessionID] else { return .failure(.notParked) }
+            guard entry.connection.accountID == accountID else { return .failure(.otherAccount) }
+            guard let expected = entry.connection.resumeToken,
+                  Digest.constantTimeEqual(Data(expected.utf8), Data(token.utf8)) else { return .failure(.wrongToken) }
             parked[sessionID] = nil
             owners[sessionID] = WeakLoop(loop: loop)
-            return entry.connection
+            return .success(entry.connection)
         }
     }
 

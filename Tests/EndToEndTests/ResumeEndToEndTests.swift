@@ -5,7 +5,8 @@ import Testing
 /// A dropped connection does not lose the interview: a new connection takes it back with the resume token.
 @Suite struct ResumeEndToEndTests {
     @Test func aDroppedSessionIsResumedWhereItStopped() throws {
-        let engine = try TestEngine { $0.resumeGraceSeconds = 30 }
+        let log = RecordedLog()
+        let engine = try TestEngine(log: log) { $0.resumeGraceSeconds = 30 }
         let token = try engine.signUp()
         let first = try engine.connect(token: token)
         try first.send(json: ["type": "session.start", "track": "behavioural"])
@@ -33,6 +34,9 @@ import Testing
             #expect(refused["code"] as? String == "resume_failed")
             #expect(refused["id"] as? String == id)
         }
+        // The engine says why: the session is live on `again`, which does not give it up to a spent or forged proof.
+        let reasons = log.lines.filter { $0.message == "session resume refused" }.map { $0.metadata["reason"] }
+        #expect(reasons == ["takeover-refused", "takeover-refused"])
         #expect(resumed["session_id"] as? String == sessionID)
         #expect(resumed["id"] as? String == "r1")
         let reasked = try again.next("question")
@@ -49,7 +53,8 @@ import Testing
     }
 
     @Test func anotherAccountCannotResumeTheSession() throws {
-        let engine = try TestEngine()
+        let log = RecordedLog()
+        let engine = try TestEngine(log: log)
         let ownerToken = try engine.signUp()
         let owner = try engine.connect(token: ownerToken)
         try owner.send(json: ["type": "session.start", "track": "behavioural"])
@@ -69,6 +74,8 @@ import Testing
             try stranger.send(json: ["type": "session.resume", "id": "s\(attempt)", "session_id": sessionID, "resume_token": resumeToken])
             #expect(try stranger.next("error")["code"] as? String == "resume_failed")
         }
+        let reasons = log.lines.filter { $0.message == "session resume refused" }.map { $0.metadata["reason"] }
+        #expect(reasons == Array(repeating: "other-account", count: 3), "the engine's log says why each was refused")
         // …and the session was not used up: its owner still takes it back.
         let back = try engine.connect(token: ownerToken)
         defer { back.shutdown() }

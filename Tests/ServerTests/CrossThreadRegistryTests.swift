@@ -63,13 +63,15 @@ import Testing
         let loops = (0..<8).map { _ in Self.loop() }
         let parked = Self.connection(accountID: "ada", resumeToken: "secret")
         registry.park(parked, sessionID: "S", until: 10_000)
-        #expect(registry.takeParked("S", accountID: "mallory", token: "secret", for: loops[0]) == nil)
-        #expect(registry.takeParked("S", accountID: "ada", token: "wrong", for: loops[0]) == nil)
+        #expect(registry.takeParked("T", accountID: "ada", token: "secret", for: loops[0]).refusal == .notParked)
+        #expect(registry.takeParked("S", accountID: "mallory", token: "secret", for: loops[0]).refusal == .otherAccount)
+        #expect(registry.takeParked("S", accountID: "ada", token: "wrong", for: loops[0]).refusal == .wrongToken)
         // Eight threads resume at once with the right proof: exactly one gets the session.
         let lock = NSLock()
         nonisolated(unsafe) var winners: [Int] = []
         DispatchQueue.concurrentPerform(iterations: loops.count) { index in
-            if registry.takeParked("S", accountID: "ada", token: "secret", for: loops[index]) === parked {
+            if case .success(let taken) = registry.takeParked("S", accountID: "ada", token: "secret", for: loops[index]),
+               taken === parked {
                 lock.withLock { winners.append(index) }
             }
         }
@@ -120,5 +122,11 @@ import Testing
                                              maxQueuedBytes: 1_024, messageLimit: .unlimited)
         connection.resumeToken = resumeToken
         return connection
+    }
+}
+
+private extension Result where Failure == SessionRegistry.ResumeRefusal {
+    var refusal: SessionRegistry.ResumeRefusal? {
+        if case .failure(let refusal) = self { refusal } else { nil }
     }
 }
