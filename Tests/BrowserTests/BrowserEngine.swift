@@ -17,6 +17,8 @@ final class BrowserEngine {
     let dataDirectory: URL
     let http: HTTPClient
     let baseURL: URL
+    /// The engine's log from notice up, for the report of a failed test (warnings also reach stderr at once).
+    let log = EngineLog()
 
     /// `resumeGraceSeconds` nil keeps the production default; `speechToTextURL` makes the engine transcribe;
     /// `model` gives it a model interviewer.
@@ -36,8 +38,12 @@ final class BrowserEngine {
         configuration.speechToTextURL = speechToTextURL
         configuration.speechToTextTimeoutSeconds = 30
         configuration.model = model
-        var logger = Logger(label: "jestry.browser-test")
-        logger.logLevel = .warning
+        var logger = Logger(label: "jestry.browser-test") { [log] label in
+            var stream = StreamLogHandler.standardError(label: label)
+            stream.logLevel = .warning
+            return MultiplexLogHandler([stream, EngineLog.Handler(log: log)])
+        }
+        logger.logLevel = .notice
         engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: nil)
         baseURL = URL(string: "http://127.0.0.1:\(engine.port)/")!
         http = HTTPClient(baseURL: baseURL)
@@ -83,4 +89,30 @@ final class BrowserEngine {
 struct BrowserTestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// What the engine logged, kept in memory: its refusals say why a page lost its interview, which the page cannot.
+final class EngineLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    /// The last `count` lines, oldest first.
+    func last(_ count: Int) -> [String] { lock.withLock { Array(lines.suffix(count)) } }
+
+    struct Handler: LogHandler {
+        let log: EngineLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .notice
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
+                 file: String, function: String, line: UInt) {
+            let fields = metadata.merging(extra ?? [:]) { $1 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            log.lock.withLock { log.lines.append("\(level) \(message) \(fields.joined(separator: " "))") }
+        }
+    }
 }

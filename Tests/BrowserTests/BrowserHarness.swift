@@ -48,7 +48,9 @@ final class BrowserHarness {
             let console = ((try? await browser.consoleLog()) ?? []).suffix(40)
                 .map { "\($0["level"] as? String ?? "") \($0["message"] as? String ?? "")" }.joined(separator: "\n")
             await browser.quit()
-            throw BrowserTestFailure("\(error)\n--- the page at that moment ---\n\(page)\n--- the console ---\n\(console)")
+            let log = engine.log.last(40).joined(separator: "\n")
+            throw BrowserTestFailure("\(error)\n--- the page at that moment ---\n\(page)\n--- the console ---\n\(console)"
+                                     + "\n--- the engine's log ---\n\(log)")
         }
         await browser.quit()
     }
