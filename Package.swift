@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Interview", "OutboundHTTP"]),
         .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Security", "Interview", "TestSupport"]),
-        .target(name: "TestSupport", dependencies: ["PostgresStore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PostgresStore", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/TestSupport"),
         // The server's pure parts (limits, registries, answers to hostile input), without sockets.
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "CMaskedFrames", "Store", "Prompts", "Interview", "Audio", "TestSupport",

@@ -4,6 +4,7 @@ import Logging
 import Prompts
 import Server
 import Store
+import TestSupport
 
 /// The real engine, in-process on an ephemeral port, serving the repository's web-static/ and Prompts/.
 final class BrowserEngine {
@@ -18,7 +19,7 @@ final class BrowserEngine {
     let http: HTTPClient
     let baseURL: URL
     /// The engine's log from notice up, for the report of a failed test (warnings also reach stderr at once).
-    let log = EngineLog()
+    let log = RecordedLog()
 
     /// `resumeGraceSeconds` nil keeps the production default; `speechToTextURL` makes the engine transcribe;
     /// `model` gives it a model interviewer.
@@ -41,7 +42,7 @@ final class BrowserEngine {
         var logger = Logger(label: "jestry.browser-test") { [log] label in
             var stream = StreamLogHandler.standardError(label: label)
             stream.logLevel = .warning
-            return MultiplexLogHandler([stream, EngineLog.Handler(log: log)])
+            return MultiplexLogHandler([stream, RecordedLog.Handler(log: log, logLevel: .notice)])
         }
         logger.logLevel = .notice
         engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: nil)
@@ -91,28 +92,3 @@ struct BrowserTestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// What the engine logged, kept in memory: its refusals say why a page lost its interview, which the page cannot.
-final class EngineLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    /// The last `count` lines, oldest first.
-    func last(_ count: Int) -> [String] { lock.withLock { Array(lines.suffix(count)) } }
-
-    struct Handler: LogHandler {
-        let log: EngineLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .notice
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            let fields = metadata.merging(extra ?? [:]) { $1 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            log.lock.withLock { log.lines.append("\(level) \(message) \(fields.joined(separator: " "))") }
-        }
-    }
-}

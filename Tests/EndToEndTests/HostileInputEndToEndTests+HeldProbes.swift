@@ -1,6 +1,7 @@
 import EngineClient
 import Foundation
 import Testing
+import TestSupport
 
 /// The probes that found nothing wrong, kept so they go on finding nothing: each runs beside a normal interview,
 /// which must still complete.

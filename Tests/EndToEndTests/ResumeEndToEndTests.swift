@@ -1,6 +1,7 @@
 import EngineClient
 import Foundation
 import Testing
+import TestSupport
 
 /// A dropped connection does not lose the interview: a new connection takes it back with the resume token.
 @Suite struct ResumeEndToEndTests {

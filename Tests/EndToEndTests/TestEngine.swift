@@ -5,6 +5,7 @@ import Prompts
 import Server
 import Store
 import Testing
+import TestSupport
 
 /// A real engine on an ephemeral port with its own temporary data folder, for one test.
 final class TestEngine {
@@ -165,30 +166,5 @@ extension TestEngine {
         let normal = try NormalInterview(self)
         try probe(normal)
         try normal.finish()
-    }
-}
-
-/// The lines an engine logged, with their metadata, for tests that check what is logged.
-final class RecordedLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: [(message: String, metadata: [String: String])] = []
-
-    var lines: [(message: String, metadata: [String: String])] { lock.withLock { recorded } }
-
-    struct Handler: LogHandler {
-        let log: RecordedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            let merged = metadata.merging(extra ?? [:]) { $1 }.mapValues { "\($0)" }
-            log.lock.withLock { log.recorded.append((message.description, merged)) }
-        }
     }
 }
