@@ -91,4 +91,3 @@ struct BrowserTestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
-

@@ -117,8 +117,8 @@ import Testing
     }
 
     @Test func textBeyondASCIIIsTokenizedByCharacter() {
-        let text = "I’m sure: 3.5× faster, Zoë."
-        #expect(text.utf8.withContiguousStorageIfAvailable { AnswerAnalyzer.asciiTokens($0) } ?? nil == nil)
+        var text = "I’m sure: 3.5× faster, Zoë."
+        #expect(text.withUTF8 { AnswerAnalyzer.asciiTokens($0) } == nil, "not ASCII: the byte path declines it")
         #expect(AnswerAnalyzer.tokenize(text).map(\.word) == ["i'm", "sure", "3.5", "faster", "zoë"])
     }
 
