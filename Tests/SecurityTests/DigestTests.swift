@@ -57,6 +57,19 @@ import Security
         #expect(Data([0x00]).base64URLString == "AA")
     }
 
+    /// RFC 4648 §5 read back: the standard alphabet restored and the padding put back give the bytes again.
+    @Test func base64URLStringDecodesToTheSameBytes() throws {
+        var generator = SystemRandomNumberGenerator()
+        for count in 0..<200 {
+            let bytes = Data((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+            let url = bytes.base64URLString
+            #expect(url.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+            let standard = String(url.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+            let padded = standard + String(repeating: "=", count: (4 - standard.count % 4) % 4)
+            #expect(Data(base64Encoded: padded) == bytes, "\(count) bytes")
+        }
+    }
+
     @Test func constantTimeEqual() {
         let mac = Self.hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
         var flippedLast = mac
