@@ -112,6 +112,9 @@ public enum PostgresError: Error, CustomStringConvertible, Equatable {
         return state == "40001" || state == "40P01" || state == "23505"
     }
 
+    /// A serialization failure or deadlock: the database ends the whole transaction, which is run again.
+    var losesTheWholeTransaction: Bool { sqlState == "40001" || sqlState == "40P01" }
+
     var sqlState: String? {
         guard case .server(let state, _) = self else { return nil }
         return state

@@ -172,9 +172,22 @@ public final class PostgresStore: EngineStore, @unchecked Sendable {
 
     // MARK: Sessions
 
-    public func apply(_ record: SessionRecord, accountID: String) throws {
+    public func apply(_ records: [AccountRecord]) throws -> [RecordFailure] {
         try pool.transaction { connection in
-            try PostgresSessionWriter.apply(record, accountID: accountID, nodeID: nodeID, connection: connection)
+            var failures: [RecordFailure] = []
+            for (index, entry) in records.enumerated() {
+                // A failed statement spoils the whole transaction; a savepoint confines it to its record.
+                try connection.execute("SAVEPOINT record")
+                do {
+                    try PostgresSessionWriter.apply(entry.record, accountID: entry.accountID, nodeID: nodeID,
+                                                    connection: connection)
+                    try connection.execute("RELEASE SAVEPOINT record")
+                } catch let error as PostgresError where !connection.isBroken && !error.losesTheWholeTransaction {
+                    try connection.execute("ROLLBACK TO SAVEPOINT record")
+                    failures.append(RecordFailure(index: index, error: error))
+                }
+            }
+            return failures
         }
     }
 

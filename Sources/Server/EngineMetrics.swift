@@ -38,6 +38,10 @@ public final class EngineMetrics: Sendable {
     public let modelCalls: ExternalCallMetrics
     /// Session records and settlements waiting for the one store writer.
     let storeWriterQueue: Meter
+    /// Transactions of session records, and the records they wrote: records per transaction is how far the store
+    /// writer batches (`StoreWriter`).
+    let recordTransactions: Counter
+    let recordsWritten: Counter
     let transcriptionInFlight: Meter
     let transcriptionQueued: Meter
     /// Bytes of events queued for clients on each service thread, and the most on any one connection.
@@ -77,6 +81,8 @@ public final class EngineMetrics: Sendable {
         transcriptionCalls = ExternalCallMetrics(service: "transcription", factory: factory)
         modelCalls = ExternalCallMetrics(service: "model", factory: factory)
         storeWriterQueue = Meter(label: "jestry_queue_depth", dimensions: [("queue", "store_writer")], factory: factory)
+        recordTransactions = Counter(label: "jestry_session_record_transactions_total", factory: factory)
+        recordsWritten = Counter(label: "jestry_session_records_written_total", factory: factory)
         transcriptionInFlight = Meter(label: "jestry_queue_depth", dimensions: [("queue", "transcription_running")], factory: factory)
         transcriptionQueued = Meter(label: "jestry_queue_depth", dimensions: [("queue", "transcription_waiting")], factory: factory)
         outputQueueBytes = (0..<max(1, serviceThreads)).map {

@@ -23,10 +23,12 @@ final class EngineServices: Sendable {
     /// The one HTTP client (one thread, one libcurl multi handle) of the calls to the transcriber and the model;
     /// its thread starts with the first call.
     let outboundHTTP = OutboundHTTPClient(name: "jestry.outbound")
-    /// All database writes, in order: records of a session never overtake each other or its settlements, whichever
-    /// thread the session is on (a resumed session may move).
-    /// Session videos are appended here too (`VideoUploads`).
+    /// All database writes, in order. Session videos are appended here directly (`VideoUploads`); the interviews'
+    /// records and settlements through `writer`.
     let storeWriter: DispatchQueue
+    /// The interviews' writes, in the order they are handed over whichever thread the session is on (a resumed
+    /// session may move): records of a session never overtake each other or its settlements.
+    let writer: StoreWriter
     /// API handlers and checks that may block (password hashing, reads).
     let workers = DispatchQueue(label: "jestry.api-workers", attributes: .concurrent)
     /// Recordings whose files are still being completed; the engine waits for them when it stops.
@@ -53,6 +55,7 @@ final class EngineServices: Sendable {
         self.storeWriter = storeWriter
         let metrics = EngineMetrics(serviceThreads: configuration.serviceThreads)
         self.metrics = metrics
+        writer = StoreWriter(store: store, queue: storeWriter, metrics: metrics)
         let outboundHTTP = outboundHTTP
         transcription = configuration.speechToTextURL.map {
             var transcriber = OpenAICompatibleTranscriber(baseURL: $0, apiKey: configuration.speechToTextKey,
@@ -88,15 +91,6 @@ final class EngineServices: Sendable {
         var settings = configuration.machineSettings
         settings.transcribesSpeech = transcription?.health.isAvailable ?? false
         return settings
-    }
-
-    /// Runs `work` on the store writer, counted in the writer's queue depth while it waits.
-    func write(_ work: @escaping @Sendable () -> Void) {
-        metrics.storeWriterQueue.increment()
-        storeWriter.async { [metrics] in
-            metrics.storeWriterQueue.decrement()
-            work()
-        }
     }
 
     deinit {

@@ -265,14 +265,8 @@ extension ServiceLoop {
         case .questionAsked, .answerGiven, .answerDraft, .answerRescored, .reportWritten:
             break
         }
-        let accountID = connection.accountID
-        services.write { [store = services.store, logger = sessionLogger(connection, sessionID: record.sessionID)] in
-            do {
-                try store.apply(record, accountID: accountID)
-            } catch {
-                logger.error("could not store a session record", metadata: ["error": "\(error)"])
-            }
-        }
+        services.writer.write(record, accountID: connection.accountID,
+                              logger: sessionLogger(connection, sessionID: record.sessionID))
     }
 
     private func log(_ record: SessionRecord, accountID: String) {

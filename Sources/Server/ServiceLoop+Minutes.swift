@@ -16,7 +16,7 @@ extension ServiceLoop {
         }
         guard !charges.isEmpty else { return }
         settlementInFlight = true
-        services.write { [weak self, charges] in
+        services.writer.run { [weak self, charges] in
             guard let self else { return }
             let balances = writeCharges(charges)
             completions.post { [weak self] in self?.balancesSettled(balances) }
@@ -25,7 +25,7 @@ extension ServiceLoop {
 
     /// A session's last partial second, when it ends.
     func settleFinal(_ charge: UsageCharge) {
-        services.write { [weak self] in self?.writeCharges([charge]) }
+        services.writer.run { [weak self] in self?.writeCharges([charge]) }
     }
 
     /// Writes charges (and any left over from a failed attempt). Store-writer queue only.

@@ -81,13 +81,8 @@ extension ServiceLoop {
                 written = parsed
                 var report = request.report
                 report.written = parsed
-                services.storeWriter.async { [store = services.store, report] in
-                    do {
-                        try store.apply(.reportWritten(sessionID: request.sessionID, report: report), accountID: accountID)
-                    } catch {
-                        logger.error("could not store a written report", metadata: ["error": "\(error)"])
-                    }
-                }
+                services.writer.write(.reportWritten(sessionID: request.sessionID, report: report), accountID: accountID,
+                                      logger: logger)
             }
             guard let loop = self else { return }
             completions.post { [weak loop, written] in loop?.writtenReportArrived(written, serial: serial) }

@@ -49,7 +49,11 @@ public protocol EngineStore: Sendable {
     /// Returns the balance of every account charged.
     func settle(_ charges: [UsageCharge], at now: Date) throws -> [String: Int64]
 
-    func apply(_ record: SessionRecord, accountID: String) throws
+    /// Applies records in order, in one transaction: one commit (one sync of the log) for every record the store
+    /// writer gathered, instead of one each. A record that fails (its account was deleted meanwhile, say) is rolled
+    /// back alone and returned with its error; the others stay. Throws, with none applied, only when the
+    /// transaction itself fails.
+    func apply(_ records: [AccountRecord]) throws -> [RecordFailure]
     /// Marks sessions left open by a crash as ended; returns how many.
     func closeAbandonedSessions(at now: Date) throws -> Int
     func sessions(accountID: String) throws -> [SessionListing]
@@ -84,5 +88,10 @@ extension EngineStore {
     /// A token without a separate idle limit: it lasts its whole lifetime.
     public func issueToken(accountID: String, at now: Date, lifetime: TimeInterval) throws -> String {
         try issueToken(accountID: accountID, at: now, lifetime: lifetime, idleTimeout: lifetime)
+    }
+
+    /// Applies one record in a transaction of its own.
+    public func apply(_ record: SessionRecord, accountID: String) throws {
+        if let failure = try apply([AccountRecord(record, accountID: accountID)]).first { throw failure.error }
     }
 }

@@ -194,8 +194,21 @@ public final class SQLiteStore: EngineStore {
 
     // MARK: Sessions
 
-    public func apply(_ record: SessionRecord, accountID: String) throws {
-        try pool.write { db in try SessionWriter.apply(record, accountID: accountID, db: db) }
+    public func apply(_ records: [AccountRecord]) throws -> [RecordFailure] {
+        try pool.write { db in
+            var failures: [RecordFailure] = []
+            for (index, entry) in records.enumerated() {
+                do {
+                    try db.inSavepoint {
+                        try SessionWriter.apply(entry.record, accountID: entry.accountID, db: db)
+                        return .commit
+                    }
+                } catch {
+                    failures.append(RecordFailure(index: index, error: error))
+                }
+            }
+            return failures
+        }
     }
 
     public func closeAbandonedSessions(at now: Date) throws -> Int {

@@ -47,6 +47,29 @@ public struct UsageCharge: Sendable, Equatable {
     }
 }
 
+/// A session record with the account it belongs to, as the store writer batches them.
+public struct AccountRecord: Sendable, Equatable {
+    public var record: SessionRecord
+    public var accountID: String
+
+    public init(_ record: SessionRecord, accountID: String) {
+        self.record = record
+        self.accountID = accountID
+    }
+}
+
+/// A record of a batch that was not applied, and why; the others of its batch were.
+public struct RecordFailure: Error {
+    /// Its place in the batch.
+    public var index: Int
+    public var error: any Error
+
+    public init(index: Int, error: any Error) {
+        self.index = index
+        self.error = error
+    }
+}
+
 /// A past or running session, as listed to its owner.
 public struct SessionListing: Sendable, Equatable, Codable {
     public var id: String

@@ -141,4 +141,36 @@ import Store
         #expect(try store.session(id: "done", accountID: account.id)?.summary == Self.summary)
         #expect(try store.closeAbandonedSessions(at: at(600)) == 0)
     }
+
+    /// The store writer hands over many records at once: each that fails is rolled back alone and reported with its
+    /// place, and the others stay, in order.
+    @Test(arguments: StoreKind.allCases) func aBatchKeepsEveryRecordButTheOnesThatFail(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
+        let account = try fixture.createAccount()
+        let batch: [AccountRecord] = [
+            .init(.sessionStarted(sessionID: "s1", trackID: "behavioural", mode: .voice, sampleRate: 16_000, at: t0),
+                  accountID: account.id),
+            // No such session: the turn's foreign key refuses it.
+            .init(.questionAsked(sessionID: "ghost", question: askedQuestion(1), at: at(1)), accountID: account.id),
+            // The same session again: its primary key refuses it.
+            .init(.sessionStarted(sessionID: "s1", trackID: "technical", mode: .text, sampleRate: 16_000, at: at(1)),
+                  accountID: account.id),
+            .init(.questionAsked(sessionID: "s1", question: askedQuestion(1), at: at(2)), accountID: account.id),
+            .init(.answerGiven(sessionID: "s1", questionID: "q1", text: "Twelve.", analysis: AnswerAnalysis(wordCount: 1),
+                               audioMs: 900, startedAt: at(3), endedAt: at(4), complete: true, score: nil),
+                  accountID: account.id),
+            .init(.sessionEnded(sessionID: "s1", reason: .completed, summary: Self.summary, report: nil, at: at(5)),
+                  accountID: account.id),
+        ]
+        let failures = try store.apply(batch)
+        #expect(failures.map(\.index) == [1, 2])
+
+        let detail = try #require(try store.session(id: "s1", accountID: account.id))
+        #expect(detail.session.trackID == "behavioural")
+        #expect(detail.session.endReason == "completed")
+        #expect(detail.turns.map(\.questionID) == ["q1"])
+        #expect(detail.turns.first?.answerText == "Twelve.")
+        #expect(try fixture.rows("SELECT session_id FROM turns") == [["session_id": "s1"]])
+        #expect(try store.apply([]).isEmpty)
+    }
 }
