@@ -29,6 +29,8 @@ public final class LoadRun: LoadClientDelegate {
         public var maxSeconds: Double = 900
         /// The engine's process, for its CPU and memory.
         public var serverPID: Int32?
+        /// Each candidate consents to the recording of its audio (`"record": true` in `session.start`).
+        public var record = false
 
         public init(url: URL, signIns: [SignIn], turns: Int, speech: LoadSpeech) {
             self.url = url
@@ -108,8 +110,10 @@ public final class LoadRun: LoadClientDelegate {
         self.progress = progress
         client = try LoadClient(url: plan.url, capacity: plan.signIns.count)
         candidates = Array(repeating: Candidate(), count: plan.signIns.count)
-        sessionStart = Self.json(["type": "session.start", "track": plan.track, "mode": "voice",
-                                  "sample_rate": LoadSpeech.sampleRate, "protocol": 1])
+        var start: [String: Any] = ["type": "session.start", "track": plan.track, "mode": "voice",
+                                    "sample_rate": LoadSpeech.sampleRate, "protocol": 1]
+        if plan.record { start["record"] = true }
+        sessionStart = Self.json(start)
         transcriptFinal = plan.speech.transcript.map { Self.json(["type": "transcript.final", "text": $0]) }
     }
 

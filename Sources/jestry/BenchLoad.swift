@@ -35,6 +35,8 @@ extension Bench {
         var tokensFile: String?
         @Option(help: "Stop after this many seconds whatever the sessions are doing.")
         var maxSeconds: Double = 900
+        @Flag(help: "Each candidate consents to recording: the engine writes every session's audio to its data folder.")
+        var record = false
         @Flag(help: "Print the report as JSON.")
         var json = false
 
@@ -71,6 +73,7 @@ extension Bench {
             plan.rampSeconds = rampSeconds ?? Double(sessions) / 100
             plan.maxSeconds = maxSeconds
             plan.serverPID = serverPid
+            plan.record = record
             let report = try LoadRun.run(plan) { line in
                 FileHandle.standardError.write(Data(("load: " + line + "\n").utf8))
             }

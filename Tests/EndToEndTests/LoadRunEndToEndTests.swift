@@ -1,3 +1,4 @@
+import Audio
 import Bot
 import Foundation
 import Store
@@ -7,6 +8,7 @@ import Testing
 /// Latencies are printed by `jestry bench load`, never asserted here.
 @Suite struct LoadRunEndToEndTests {
     @Test func threeVoiceCandidatesEachAnswerOnceAndAreMeasured() throws {
+        // They consent to recording (`bench load --record`), so the engine keeps each one's audio too.
         let engine = try TestEngine()
         // Straight into the store: sign-up over HTTP is rate limited per address.
         let signIns: [LoadRun.SignIn] = try (0..<3).map { index in
@@ -18,6 +20,7 @@ import Testing
         }
         var plan = LoadRun.Plan(url: engine.interviewURL, signIns: signIns, turns: 1, speech: try LoadSpeech.spoken())
         plan.maxSeconds = 120
+        plan.record = true
 
         let report = try LoadRun.run(plan)
 
@@ -34,6 +37,18 @@ import Testing
         #expect(report.audioFramesSent >= 3 * plan.speech.frames.count)
         #expect(!report.timedOut)
         #expect(report.server == nil)
+        // Each finished once its session ended (off the service thread): a complete header over at least the answer.
+        let folder = engine.dataDirectory.appendingPathComponent("recordings")
+        let answerBytes = plan.speech.frames.count * LoadSpeech.frameBytes
+        let recordings = eventually("three finished recordings") {
+            let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
+            let finished = files.compactMap { try? Data(contentsOf: $0) }.filter { bytes in
+                bytes.count >= 44 + answerBytes
+                    && bytes.prefix(44) == WAVFile.header(sampleRate: LoadSpeech.sampleRate, dataByteCount: bytes.count - 44)
+            }
+            return finished.count == 3 ? finished : nil
+        }
+        #expect(recordings?.count == 3)
     }
 
     @Test func aRefusedTokenCountsAsAFailedSessionAndTheRunStillEnds() throws {
