@@ -324,8 +324,10 @@ extension ServiceLoop {
         if !connection.machine.isLive { stopVoice(on: connection) }  // refused after all (unknown track, no minutes)
     }
 
-    /// `park`: the registry keeps the suspended session until a resume takes it or its grace period ends.
+    /// `park`: the registry keeps the suspended session until a resume takes it or its grace period ends. Its
+    /// recording is written out first: the audio so far is on disk meanwhile, and another thread may resume it.
     private func park(_ connection: InterviewConnection, sessionID: String) {
+        connection.recorder?.flush()
         let deadline = now.monotonicMs + Int64(configuration.resumeGraceSeconds * 1000)
         services.sessions.park(connection, sessionID: sessionID, until: deadline)
     }

@@ -4,11 +4,31 @@ import Logging
 
 /// Writes a consenting candidate's audio to a WAV file as it arrives, off the service thread.
 ///
+/// Frames are gathered on the thread that serves the session and handed to the file a chunk at a time
+/// (`chunkBytes`, half a second at 16 kHz): one write and one hand-over per frame cost the engine more than the rest
+/// of the voice path together (see docs/BENCHMARKS.md, "Recording"). A crash loses at most the chunk being
+/// gathered; parking, the end of the session and the engine's stop write it out.
+///
 /// The header is written first with zero sizes and completed by `finish()`; if the process dies before, the samples
 /// are still there, and `repairHeaders` completes the header when the engine starts again, so that every WAV
 /// reader plays them.
+///
+/// At most `maxQueuedBytes` wait for the disk per recording: a disk that stalls stops the recording (logged) rather
+/// than growing the engine's memory with audio it cannot write.
 final class SessionRecorder: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "jestry.recorder")
+    /// How much audio is gathered before it goes to the file.
+    static let chunkBytes = 16 * 1024
+    /// How much handed-over audio may wait for the disk: 64 chunks, 32 s at 16 kHz.
+    static let maxQueuedBytes = 64 * chunkBytes
+
+    private let queue: DispatchQueue
+    /// Touched only by the thread that serves the session (one at a time: a parked session is flushed first).
+    private var gathered = Data()
+    /// Set on that thread once the disk fell too far behind; nothing more is handed over.
+    private var stopped = false
+    /// Handed over, not yet written; guarded by `queuedLock`.
+    private var queuedBytes = 0
+    private let queuedLock = NSLock()
     /// Touched only on `queue`.
     private var handle: FileHandle?
     private var bytesWritten = 0
@@ -16,10 +36,13 @@ final class SessionRecorder: @unchecked Sendable {
     private let sampleRate: Int
     private let logger: Logger
 
-    init(file: URL, sampleRate: Int, logger: Logger) {
+    /// `queue` writes the file (a test may hold it, as a stalled disk would).
+    init(file: URL, sampleRate: Int, logger: Logger, queue: DispatchQueue = DispatchQueue(label: "jestry.recorder")) {
+        self.queue = queue
         self.file = file
         self.sampleRate = sampleRate
         self.logger = logger
+        gathered.reserveCapacity(Self.chunkBytes)
         queue.async { [self] in
             do {
                 try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -32,12 +55,36 @@ final class SessionRecorder: @unchecked Sendable {
         }
     }
 
+    /// An accepted frame, on the thread that serves the session.
     func append(_ frame: Data) {
+        guard !stopped else { return }
+        gathered.append(frame)
+        if gathered.count >= Self.chunkBytes { flush() }
+    }
+
+    /// Hands what has been gathered to the file: before the session is parked (another thread may resume it), and
+    /// when it ends.
+    func flush() {
+        guard !gathered.isEmpty, !stopped else { return }
+        let chunk = gathered
+        gathered = Data()
+        gathered.reserveCapacity(Self.chunkBytes)
+        let accepted = queuedLock.withLock {
+            guard queuedBytes + chunk.count <= Self.maxQueuedBytes else { return false }
+            queuedBytes += chunk.count
+            return true
+        }
+        guard accepted else {
+            stopped = true
+            logger.error("recording stopped: the disk is too far behind", metadata: ["queued_bytes": "\(Self.maxQueuedBytes)"])
+            return
+        }
         queue.async { [self] in
+            defer { queuedLock.withLock { queuedBytes -= chunk.count } }
             guard let handle else { return }
             do {
-                try handle.write(contentsOf: frame)
-                bytesWritten += frame.count
+                try handle.write(contentsOf: chunk)
+                bytesWritten += chunk.count
             } catch {
                 logger.error("recording write failed", metadata: ["error": "\(error)"])
                 self.handle = nil
@@ -45,9 +92,10 @@ final class SessionRecorder: @unchecked Sendable {
         }
     }
 
-    /// Completes the header and closes the file; `pending` is left once that is done, so a stopping engine can wait
-    /// for every recording without keeping the recorders.
+    /// Writes out what is gathered, completes the header and closes the file; `pending` is left once that is done,
+    /// so a stopping engine can wait for every recording without keeping the recorders.
     func finish(pending: DispatchGroup) {
+        flush()
         pending.enter()
         queue.async { [self] in
             defer { pending.leave() }
@@ -65,6 +113,8 @@ final class SessionRecorder: @unchecked Sendable {
 
     /// Closes and deletes the file: the session never started, so there is nothing to keep.
     func discard() {
+        gathered = Data()
+        stopped = true
         queue.async { [self] in
             try? handle?.close()
             handle = nil

@@ -65,6 +65,44 @@ import Testing
         #expect(try engine.http.send("GET", "v1/sessions/\(sessionID)/recording", token: try engine.signUp()).status == 404)
     }
 
+    /// The recording gathers audio in chunks; a dropped connection writes out what was gathered, and the resumed
+    /// session goes on recording into the same file, every frame in order.
+    @Test func aDroppedSessionsRecordingIsOnDiskAndGoesOnAfterTheResume() throws {
+        let engine = try TestEngine()
+        let token = try engine.signUp()
+        let first = try engine.connect(token: token)
+        try first.send(json: ["type": "session.start", "track": "behavioural", "mode": "voice", "record": true])
+        let started = try first.next("session.started")
+        let sessionID = try #require(started["session_id"] as? String)
+        let resumeToken = try #require(started["resume_token"] as? String)
+        _ = try first.next("question")
+        // 40 distinct quiet frames; the first 20 (12,800 bytes) are less than one chunk.
+        let frames = (0..<40).map { n in Data((0..<640).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ n) & 0x0F }) }
+        for frame in frames.prefix(20) { first.send(binary: frame) }
+        // An unknown message is answered with an error in turn: every frame before it was taken.
+        try first.send(json: ["type": "sync.point"])
+        #expect(try first.next("error")["fatal"] as? Bool == false)
+        first.shutdown()
+
+        let file = engine.dataDirectory.appendingPathComponent("recordings/\(sessionID).wav")
+        let parked = frames.prefix(20).reduce(Data(), +)
+        let onDisk = eventually("the parked session's audio is on disk") {
+            (try? Data(contentsOf: file)).flatMap { $0.count >= 44 + parked.count ? $0 : nil }
+        }
+        #expect(onDisk?.dropFirst(44) == parked)
+
+        let again = try engine.connect(token: token)
+        defer { again.shutdown() }
+        try again.send(json: ["type": "session.resume", "id": "r1", "session_id": sessionID, "resume_token": resumeToken])
+        _ = try again.next("session.resumed")
+        for frame in frames.suffix(20) { again.send(binary: frame) }
+        try again.send(json: ["type": "session.end"])
+        _ = try again.next("session.ended")
+        _ = try engine.waitForSession(sessionID, token: token) { $0["report"] != nil }
+        let recording = try engine.http.send("GET", "v1/sessions/\(sessionID)/recording", token: token)
+        #expect(try WAVFile(parsing: recording.body).pcm16 == frames.reduce(Data(), +))
+    }
+
     @Test func withoutConsentNothingIsRecorded() throws {
         let engine = try TestEngine()
         let token = try engine.signUp()
