@@ -8,7 +8,7 @@ import Testing
 
 /// The pieces the service threads share, on their own: the deadline heap, the connection counts and the session
 /// registry, including from many threads at once.
-@Suite struct CrossThreadRegistryTests {
+@Suite final class CrossThreadRegistryTests {
     @Test func theDeadlineQueueHandsOutDueEntriesEarliestFirst() {
         var queue = DeadlineQueue()
         for (deadline, serial) in [(50, 1), (10, 2), (30, 3), (10, 4), (70, 5), (20, 6)] as [(Int64, UInt64)] {
@@ -60,7 +60,7 @@ import Testing
 
     @Test func aParkedSessionIsTakenOnceByTheRightAccountWithTheRightToken() throws {
         let registry = SessionRegistry()
-        let loops = (0..<8).map { _ in Self.loop() }
+        let loops = (0..<8).map { _ in loop() }
         let parked = Self.connection(accountID: "ada", resumeToken: "secret")
         registry.park(parked, sessionID: "S", until: 10_000)
         #expect(registry.takeParked("T", accountID: "ada", token: "secret", for: loops[0]).refusal == .notParked)
@@ -82,7 +82,7 @@ import Testing
 
     @Test func expiredParkedSessionsAreTakenAndLiveCountsFollowStartsAndEnds() {
         let registry = SessionRegistry()
-        let loop = Self.loop()
+        let loop = loop()
         registry.sessionStarted("A", accountID: "ada", on: loop)
         registry.sessionStarted("B", accountID: "ada", on: loop)
         #expect(registry.liveSessions(accountID: "ada") == 2)
@@ -102,19 +102,24 @@ import Testing
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// Service loops that are never started: the registry only tells them apart.
-    static let services: EngineServices = {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-registry-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+    /// Service loops that are never started: the registry only tells them apart. Their store lives in `data`,
+    /// removed when the test ends.
+    let data = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-registry-\(UUID().uuidString)")
+    let services: EngineServices
+
+    init() throws {
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let prompts = Self.repository.appendingPathComponent("Prompts")
         let configuration = ServerConfiguration(dataDirectory: data, promptsDirectory: prompts,
                                                 staticDirectory: Self.repository.appendingPathComponent("web-static"))
-        return EngineServices(configuration: configuration, store: try! SQLiteStore(path: configuration.databasePath),
-                              prompts: PromptsProvider(try! PromptLibrary.load(directory: prompts).get()),
-                              logger: Logger(label: "test"), clock: MonotonicClock.now)
-    }()
+        services = EngineServices(configuration: configuration, store: try SQLiteStore(path: configuration.databasePath),
+                                  prompts: PromptsProvider(try PromptLibrary.load(directory: prompts).get()),
+                                  logger: Logger(label: "test"), clock: MonotonicClock.now)
+    }
 
-    static func loop() -> ServiceLoop { ServiceLoop(services: services, index: 0) }
+    deinit { try? FileManager.default.removeItem(at: data) }
+
+    func loop() -> ServiceLoop { ServiceLoop(services: services, index: 0) }
 
     static func connection(accountID: String, resumeToken: String) -> InterviewConnection {
         let connection = InterviewConnection(serial: 1, wsi: OpaquePointer(bitPattern: 0x10)!, accountID: accountID,

@@ -34,8 +34,11 @@ import Store
         #expect(try Self.size(path + "-wal") == 0, "nothing is left in the write-ahead log")
 
         // The database file alone, copied elsewhere, has everything.
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-copy-\(UUID().uuidString).sqlite")
-        defer { try? FileManager.default.removeItem(at: copy) }
+        // In a folder of its own: opening the copy makes its -wal and -shm beside it.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-copy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let copy = folder.appendingPathComponent("jestry.sqlite")
         try FileManager.default.copyItem(at: URL(fileURLWithPath: path), to: copy)
         let reopened = try SQLiteStore(path: copy.path)
         defer { try? reopened.close() }
