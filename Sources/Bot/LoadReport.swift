@@ -38,6 +38,9 @@ public struct LoadReport: Sendable, Codable {
         public var cpuMicrosecondsPerAudioSecond: Double
         /// (rssDuring − rssBefore) / sessions.
         public var kibPerSession: Double
+        /// The server's CPU over the generator's. The generator does the same work in every run of a plan and shares
+        /// the machine, so on a machine whose speed varies this compares engines across runs better than µs do.
+        public var cpuPerGeneratorCPU: Double
     }
 
     public var url: String
@@ -113,6 +116,8 @@ public struct LoadReport: Sendable, Codable {
             lines.append(String(format: "server CPU        %.2f s (%.0f %% of one core over the run)", server.cpuSeconds,
                                 wallSeconds > 0 ? server.cpuSeconds / wallSeconds * 100 : 0))
             lines.append(String(format: "server CPU/audio  %.0f µs per second of audio per session", server.cpuMicrosecondsPerAudioSecond))
+            lines.append(String(format: "server/generator  %.3f of the generator's CPU (the same work each run: a control for the machine's speed)",
+                                server.cpuPerGeneratorCPU))
             lines.append("server memory     RSS before \(mib(server.rssBeforeKiB)), during \(mib(server.rssDuringKiB)), after \(mib(server.rssAfterKiB)), peak (VmHWM) \(mib(server.peakRSSKiB))")
             lines.append(String(format: "memory/session    %.0f KiB per live session", server.kibPerSession))
         }

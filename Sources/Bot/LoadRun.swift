@@ -329,7 +329,8 @@ public final class LoadRun: LoadClientDelegate {
                 pid: pid, cpuSeconds: cpu, rssBeforeKiB: before.rssKiB, rssDuringKiB: max(rssDuringKiB, after.rssKiB),
                 rssAfterKiB: after.rssKiB, peakRSSKiB: after.peakRSSKiB,
                 cpuMicrosecondsPerAudioSecond: audioSeconds > 0 ? cpu * 1e6 / audioSeconds : 0,
-                kibPerSession: Double(max(rssDuringKiB, after.rssKiB) - before.rssKiB) / Double(candidates.count))
+                kibPerSession: Double(max(rssDuringKiB, after.rssKiB) - before.rssKiB) / Double(candidates.count),
+                cpuPerGeneratorCPU: generatorCPUSeconds > 0 ? cpu / generatorCPUSeconds : 0)
         }
         return LoadReport(
             url: plan.url.absoluteString, sessions: candidates.count, turns: plan.turns,

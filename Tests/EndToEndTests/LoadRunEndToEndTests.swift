@@ -21,6 +21,7 @@ import Testing
         var plan = LoadRun.Plan(url: engine.interviewURL, signIns: signIns, turns: 1, speech: try LoadSpeech.spoken())
         plan.maxSeconds = 120
         plan.record = true
+        plan.serverPID = getpid()  // the engine runs in this process, beside the generator
 
         let report = try LoadRun.run(plan)
 
@@ -36,7 +37,11 @@ import Testing
         #expect(report.detectionLatency.count == 3)
         #expect(report.audioFramesSent >= 3 * plan.speech.frames.count)
         #expect(!report.timedOut)
-        #expect(report.server == nil)
+        // Engine and generator are one process here: the server's figures are the whole process's.
+        let server = try #require(report.server)
+        #expect(server.cpuSeconds > 0)
+        #expect(server.cpuPerGeneratorCPU == server.cpuSeconds / report.generatorCPUSeconds)
+        #expect(server.cpuMicrosecondsPerAudioSecond == server.cpuSeconds * 1e6 / report.audioSeconds)
         // Each finished once its session ended (off the service thread): a complete header over at least the answer.
         let folder = engine.dataDirectory.appendingPathComponent("recordings")
         let answerBytes = plan.speech.frames.count * LoadSpeech.frameBytes
@@ -64,5 +69,6 @@ import Testing
         #expect(report.failures == ["HTTP 401": 1, "sign-up HTTP 429": 1])
         #expect(report.turnLatency.count == 0)
         #expect(!report.timedOut)
+        #expect(report.server == nil)  // no --server-pid, no server figures
     }
 }
