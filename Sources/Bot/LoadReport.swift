@@ -46,6 +46,8 @@ public struct LoadReport: Sendable, Codable {
     public var url: String
     public var sessions: Int
     public var turns: Int
+    /// Threads the generator played the candidates on (`--threads`).
+    public var generatorThreads: Int
     public var sessionsStarted: Int
     /// Sessions that never got `session.started`: refused upgrade, failed sign-in, closed or timed out before it.
     public var sessionsFailed: Int
@@ -109,7 +111,8 @@ public struct LoadReport: Sendable, Codable {
             "detection lag     \(latency(detectionLatency))",
             String(format: "audio             %d frames sent (%.0f s of audio), %d skipped; longest gap between 20 ms ticks %.0f ms",
                    audioFramesSent, audioSeconds, audioFramesSkipped, longestTickGapMs),
-            String(format: "wall time         %.1f s; the load generator used %.2f s of CPU", wallSeconds, generatorCPUSeconds),
+            String(format: "wall time         %.1f s; the load generator used %.2f s of CPU", wallSeconds, generatorCPUSeconds)
+                + " on \(generatorThreads) thread\(generatorThreads == 1 ? "" : "s")",
         ]
         if let server {
             let mib = { (kib: Int) in String(format: "%.1f MiB", Double(kib) / 1024) }

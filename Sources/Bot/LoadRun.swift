@@ -31,12 +31,26 @@ public final class LoadRun: LoadClientDelegate {
         public var serverPID: Int32?
         /// Each candidate consents to the recording of its audio (`"record": true` in `session.start`).
         public var record = false
+        /// The candidates are split over this many generator threads, each with its own client: one thread playing
+        /// 2,000 microphones needs most of a core, more than it gets beside a busy engine on the same machine.
+        public var threads = 1
 
         public init(url: URL, signIns: [SignIn], turns: Int, speech: LoadSpeech) {
             self.url = url
             self.signIns = signIns
             self.turns = turns
             self.speech = speech
+        }
+
+        /// One plan per thread, each with a contiguous share of the candidates (sizes differing by at most one).
+        func shares() -> [Plan] {
+            let count = min(threads, signIns.count)
+            return (0..<count).map { index in
+                var share = self
+                share.signIns = Array(signIns[index * signIns.count / count..<(index + 1) * signIns.count / count])
+                share.threads = 1
+                return share
+            }
         }
     }
 
@@ -118,20 +132,58 @@ public final class LoadRun: LoadClientDelegate {
     }
 
     /// Runs the plan to the end (every session finished, or `maxSeconds`) and reports. `progress` gets a status
-    /// line every five seconds.
+    /// line every five seconds (from the first thread, for its share, when there are several).
     public static func run(_ plan: Plan, progress: ((String) -> Void)? = nil) throws -> LoadReport {
-        precondition(plan.turns > 0 && !plan.signIns.isEmpty && plan.maxSeconds > 0)
-        let run = try LoadRun(plan: plan, progress: progress)
+        precondition(plan.turns > 0 && !plan.signIns.isEmpty && plan.maxSeconds > 0 && plan.threads > 0)
+        let shares = plan.shares()
+        let runs = try shares.indices.map { index in
+            try LoadRun(plan: shares[index], progress: index == 0 ? progress.map { report in
+                shares.count == 1 ? report : { report("thread 1 of \(shares.count): " + $0) }
+            } : nil)
+        }
         let before = plan.serverPID.flatMap { ProcessUsage.read(pid: $0) }
         let ownBefore = ProcessUsage.read(pid: getpid())
-        run.rssDuringKiB = before?.rssKiB ?? 0
+        for run in runs { run.rssDuringKiB = before?.rssKiB ?? 0 }
         let started = LoadClient.nowNs()
-        run.client.delegate = run
-        try run.client.run()
+        try runConcurrently(runs)
         let wallSeconds = Double(LoadClient.nowNs() - started) / 1e9
         let after = plan.serverPID.flatMap { ProcessUsage.read(pid: $0) }
         let ownCPU = (ProcessUsage.read(pid: getpid())?.cpuSeconds ?? 0) - (ownBefore?.cpuSeconds ?? 0)
-        return run.report(wallSeconds: wallSeconds, generatorCPUSeconds: ownCPU, before: before, after: after)
+        return report(of: runs, plan: plan, wallSeconds: wallSeconds, generatorCPUSeconds: ownCPU, before: before, after: after)
+    }
+
+    /// Runs each share on a thread of its own (the first on this one) until all of them are done. Each share connects
+    /// its candidates over the whole ramp, so together they connect at the rate one thread would.
+    private static func runConcurrently(_ runs: [LoadRun]) throws {
+        final class Outcome: @unchecked Sendable {  // each run is touched by its own thread until the group is done
+            let runs: [LoadRun]
+            let lock = NSLock()
+            var error: Error?
+            init(_ runs: [LoadRun]) { self.runs = runs }
+        }
+        let outcome = Outcome(runs)
+        let group = DispatchGroup()
+        for index in runs.indices.dropFirst() {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                do {
+                    try outcome.runs[index].start()
+                } catch {
+                    outcome.lock.withLock { outcome.error = outcome.error ?? error }
+                }
+            }
+            thread.name = "load-\(index + 1)"
+            thread.start()
+        }
+        try runs[0].start()
+        group.wait()
+        if let error = outcome.error { throw error }
+    }
+
+    private func start() throws {
+        client.delegate = self
+        try client.run()
     }
 
     // MARK: LoadClientDelegate
@@ -320,8 +372,19 @@ public final class LoadRun: LoadClientDelegate {
                   + "finished \(finishedCount), turns \(turns), failures \(failures.values.reduce(0, +)), error events \(errors)")
     }
 
-    private func report(wallSeconds: Double, generatorCPUSeconds: Double, before: ProcessUsage?, after: ProcessUsage?) -> LoadReport {
+    /// One report over every thread's share.
+    private static func report(of runs: [LoadRun], plan: Plan, wallSeconds: Double, generatorCPUSeconds: Double,
+                               before: ProcessUsage?, after: ProcessUsage?) -> LoadReport {
+        let candidates = runs.flatMap(\.candidates)
+        func sum(_ counts: KeyPath<LoadRun, [String: Int]>) -> [String: Int] {
+            runs.reduce(into: [:]) { total, run in total.merge(run[keyPath: counts], uniquingKeysWith: +) }
+        }
+        func merged(_ histogram: KeyPath<LoadRun, Histogram<UInt64>>) -> Histogram<UInt64> {
+            runs.dropFirst().reduce(into: runs[0][keyPath: histogram]) { total, run in total.add(run[keyPath: histogram]) }
+        }
+        let framesSent = runs.reduce(0) { $0 + $1.framesSent }
         let audioSeconds = Double(framesSent) * 0.02
+        let rssDuringKiB = runs.map(\.rssDuringKiB).max() ?? 0
         var server: LoadReport.Server?
         if let pid = plan.serverPID, let before, let after {
             let cpu = after.cpuSeconds - before.cpuSeconds
@@ -333,16 +396,19 @@ public final class LoadRun: LoadClientDelegate {
                 cpuPerGeneratorCPU: generatorCPUSeconds > 0 ? cpu / generatorCPUSeconds : 0)
         }
         return LoadReport(
-            url: plan.url.absoluteString, sessions: candidates.count, turns: plan.turns,
+            url: plan.url.absoluteString, sessions: candidates.count, turns: plan.turns, generatorThreads: runs.count,
             sessionsStarted: candidates.filter(\.started).count,
             sessionsFailed: candidates.filter { !$0.started }.count,
             sessionsCompleted: candidates.filter { $0.ended && $0.turnsMeasured >= plan.turns }.count,
-            failures: failures, errorsByCode: errorsByCode, endReasons: endReasons,
+            failures: sum(\.failures), errorsByCode: sum(\.errorsByCode), endReasons: sum(\.endReasons),
             turnsMeasured: candidates.map(\.turnsMeasured),
-            turnLatency: .init(turnLatency), onsetLatency: .init(onsetLatency), detectionLatency: .init(detectionLatency),
-            audioFramesSent: framesSent, audioSeconds: audioSeconds, audioFramesSkipped: framesSkipped,
-            longestTickGapMs: Double(longestTickGapNs) / 1e6,
-            wallSeconds: wallSeconds, generatorCPUSeconds: generatorCPUSeconds, timedOut: timedOut, server: server)
+            turnLatency: .init(merged(\.turnLatency)), onsetLatency: .init(merged(\.onsetLatency)),
+            detectionLatency: .init(merged(\.detectionLatency)),
+            audioFramesSent: framesSent, audioSeconds: audioSeconds,
+            audioFramesSkipped: runs.reduce(0) { $0 + $1.framesSkipped },
+            longestTickGapMs: Double(runs.map(\.longestTickGapNs).max() ?? 0) / 1e6,
+            wallSeconds: wallSeconds, generatorCPUSeconds: generatorCPUSeconds, timedOut: runs.contains(where: \.timedOut),
+            server: server)
     }
 
     // MARK: Messages

@@ -35,6 +35,8 @@ extension Bench {
         var tokensFile: String?
         @Option(help: "Stop after this many seconds whatever the sessions are doing.")
         var maxSeconds: Double = 900
+        @Option(help: "Generator threads, each with its own share of the candidates and its own client. [default: 1]")
+        var threads = 1
         @Flag(help: "Each candidate consents to recording: the engine writes every session's audio to its data folder.")
         var record = false
         @Flag(help: "Print the report as JSON.")
@@ -43,6 +45,7 @@ extension Bench {
         func validate() throws {
             guard (1...20_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 20000") }
             guard (1...50).contains(turns) else { throw ValidationError("--turns must be from 1 to 50") }
+            guard (1...64).contains(threads) else { throw ValidationError("--threads must be from 1 to 64") }
             guard maxSeconds > 0, maxSeconds <= 24 * 3600 else { throw ValidationError("--max-seconds must be more than 0 and at most a day") }
             if let rampSeconds, rampSeconds < 0 || rampSeconds > maxSeconds {
                 throw ValidationError("--ramp-seconds must be from 0 to --max-seconds")
@@ -74,6 +77,7 @@ extension Bench {
             plan.maxSeconds = maxSeconds
             plan.serverPID = serverPid
             plan.record = record
+            plan.threads = threads
             let report = try LoadRun.run(plan) { line in
                 FileHandle.standardError.write(Data(("load: " + line + "\n").utf8))
             }

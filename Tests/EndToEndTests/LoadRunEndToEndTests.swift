@@ -4,7 +4,8 @@ import Foundation
 import Store
 import Testing
 
-/// The load generator's core against a real engine: three voice candidates, one answer each, every turn measured.
+/// The load generator's core against a real engine: three voice candidates on two generator threads, one answer
+/// each, every turn measured.
 /// Latencies are printed by `jestry bench load`, never asserted here.
 @Suite struct LoadRunEndToEndTests {
     @Test func threeVoiceCandidatesEachAnswerOnceAndAreMeasured() throws {
@@ -22,9 +23,11 @@ import Testing
         plan.maxSeconds = 120
         plan.record = true
         plan.serverPID = getpid()  // the engine runs in this process, beside the generator
+        plan.threads = 2  // one candidate on one thread, two on the other: the report is over all three
 
         let report = try LoadRun.run(plan)
 
+        #expect(report.generatorThreads == 2)
         #expect(report.sessionsStarted == 3)
         #expect(report.sessionsFailed == 0)
         #expect(report.sessionsCompleted == 3)
@@ -70,5 +73,6 @@ import Testing
         #expect(report.turnLatency.count == 0)
         #expect(!report.timedOut)
         #expect(report.server == nil)  // no --server-pid, no server figures
+        #expect(report.generatorThreads == 1)
     }
 }
