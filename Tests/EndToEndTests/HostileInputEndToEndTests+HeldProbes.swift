@@ -41,7 +41,8 @@ extension HostileInputEndToEndTests {
             #expect(!refused())
             let oversized = try Self.rawExchange(engine, "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 65_536))\r\n\r\n")
             #expect(oversized.closed && oversized.head.isEmpty)
-            #expect(refused())
+            // The close callback that logs may run after the client sees the end (lws can shut the socket down first).
+            #expect(eventually("the refusal is logged") { refused() ? true : nil } == true)
         }
     }
 
