@@ -167,13 +167,13 @@ public final class LoadRun: LoadClientDelegate {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
+                Thread.current.name = "jestry-load-\(index + 1)"  // set from inside: Linux names the running thread
                 do {
                     try outcome.runs[index].start()
                 } catch {
                     outcome.lock.withLock { outcome.error = outcome.error ?? error }
                 }
             }
-            thread.name = "load-\(index + 1)"
             thread.start()
         }
         try runs[0].start()

@@ -6,8 +6,8 @@ import Logging
 ///
 /// Frames are gathered on the thread that serves the session and handed to the file a chunk at a time
 /// (`chunkBytes`, half a second at 16 kHz): one write and one hand-over per frame cost the engine more than the rest
-/// of the voice path together (see docs/BENCHMARKS.md, "Recording"). A crash loses at most the chunk being
-/// gathered; parking, the end of the session and the engine's stop write it out.
+/// of the voice path together (see docs/BENCHMARKS.md, "Recording"). A crash loses the chunk being gathered (and any
+/// the disk has not taken yet); parking, the end of the session and the engine's stop write them out.
 ///
 /// The header is written first with zero sizes and completed by `finish()`; if the process dies before, the samples
 /// are still there, and `repairHeaders` completes the header when the engine starts again, so that every WAV

@@ -35,7 +35,7 @@ extension Bench {
         var tokensFile: String?
         @Option(help: "Stop after this many seconds whatever the sessions are doing.")
         var maxSeconds: Double = 900
-        @Option(help: "Generator threads, each with its own share of the candidates and its own client. [default: 1]")
+        @Option(help: "Generator threads, each with its own share of the candidates and its own client.")
         var threads = 1
         @Flag(help: "Each candidate consents to recording: the engine writes every session's audio to its data folder.")
         var record = false

@@ -50,7 +50,9 @@ import TestSupport
         let pending = DispatchGroup()
         recorder.finish(pending: pending)
         pending.wait()
-        let wav = try WAVFile(parsing: try Data(contentsOf: file))
+        let bytes = try Data(contentsOf: file)
+        #expect(bytes.prefix(44) == WAVFile.header(sampleRate: 16_000, dataByteCount: bytes.count - 44))
+        let wav = try WAVFile(parsing: bytes)
         #expect(wav.sampleRate == 16_000)
         #expect(wav.pcm16 == frames.reduce(Data(), +))
     }
