@@ -136,10 +136,10 @@ public final class LoadRun: LoadClientDelegate {
     public static func run(_ plan: Plan, progress: ((String) -> Void)? = nil) throws -> LoadReport {
         precondition(plan.turns > 0 && !plan.signIns.isEmpty && plan.maxSeconds > 0 && plan.threads > 0)
         let shares = plan.shares()
-        let runs = try shares.indices.map { index in
-            try LoadRun(plan: shares[index], progress: index == 0 ? progress.map { report in
-                shares.count == 1 ? report : { report("thread 1 of \(shares.count): " + $0) }
-            } : nil)
+        let label = shares.count == 1 ? "" : "thread 1 of \(shares.count): "
+        let firstProgress = progress.map { report in { (line: String) in report(label + line) } }
+        let runs = try shares.enumerated().map { index, share in
+            try LoadRun(plan: share, progress: index == 0 ? firstProgress : nil)
         }
         let before = plan.serverPID.flatMap { ProcessUsage.read(pid: $0) }
         let ownBefore = ProcessUsage.read(pid: getpid())
@@ -163,21 +163,24 @@ public final class LoadRun: LoadClientDelegate {
         }
         let outcome = Outcome(runs)
         let group = DispatchGroup()
+        @Sendable func start(_ index: Int) {
+            do {
+                try outcome.runs[index].start()
+            } catch {
+                outcome.lock.withLock { outcome.error = outcome.error ?? error }
+            }
+        }
         for index in runs.indices.dropFirst() {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
                 Thread.current.name = "jestry-load-\(index + 1)"  // set from inside: Linux names the running thread
-                do {
-                    try outcome.runs[index].start()
-                } catch {
-                    outcome.lock.withLock { outcome.error = outcome.error ?? error }
-                }
+                start(index)
             }
             thread.start()
         }
-        try runs[0].start()
-        group.wait()
+        start(0)
+        group.wait()  // also when a share failed: no thread may still be using its run when this returns
         if let error = outcome.error { throw error }
     }
 
