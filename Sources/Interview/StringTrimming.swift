@@ -2,7 +2,7 @@
 /// a visible part of every turn's end in the load profile.
 extension StringProtocol where SubSequence == Substring {
     /// Without the characters at either end that match `isTrimmed`.
-    func trimmed(where isTrimmed: (Character) -> Bool) -> Substring {
+    public func trimmed(where isTrimmed: (Character) -> Bool) -> Substring {
         let whole = self[...]
         guard let first = whole.firstIndex(where: { !isTrimmed($0) }),
               let last = whole.lastIndex(where: { !isTrimmed($0) }) else { return whole[whole.endIndex...] }
@@ -10,5 +10,5 @@ extension StringProtocol where SubSequence == Substring {
     }
 
     /// Without whitespace and line breaks at either end.
-    var trimmedOfWhitespace: Substring { trimmed(where: \.isWhitespace) }
+    public var trimmedOfWhitespace: Substring { trimmed(where: \.isWhitespace) }
 }

@@ -76,14 +76,14 @@ public struct PromptTemplate: Sendable {
 
     /// Renders the body with the declared inputs (defaults filling gaps). Undeclared values are ignored.
     public func render(_ values: [String: String]) -> String {
-        mustache.render(context(values), library: partials).trimmingCharacters(in: .whitespacesAndNewlines)
+        String(mustache.render(context(values), library: partials).trimmedOfWhitespace)
     }
 
     /// Renders the model instructions, when the template has them.
     public func renderModelInstructions(_ values: [String: String]) -> (system: String?, user: String?) {
         let context = context(values)
-        return (model?.systemTemplate?.render(context, library: partials).trimmingCharacters(in: .whitespacesAndNewlines),
-                model?.userTemplate?.render(context, library: partials).trimmingCharacters(in: .whitespacesAndNewlines))
+        return (model?.systemTemplate.map { String($0.render(context, library: partials).trimmedOfWhitespace) },
+                model?.userTemplate.map { String($0.render(context, library: partials).trimmedOfWhitespace) })
     }
 
     private func context(_ values: [String: String]) -> [String: String] {

@@ -51,7 +51,9 @@ public enum TemplateInputs {
             "question": context.mainQuestion.text,
             "word_count": String(context.answer.wordCount),
             "filler_count": String(context.answer.fillerCount),
-            "answer_start": context.answerText.split(whereSeparator: \.isWhitespace).prefix(12).joined(separator: " "),
+            // At most 13 pieces: the twelve words and the rest, so a long answer is not split whole.
+            "answer_start": context.answerText.split(maxSplits: 12, whereSeparator: \.isWhitespace).prefix(12)
+                .joined(separator: " "),
         ]
     }
 

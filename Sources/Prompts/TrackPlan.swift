@@ -51,7 +51,7 @@ public struct TrackPlan: InterviewPlan {
     }
 
     public func followUp(for context: FollowUpContext) -> PlannedQuestion? {
-        guard let chosen = explainFollowUp(for: context).chosen else { return nil }
+        guard let chosen = chosenFollowUp(for: context) else { return nil }
         let values = TemplateInputs.values(for: context, trackTitle: track.title)
         let instructions = context.wantsModelInstructions ? chosen.model.map { _ in chosen.renderModelInstructions(values) } : nil
         return PlannedQuestion(text: chosen.render(values), kind: .followUp, template: chosen.ref,
@@ -87,7 +87,10 @@ public struct TrackPlan: InterviewPlan {
 
     /// The highest-priority tip whose conditions all hold.
     public func coachingTip(for measures: LiveMeasures) -> CoachingTip? {
-        guard let tip = tips.first(where: { $0.coachingConditions.allSatisfy { $0.holds(in: measures) } }) else { return nil }
+        // By index: `first(where:)` would copy each template it looks at (a dozen retains), once a second per answer.
+        guard let index = tips.indices.first(where: { tips[$0].coachingConditions.allSatisfy { $0.holds(in: measures) } })
+        else { return nil }
+        let tip = tips[index]
         return CoachingTip(id: tip.id, text: tip.render(TemplateInputs.values(for: measures, trackTitle: track.title)))
     }
 
@@ -97,7 +100,7 @@ public struct TrackPlan: InterviewPlan {
 
     /// The follow-up the selector picks and the conditions that held for it, or nil when none applies.
     public func selectFollowUp(for context: FollowUpContext) -> (template: PromptTemplate, conditions: [FollowUpCondition])? {
-        explainFollowUp(for: context).chosen.map { ($0, $0.conditions) }
+        chosenFollowUp(for: context).map { ($0, $0.conditions) }
     }
 
     /// Why each follow-up was or was not picked, in the order the selector considers them.
@@ -110,28 +113,51 @@ public struct TrackPlan: InterviewPlan {
 
     /// The selector: the highest-priority follow-up whose conditions hold, on the question's topic, not yet used
     /// in this session, while the track's limit of follow-ups per question is not reached.
+    public func chosenFollowUp(for context: FollowUpContext) -> PromptTemplate? {
+        // By index, and without the reasons `explainFollowUp` words: this runs at the end of every answer.
+        followUps.indices.first { passOver(followUps[$0], for: context) == nil }.map { followUps[$0] }
+    }
+
+    /// The selector's choice, and why each follow-up was or was not picked, in the order it considers them.
     public func explainFollowUp(for context: FollowUpContext) -> (chosen: PromptTemplate?, considered: [Consideration]) {
         var considered: [Consideration] = []
         var chosen: PromptTemplate?
-        let limitReached = context.followUpsAsked >= track.maxFollowUps
         for template in followUps {
-            let held = template.conditions.filter { $0.holds(in: context) }
-            var reason: String?
-            if limitReached {
-                reason = "the track allows \(track.maxFollowUps) follow-up\(track.maxFollowUps == 1 ? "" : "s") per question"
-            } else if context.usedTemplates.contains(template.id) {
-                reason = "already asked in this session"
-            } else if !template.topics.isEmpty, !template.topics.contains(context.mainQuestion.topic) {
-                reason = "only for topics \(template.topics.joined(separator: ", "))"
-            } else if let failed = template.conditions.first(where: { !$0.holds(in: context) }) {
-                reason = "\(failed.rawValue) does not hold"
-            } else if chosen != nil {
-                reason = "a higher-priority follow-up was chosen"
-            }
+            var reason = passOver(template, for: context)?.description
+            if reason == nil, chosen != nil { reason = "a higher-priority follow-up was chosen" }
             if reason == nil { chosen = template }
-            considered.append(Consideration(template: template, passedOver: reason, conditionsHeld: held))
+            considered.append(Consideration(template: template, passedOver: reason,
+                                            conditionsHeld: template.conditions.filter { $0.holds(in: context) }))
         }
         return (chosen, considered)
+    }
+
+    /// Why the selector passes over a follow-up whatever else is eligible.
+    private enum PassOver: CustomStringConvertible {
+        case limitReached(Int)
+        case alreadyAsked
+        case otherTopics([String])
+        case conditionFails(FollowUpCondition)
+
+        var description: String {
+            switch self {
+            case .limitReached(let limit): "the track allows \(limit) follow-up\(limit == 1 ? "" : "s") per question"
+            case .alreadyAsked: "already asked in this session"
+            case .otherTopics(let topics): "only for topics \(topics.joined(separator: ", "))"
+            case .conditionFails(let condition): "\(condition.rawValue) does not hold"
+            }
+        }
+    }
+
+    /// Nil when `template` is eligible; the first reason it is not, in the order authors read them.
+    private func passOver(_ template: PromptTemplate, for context: FollowUpContext) -> PassOver? {
+        if context.followUpsAsked >= track.maxFollowUps { return .limitReached(track.maxFollowUps) }
+        if context.usedTemplates.contains(template.id) { return .alreadyAsked }
+        if !template.topics.isEmpty, !template.topics.contains(context.mainQuestion.topic) {
+            return .otherTopics(template.topics)
+        }
+        if let failed = template.conditions.first(where: { !$0.holds(in: context) }) { return .conditionFails(failed) }
+        return nil
     }
 }
 

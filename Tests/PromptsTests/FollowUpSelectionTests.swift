@@ -127,6 +127,50 @@ import Prompts
         #expect(considered.allSatisfy { $0.passedOver?.contains("2 follow-ups per question") == true })
     }
 
+    /// `followUp` chooses without wording reasons; it must choose what the explanation says it chose.
+    @Test func theChoiceIsTheOneTheExplanationGives() throws {
+        let (interview, other) = try Self.plans()
+        let answers = [completeAnswer, Self.noNumbers, Self.short, answer { $0.starParts.remove(.result) },
+                       answer { $0.mentionsNumbers = false; $0.wordCount = 12 }]
+        let useds: [Set<String>] = [[], ["shared.numbers-high"], ["shared.numbers-high", "shared.numbers-low"],
+                                    ["other.numbers", "failure.result"]]
+        var compared = 0
+        for plan in [interview, other] {
+            for answer in answers {
+                for topic in ["teamwork", "failure", "other.only"] {
+                    for used in useds {
+                        for asked in 0...2 {
+                            let context = context(answer, topic: topic, followUpsAsked: asked, used: used)
+                            let explained = plan.explainFollowUp(for: context).chosen?.id
+                            #expect(plan.chosenFollowUp(for: context)?.id == explained)
+                            #expect(plan.followUp(for: context)?.template.id == explained)
+                            if explained != nil { compared += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(compared > 20, "the contexts choose a follow-up often enough to compare")
+    }
+
+    /// `answer_start` is the answer's first twelve words, however long the answer and however it is spaced.
+    @Test func answerStartIsTheFirstTwelveWords() throws {
+        let library = try validLibrary(BaseLibrary.with([
+            "follow-ups/echo.prompt": followUp(id: "interview.echo", when: ["no_numbers"], priority: 500,
+                                               inputs: ["answer_start"], body: "You said: {{answer_start}}?"),
+        ]))
+        let plan = try #require(library.plan(forTrack: "interview"))
+        let words = (1...40).map { "w\($0)" }
+        let spaced = "  " + words.joined(separator: " \n\t ") + "  "
+        let long = FollowUpContext(mainQuestion: mainQuestion(), answerText: spaced, answer: Self.noNumbers,
+                                   followUpsAsked: 0, usedTemplates: [], targetAnswerSeconds: 120)
+        #expect(plan.followUp(for: long)?.text == "You said: " + words.prefix(12).joined(separator: " ") + "?")
+        let short = FollowUpContext(mainQuestion: mainQuestion(), answerText: " just  five words right here ",
+                                    answer: Self.noNumbers, followUpsAsked: 0, usedTemplates: [],
+                                    targetAnswerSeconds: 120)
+        #expect(plan.followUp(for: short)?.text == "You said: just five words right here?")
+    }
+
     @Test func followUpIsAPlannedQuestionOfTheMainTopic() throws {
         let library = try validLibrary(Self.files)
         let plan = try #require(library.plan(forTrack: "interview"))
