@@ -6,7 +6,8 @@
 #   bench/load.sh N K [more `jestry bench load` options, e.g. --json or --ramp-seconds 20]
 #
 # ENGINE=/path/to/another/jestry runs that engine instead (an older build, for a side-by-side comparison; the load
-# generator is always this checkout's). ENGINE_FLAGS replaces the limit flags for engines that do not know them.
+# generator is always this checkout's). ENGINE_FLAGS replaces the limit flags for engines that do not know them, and
+# PROMPTS=/path/to/Prompts gives it the prompt library it was written for (an older engine may reject today's).
 set -eu
 if [ $# -lt 2 ]; then
   echo "usage: bench/load.sh SESSIONS TURNS [jestry bench load options]" >&2
@@ -38,7 +39,7 @@ ulimit -n "$((sessions * 2 + 1024))" 2>/dev/null || ulimit -n 65536 2>/dev/null 
 # The per-address and per-account connection caps would refuse one address with thousands of candidates.
 engine="${ENGINE:-$bin}"
 # shellcheck disable=SC2086  # ENGINE_FLAGS is a list of flags
-"$engine" serve --host 127.0.0.1 --port 0 --data "$data" --prompts Prompts --static web-static \
+"$engine" serve --host 127.0.0.1 --port 0 --data "$data" --prompts "${PROMPTS:-Prompts}" --static web-static \
   ${ENGINE_FLAGS---max-connections-per-address 0 --max-connections-per-account 0} >"$data/serve.log" 2>&1 &
 server=$!
 port=""
