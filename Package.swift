@@ -91,7 +91,7 @@ let package = Package(
                 path: "Tests/TestSupport"),
         // The server's pure parts (limits, registries, answers to hostile input), without sockets.
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "CMaskedFrames", "Store", "Prompts", "Interview", "Audio", "TestSupport",
+            "Server", "CMaskedFrames", "CWebSockets", "Store", "Prompts", "Interview", "Audio", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport", "Model", "OutboundHTTP"]),

@@ -4,6 +4,7 @@
 #include <libwebsockets.h>
 #include <ev.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /// Bytes every lws_write buffer must have free in front of the data.
 static inline size_t jestry_lws_pre(void) { return LWS_PRE; }
@@ -13,6 +14,15 @@ static inline uint64_t jestry_option_validate_utf8(void) { return LWS_SERVER_OPT
 static inline uint64_t jestry_option_ssl_global_init(void) { return LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; }
 static inline uint64_t jestry_option_disable_ipv6(void) { return LWS_SERVER_OPTION_DISABLE_IPV6; }
 static inline uint64_t jestry_option_fallback_to_raw(void) { return LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG; }
+
+/// `fd_limit_per_thread` for a context of one service thread: the process's open-file limit (`ulimit -n`). lws 4.1.6
+/// finds the connection of a ready socket in a table indexed by descriptor only while this is at least that limit;
+/// any smaller value makes it search its connections one by one for every event. A limit above 2^20 (more than
+/// Linux's default `nr_open` allows) gets 2^20, and the search.
+static inline unsigned int jestry_fd_limit_per_context(void) {
+    long limit = sysconf(_SC_OPEN_MAX);
+    return (limit > 0 && limit <= (1L << 20)) ? (unsigned int)limit : (1u << 20);
+}
 
 /// `lws_set_timeout` seconds that mean "close it at the next service", safe from inside a callback.
 static inline int jestry_timeout_kill_async(void) { return LWS_TO_KILL_ASYNC; }

@@ -102,8 +102,8 @@ public final class LoadClient: @unchecked Sendable {
         info.port = CONTEXT_PORT_NO_LISTEN
         info.protocols = UnsafePointer(protocols)
         info.user = Unmanaged.passUnretained(self).toOpaque()
-        // lws sizes its tables from `ulimit -n` unless told; "unlimited" would silently cap it near 2,560.
-        info.fd_limit_per_thread = UInt32(slots.count + 64)
+        // Descriptor-indexed lookups, as in the engine (its own count made every event a search of all connections).
+        info.fd_limit_per_thread = jestry_fd_limit_per_context()
         guard let context = lws_create_context(&info) else {
             throw WebSocketClient.ClientError.refused(status: nil, message: "cannot create a libwebsockets context")
         }

@@ -130,8 +130,8 @@ final class ServiceLoop: @unchecked Sendable {
         info.listen_accept_role = UnsafePointer(fallbackRole)
         info.listen_accept_protocol = UnsafePointer(fallbackProtocolName)
         info.retry_and_idle_policy = UnsafePointer(livenessPolicy)
-        // lws sizes its tables from `ulimit -n`; an "unlimited" limit silently caps it near 2,560 connections.
-        info.fd_limit_per_thread = 16_384
+        // Descriptor-indexed lookups (a fixed smaller limit made every event a search of all connections).
+        info.fd_limit_per_thread = jestry_fd_limit_per_context()
         info.max_http_header_data2 = UInt32(configuration.maxRequestHeadBytes)
         info.timeout_secs_ah_idle = UInt32(configuration.requestHeadDeadlineSeconds)
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
