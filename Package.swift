@@ -94,6 +94,7 @@ let package = Package(
             "Server", "CMaskedFrames", "CWebSockets", "Store", "Prompts", "Interview", "Audio", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "EngineClientTests", dependencies: ["EngineClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport", "Model", "OutboundHTTP"]),
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport", "Server", "Store", "EngineClient", "Prompts"]),
     ]

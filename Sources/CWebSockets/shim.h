@@ -3,6 +3,8 @@
 // What Swift cannot import from libwebsockets directly: function-like macros and composite flags.
 #include <libwebsockets.h>
 #include <ev.h>
+#include <errno.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +24,20 @@ static inline uint64_t jestry_option_fallback_to_raw(void) { return LWS_SERVER_O
 static inline unsigned int jestry_fd_limit_per_context(void) {
     long limit = sysconf(_SC_OPEN_MAX);
     return (limit > 0 && limit <= (1L << 20)) ? (unsigned int)limit : (1u << 20);
+}
+
+/// `lws_write` mode for bytes sent as they are (Swift does not import the `LWS_WRITE_RAW` alias).
+static inline enum lws_write_protocol jestry_write_raw(void) { return LWS_WRITE_RAW; }
+
+/// Fills `count` bytes from the kernel's random source; 0 on success, else the `errno` that stopped it.
+static inline int jestry_random_fill(void *bytes, size_t count) {
+    size_t filled = 0;
+    while (filled < count) {
+        ssize_t got = getrandom((char *)bytes + filled, count - filled, 0);
+        if (got > 0) filled += (size_t)got;
+        else if (errno != EINTR) return errno;
+    }
+    return 0;
 }
 
 /// `lws_set_timeout` seconds that mean "close it at the next service", safe from inside a callback.
