@@ -8,6 +8,8 @@
 # ENGINE=/path/to/another/jestry runs that engine instead (an older build, for a side-by-side comparison; the load
 # generator is always this checkout's). ENGINE_FLAGS replaces the limit flags for engines that do not know them, and
 # PROMPTS=/path/to/Prompts gives it the prompt library it was written for (an older engine may reject today's).
+# GEN=/path/to/another/jestry plays the candidates with that build's load generator (to compare generators), and
+# ULIMIT=N sets the open-file limit both processes run with (default: two per session and 1,024 more).
 set -eu
 if [ $# -lt 2 ]; then
   echo "usage: bench/load.sh SESSIONS TURNS [jestry bench load options]" >&2
@@ -32,7 +34,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # Two sockets per session on this machine (client and server side) plus the engine's files.
-ulimit -n "$((sessions * 2 + 1024))" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+ulimit -n "${ULIMIT:-$((sessions * 2 + 1024))}" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 
 "$bin" bench load-accounts --data "$data" --count "$sessions" --tokens-file "$data/tokens.txt" >&2
 
@@ -53,5 +55,5 @@ done
 [ -n "$port" ] || { echo "the engine did not start:" >&2; cat "$data/serve.log" >&2; exit 1; }
 
 echo "engine pid $server on port $port; $sessions sessions × $turns turns" >&2
-"$bin" bench load --url "ws://127.0.0.1:$port/v1/interview" --sessions "$sessions" --turns "$turns" \
+"${GEN:-$bin}" bench load --url "ws://127.0.0.1:$port/v1/interview" --sessions "$sessions" --turns "$turns" \
   --tokens-file "$data/tokens.txt" --server-pid "$server" "$@"
