@@ -40,7 +40,7 @@ extension LWS {
     static func peerAddress(_ wsi: OpaquePointer) -> String? {
         var buffer = [CChar](repeating: 0, count: 128)
         guard lws_get_peer_simple(wsi, &buffer, buffer.count) != nil else { return nil }
-        let address = String(cString: buffer)
+        let address = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return address.isEmpty ? nil : address
     }
 

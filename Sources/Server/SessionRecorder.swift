@@ -46,7 +46,8 @@ final class SessionRecorder: @unchecked Sendable {
         queue.async { [self] in
             do {
                 try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-                FileManager.default.createFile(atPath: file.path, contents: WAVFile.header(sampleRate: sampleRate, dataByteCount: 0))
+                // A file that cannot be created makes the open below throw, which is logged.
+                _ = FileManager.default.createFile(atPath: file.path, contents: WAVFile.header(sampleRate: sampleRate, dataByteCount: 0))
                 handle = try FileHandle(forWritingTo: file)
                 try handle?.seekToEnd()
             } catch {

@@ -171,7 +171,8 @@ final class VideoUploads: Sendable {
         let sessionID = video.sessionID
         guard let file = VideoRecordingFiles.file(forSession: sessionID, dataDirectory: dataDirectory) else { return video }
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: file.path) { FileManager.default.createFile(atPath: file.path, contents: nil) }
+        // A file that cannot be created makes the open below throw.
+        if !FileManager.default.fileExists(atPath: file.path) { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: file)
         defer { try? handle.close() }
         try handle.truncate(atOffset: UInt64(video.byteCount))
