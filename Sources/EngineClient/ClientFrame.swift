@@ -6,17 +6,23 @@ import CWebSockets
 /// an eighth of the load generator's CPU at 1,000 candidates. Here a key is four bytes from a pool the kernel's random
 /// source fills 1,024 keys at a time, and the payload is masked eight bytes at a time.
 public enum ClientFrame {
+    /// The data frames a client sends.
+    public enum Opcode: UInt8 {
+        case text = 1
+        case binary = 2
+    }
+
     /// The most header bytes a frame needs (a 64-bit length and the key): the room `seal` wants before the payload.
     public static let maximumHeaderBytes = 14
 
-    /// Writes the header of a final, masked frame with `opcode` (1 text, 2 binary) into the bytes just before
-    /// `payload`, masks the `count` payload bytes in place with `key`, and returns the header's length. The frame is
-    /// then the header's bytes followed by the payload's; at most `maximumHeaderBytes` before `payload` are written.
-    public static func seal(opcode: UInt8, payload: UnsafeMutableRawPointer, count: Int, key: UInt32) -> Int {
+    /// Writes the header of a final, masked frame with `opcode` into the bytes just before `payload`, masks the
+    /// `count` payload bytes in place with `key`, and returns the header's length. The frame is then the header's
+    /// bytes followed by the payload's; at most `maximumHeaderBytes` before `payload` are written.
+    public static func seal(opcode: Opcode, payload: UnsafeMutableRawPointer, count: Int, key: UInt32) -> Int {
         let lengthBytes = count < 126 ? 0 : count < 65_536 ? 2 : 8
         let headerBytes = 2 + lengthBytes + 4
         let header = payload - headerBytes
-        header.storeBytes(of: 0x80 | opcode, as: UInt8.self)
+        header.storeBytes(of: 0x80 | opcode.rawValue, as: UInt8.self)  // FIN: the whole message
         let lengthCode: UInt8 = count < 126 ? UInt8(count) : count < 65_536 ? 126 : 127
         header.storeBytes(of: 0x80 | lengthCode, toByteOffset: 1, as: UInt8.self)
         for index in 0..<lengthBytes {  // network byte order

@@ -291,14 +291,14 @@ public final class LoadClient: @unchecked Sendable {
             scratch = .allocate(byteCount: pre + next.payload.count, alignment: 16)
         }
         let body = scratch.baseAddress! + pre
-        let opcode: UInt8
+        let opcode: ClientFrame.Opcode
         switch next.payload {
         case .text(let bytes):
             bytes.withUnsafeBytes { body.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            opcode = 1
+            opcode = .text
         case .binary(let data):
             data.withUnsafeBytes { body.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            opcode = 2
+            opcode = .binary
         }
         // A finished frame, written as is: lws would mask it a byte at a time with a key read from /dev/urandom.
         let count = next.payload.count

@@ -5,7 +5,7 @@ import Testing
 /// exactly what RFC 6455 says a client sends.
 @Suite struct ClientFrameTests {
     /// The frame `seal` makes of `payload`, header included.
-    static func sealed(opcode: UInt8, _ payload: [UInt8], key: UInt32) -> [UInt8] {
+    static func sealed(opcode: ClientFrame.Opcode, _ payload: [UInt8], key: UInt32) -> [UInt8] {
         let room = ClientFrame.maximumHeaderBytes
         var buffer = [UInt8](repeating: 0xEE, count: room + payload.count)
         buffer.replaceSubrange(room..., with: payload)
@@ -27,7 +27,7 @@ import Testing
 
     /// RFC 6455 §5.7: "A single-frame masked text message" containing "Hello".
     @Test func theRFCExampleIsReproducedByteForByte() {
-        let frame = Self.sealed(opcode: 1, Array("Hello".utf8), key: Self.key([0x37, 0xFA, 0x21, 0x3D]))
+        let frame = Self.sealed(opcode: .text, Array("Hello".utf8), key: Self.key([0x37, 0xFA, 0x21, 0x3D]))
         #expect(frame == [0x81, 0x85, 0x37, 0xFA, 0x21, 0x3D, 0x7F, 0x9F, 0x4D, 0x51, 0x58])
     }
 
@@ -37,7 +37,7 @@ import Testing
     func theLengthAndTheMaskedPayloadReadBack(count: Int) {
         let payload = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         let key = Self.key([0x01, 0x80, 0xFF, 0x5A])
-        let frame = Self.sealed(opcode: 2, payload, key: key)
+        let frame = Self.sealed(opcode: .binary, payload, key: key)
         #expect(frame[0] == 0x82, "FIN and binary")
         #expect(frame[1] & 0x80 == 0x80, "masked")
         let headerBytes: Int
