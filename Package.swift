@@ -95,6 +95,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EngineClientTests", dependencies: ["EngineClient"]),
+        .testTarget(name: "BotTests", dependencies: ["Bot"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Server", "Bot", "Store", "PostgresStore", "EngineClient", "Interview", "Audio", "TestSupport", "Model", "OutboundHTTP"]),
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport", "Server", "Store", "EngineClient", "Prompts"]),
     ]

@@ -72,8 +72,11 @@ public struct LoadReport: Sendable, Codable {
     /// Frames the candidates' microphones dropped: the generator fell more than 100 ms behind, or a connection had a
     /// second of audio queued that the server was not reading.
     public var audioFramesSkipped: Int
-    /// The longest time between two of the generator's 20 ms ticks: well above 20 ms, the generator (or the machine)
-    /// was too busy to keep its microphones in real time, and latencies include that.
+    /// Microseconds between the generator's wakeups (`--tick-microseconds`).
+    public var tickMicroseconds: Int
+    /// The longest time between two of the generator's wakeups: well above the tick, and above all above a 20 ms
+    /// frame, the generator (or the machine) was too busy to keep its microphones in real time, and latencies
+    /// include that.
     public var longestTickGapMs: Double
     public var wallSeconds: Double
     /// CPU seconds the load generator itself spent: it shares the machine with the server.
@@ -109,8 +112,8 @@ public struct LoadReport: Sendable, Codable {
             "turn latency      \(latency(turnLatency))",
             "onset latency     \(latency(onsetLatency))",
             "detection lag     \(latency(detectionLatency))",
-            String(format: "audio             %d frames sent (%.0f s of audio), %d skipped; longest gap between 20 ms ticks %.0f ms",
-                   audioFramesSent, audioSeconds, audioFramesSkipped, longestTickGapMs),
+            String(format: "audio             %d frames sent (%.0f s of audio), %d skipped; longest gap between ticks %.1f ms (every %.1f ms)",
+                   audioFramesSent, audioSeconds, audioFramesSkipped, longestTickGapMs, Double(tickMicroseconds) / 1000),
             String(format: "wall time         %.1f s; the load generator used %.2f s of CPU", wallSeconds, generatorCPUSeconds)
                 + " on \(generatorThreads) thread\(generatorThreads == 1 ? "" : "s")",
         ]

@@ -34,6 +34,10 @@ public final class LoadRun: LoadClientDelegate {
         /// The candidates are split over this many generator threads, each with its own client: one thread playing
         /// 2,000 microphones needs most of a core, more than it gets beside a busy engine on the same machine.
         public var threads = 1
+        /// How often the generator wakes to send the frames that are due. Each microphone keeps its own 20 ms clock
+        /// (`MicrophoneClock`), so a tick much shorter than a frame spreads the candidates' frames over the period
+        /// as independent clients would; a 20 ms tick sends every candidate's frame in one burst.
+        public var tickMicroseconds = 2_000
 
         public init(url: URL, signIns: [SignIn], turns: Int, speech: LoadSpeech) {
             self.url = url
@@ -71,8 +75,8 @@ public final class LoadRun: LoadClientDelegate {
         var phase = Phase.waiting
         var started = false
         var ended = false
-        var micStartNs: UInt64 = 0
-        var micFrames = 0
+        /// Set when the session starts and the microphone opens.
+        var microphone: MicrophoneClock?
         var turnsAnswered = 0
         var turnsMeasured = 0
         var answerDoneNs: UInt64?
@@ -84,7 +88,6 @@ public final class LoadRun: LoadClientDelegate {
         case onset = 1, confirm, answerDone
     }
 
-    private static let frameNs: UInt64 = 20_000_000
     /// A microphone that falls further behind than this drops the rest, as a real one would.
     private static let maxCatchUpFrames = 5
     /// Frames queued on one connection before its microphone drops them (one second of audio).
@@ -122,7 +125,7 @@ public final class LoadRun: LoadClientDelegate {
     private init(plan: Plan, progress: ((String) -> Void)?) throws {
         self.plan = plan
         self.progress = progress
-        client = try LoadClient(url: plan.url, capacity: plan.signIns.count)
+        client = try LoadClient(url: plan.url, capacity: plan.signIns.count, tickMicroseconds: plan.tickMicroseconds)
         candidates = Array(repeating: Candidate(), count: plan.signIns.count)
         var start: [String: Any] = ["type": "session.start", "track": plan.track, "mode": "voice",
                                     "sample_rate": LoadSpeech.sampleRate, "protocol": 1]
@@ -232,7 +235,7 @@ public final class LoadRun: LoadClientDelegate {
         case "session.started":
             candidates[id].started = true
             candidates[id].phase = .listening
-            candidates[id].micStartNs = now
+            candidates[id].microphone = MicrophoneClock(openedAtNs: now, maxCatchUp: Self.maxCatchUpFrames)
         case "question":
             question(id, now)
         case "speech.started":
@@ -304,17 +307,10 @@ public final class LoadRun: LoadClientDelegate {
         case .listening, .speaking, .answered: break
         default: return
         }
-        guard now > candidates[id].micStartNs else { return }
-        var due = Int((now - candidates[id].micStartNs) / Self.frameNs) + 1 - candidates[id].micFrames
-        if due > Self.maxCatchUpFrames {
-            framesSkipped += due - Self.maxCatchUpFrames
-            candidates[id].micStartNs += UInt64(due - Self.maxCatchUpFrames) * Self.frameNs
-            due = Self.maxCatchUpFrames
-        }
+        guard let due = candidates[id].microphone?.due(at: now), due.send > 0 else { return }
+        framesSkipped += due.dropped
         let speech = plan.speech
-        for _ in 0..<max(0, due) {
-            let frame = candidates[id].micFrames
-            candidates[id].micFrames += 1
+        for frame in due.first..<due.first + due.send {
             var index: Int?
             if case .speaking(let from) = candidates[id].phase, frame >= from { index = frame - from }
             if client.queued(id) >= Self.maxQueuedFrames {
@@ -349,7 +345,7 @@ public final class LoadRun: LoadClientDelegate {
                 client.send(id, text: Self.sessionEnd)
                 candidates[id].phase = .ending
             } else {
-                candidates[id].phase = .speaking(atFrame: candidates[id].micFrames + LoadSpeech.leadInFrames)
+                candidates[id].phase = .speaking(atFrame: (candidates[id].microphone?.frames ?? 0) + LoadSpeech.leadInFrames)
             }
         default:
             break
@@ -409,7 +405,7 @@ public final class LoadRun: LoadClientDelegate {
             detectionLatency: .init(merged(\.detectionLatency)),
             audioFramesSent: framesSent, audioSeconds: audioSeconds,
             audioFramesSkipped: runs.reduce(0) { $0 + $1.framesSkipped },
-            longestTickGapMs: Double(runs.map(\.longestTickGapNs).max() ?? 0) / 1e6,
+            tickMicroseconds: plan.tickMicroseconds, longestTickGapMs: Double(runs.map(\.longestTickGapNs).max() ?? 0) / 1e6,
             wallSeconds: wallSeconds, generatorCPUSeconds: generatorCPUSeconds, timedOut: runs.contains(where: \.timedOut),
             server: server)
     }

@@ -37,6 +37,8 @@ extension Bench {
         var maxSeconds: Double = 900
         @Option(help: "Generator threads, each with its own share of the candidates and its own client.")
         var threads = 1
+        @Option(help: "Microseconds between the generator's wakeups. Each candidate's microphone keeps its own 20 ms clock from the moment its session starts; a short tick sends each frame when it is due, as independent clients do, and 20000 sends every candidate's frame in one burst.")
+        var tickMicroseconds = 2_000
         @Flag(help: "Each candidate consents to recording: the engine writes every session's audio to its data folder.")
         var record = false
         @Flag(help: "Print the report as JSON.")
@@ -46,6 +48,7 @@ extension Bench {
             guard (1...20_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 20000") }
             guard (1...50).contains(turns) else { throw ValidationError("--turns must be from 1 to 50") }
             guard (1...64).contains(threads) else { throw ValidationError("--threads must be from 1 to 64") }
+            guard (100...20_000).contains(tickMicroseconds) else { throw ValidationError("--tick-microseconds must be from 100 to 20000") }
             guard maxSeconds > 0, maxSeconds <= 24 * 3600 else { throw ValidationError("--max-seconds must be more than 0 and at most a day") }
             if let rampSeconds, rampSeconds < 0 || rampSeconds > maxSeconds {
                 throw ValidationError("--ramp-seconds must be from 0 to --max-seconds")
@@ -78,6 +81,7 @@ extension Bench {
             plan.serverPID = serverPid
             plan.record = record
             plan.threads = threads
+            plan.tickMicroseconds = tickMicroseconds
             let report = try LoadRun.run(plan) { line in
                 FileHandle.standardError.write(Data(("load: " + line + "\n").utf8))
             }
