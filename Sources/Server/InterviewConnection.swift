@@ -69,6 +69,7 @@ final class InterviewConnection: @unchecked Sendable {
         self.maxQueuedBytes = maxQueuedBytes
         messageBudget = MessageBudget(messageLimit)
         machine = InterviewStateMachine(settings: settings, openedAt: openedAt)
+        liveness = Liveness(openedAtMs: openedAt.monotonicMs)
     }
 
     enum Assembled {
@@ -130,17 +131,10 @@ final class InterviewConnection: @unchecked Sendable {
         speechBufferStartMs += Int64(dropBytes / 2) * 1000 / Int64(rate)
     }
 
-    /// When the client's own traffic last counted as a sign of life.
-    private var validityConfirmedMs: Int64?
-
-    /// The client's messages prove it is alive, as a pong would. Told to lws at most every 15 s, under its 20 s
-    /// ping interval (so a client that keeps sending is never pinged): each call moves the connection's liveness
-    /// timer to the far end of lws's sorted timer list, an insert that walks every connection of the thread.
-    func confirmValidity(at nowMs: Int64) {
-        if let last = validityConfirmedMs, nowMs - last < 15_000 { return }
-        validityConfirmedMs = nowMs
-        lws_validity_confirmed(wsi)
-    }
+    /// Whether the client is still there, from its last frame; checked once a second by the service thread.
+    var liveness: Liveness
+    /// A ping is to go out with the next writeable callback.
+    var pingDue = false
 
     /// Queues a frame; false (and nothing queued) when it would take the queue past `maxQueuedBytes`.
     func enqueue(_ frame: Data) -> Bool {

@@ -93,7 +93,7 @@ extension ServiceLoop {
         guard let connection = interviews[wsi] else { return -1 }
         guard !connection.ignoresFrames else { return 0 }
         let now = self.now  // one reading of the clock per frame
-        connection.confirmValidity(at: now.monotonicMs)
+        connection.liveness.heard(at: now.monotonicMs)
         switch connection.assemble(input, length, isFirstFragment: !connection.assembling, isBinary: lws_frame_is_binary(wsi) != 0,
                                    isLast: lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0,
                                    limits: (configuration.maxTextMessageBytes, configuration.maxBinaryMessageBytes)) {
@@ -169,6 +169,12 @@ extension ServiceLoop {
             guard let close = detachedSockets.removeValue(forKey: wsi) else { return 0 }
             LWS.setCloseReason(wsi, code: close.code, reason: close.reason)
             return -1
+        }
+        if connection.pingDue {
+            connection.pingDue = false
+            guard LWS.write(wsi, Self.pingPayload, LWS_WRITE_PING) else { return -1 }
+            if connection.hasPendingOutput { lws_callback_on_writable(wsi) }
+            return 0
         }
         if let frame = connection.dequeue() {
             guard LWS.write(wsi, frame, LWS_WRITE_TEXT) else { return -1 }

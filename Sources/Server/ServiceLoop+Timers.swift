@@ -4,8 +4,8 @@ import Interview
 
 /// One timer per service thread (an lws `sul`) for everything: each connection's next deadline, which its machine
 /// names (`nextDeadline`), and the once-a-second housekeeping (settlement, token re-checks, parked sessions whose
-/// grace ended, request bodies that are too slow). No timer per connection: lws keeps timers in a sorted list, and
-/// inserting one per connection per tick cost O(connections) each time.
+/// grace ended, request bodies that are too slow, the liveness of every connection). No timer per connection: lws
+/// keeps timers in a sorted list, and inserting one per connection cost O(connections) each time.
 extension ServiceLoop {
     /// Files the connection's next deadline after an input; an unchanged deadline costs nothing.
     func scheduleDeadline(of connection: InterviewConnection) {
@@ -41,6 +41,7 @@ extension ServiceLoop {
             recheckTokensIfDue(at: current)
             expireParkedSessions()
             expireSlowRequests()
+            checkLiveness(at: current.monotonicMs)
             sampleOutputQueues()
             drainIfDue()
         }

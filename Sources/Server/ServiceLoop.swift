@@ -34,9 +34,6 @@ final class ServiceLoop: @unchecked Sendable {
     private let fallbackProtocolName = strdup("jestry-unparsed-http")!
     private let fallbackRole = strdup("raw-skt")!
     private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 3)
-    /// Ping after 20 s without traffic, hang up after 50 s: a vanished client stops being metered within a minute
-    /// even when its TCP connection never reports the loss. lws keeps this by reference, so it lives as long as we do.
-    private let livenessPolicy = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
     /// This thread's one timer, for every connection's deadline and the once-a-second housekeeping.
     let timer = UnsafeMutablePointer<jestry_timer>.allocate(capacity: 1)
     /// Ends the context from inside its own loop when the engine stops (see `requestStop`).
@@ -87,9 +84,6 @@ final class ServiceLoop: @unchecked Sendable {
         protocols[0].rx_buffer_size = 16 * 1024
         protocols[1].name = UnsafePointer(fallbackProtocolName)
         protocols[1].callback = jestryServiceCallback
-        livenessPolicy.initialize(to: lws_retry_bo_t())
-        livenessPolicy.pointee.secs_since_valid_ping = 20
-        livenessPolicy.pointee.secs_since_valid_hangup = 50
         listener.initialize(to: jestry_listener())
         listener.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
         listener.pointee.accepted = jestryConnectionAccepted
@@ -101,7 +95,6 @@ final class ServiceLoop: @unchecked Sendable {
 
     deinit {
         protocols.deallocate()
-        livenessPolicy.deallocate()
         timer.deallocate()
         stopTimer.deallocate()
         listener.deallocate()
@@ -129,7 +122,6 @@ final class ServiceLoop: @unchecked Sendable {
         var foreignLoops: [UnsafeMutableRawPointer?] = [loop]
         info.listen_accept_role = UnsafePointer(fallbackRole)
         info.listen_accept_protocol = UnsafePointer(fallbackProtocolName)
-        info.retry_and_idle_policy = UnsafePointer(livenessPolicy)
         // Descriptor-indexed lookups (a fixed smaller limit made every event a search of all connections).
         info.fd_limit_per_thread = jestry_fd_limit_per_context()
         info.max_http_header_data2 = UInt32(configuration.maxRequestHeadBytes)
@@ -226,6 +218,7 @@ final class ServiceLoop: @unchecked Sendable {
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return confirmUpgrade(wsi)
         case LWS_CALLBACK_ESTABLISHED: return interviewOpened(wsi)
         case LWS_CALLBACK_RECEIVE: return interviewReceived(wsi, input, length)
+        case LWS_CALLBACK_RECEIVE_PONG: return pongReceived(wsi)
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: return peerInitiatedClose(input, length)
         case LWS_CALLBACK_SERVER_WRITEABLE: return interviewWriteable(wsi)
         case LWS_CALLBACK_CLOSED: return interviewClosed(wsi)

@@ -1,5 +1,6 @@
 import EngineClient
 import Foundation
+import Interview
 import Logging
 import Prompts
 import Server
@@ -20,10 +21,12 @@ final class TestEngine {
     let http: HTTPClient
 
     /// `promptsDirectory` defaults to the repository's Prompts/; `watchPrompts` turns on live reload; `log` hears
-    /// every line from notices up (the engine's log otherwise shows warnings and errors only). The production
-    /// settings apply (the resume grace period included) unless `configure` changes one.
+    /// every line from notices up (the engine's log otherwise shows warnings and errors only); `clock` replaces the
+    /// service threads' monotonic clock (a `SteppedClock`). The production settings apply (the resume grace period
+    /// included) unless `configure` changes one.
     init(trialMinutes: Double = 10, promptsDirectory: URL? = nil, watchPrompts: Bool = false, log: RecordedLog? = nil,
-         configure: (inout ServerConfiguration) -> Void = { _ in }, prepareData: (URL) throws -> Void = { _ in }) throws {
+         configure: (inout ServerConfiguration) -> Void = { _ in }, prepareData: (URL) throws -> Void = { _ in },
+         clock: (@Sendable () -> ClockReading)? = nil) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("jestry-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         try prepareData(dataDirectory)
@@ -38,7 +41,8 @@ final class TestEngine {
         configure(&configuration)
         var logger = log.map { log in Logger(label: "jestry.test") { _ in RecordedLog.Handler(log: log) } } ?? Logger(label: "jestry.test")
         logger.logLevel = log == nil ? .warning : .notice
-        engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: watchPrompts ? 0.1 : nil)
+        engine = try Engine.start(configuration, logger: logger, watchPromptsEvery: watchPrompts ? 0.1 : nil,
+                                  clock: clock ?? MonotonicClock.now)
         http = HTTPClient(baseURL: URL(string: "http://127.0.0.1:\(engine.port)/")!)
     }
 
