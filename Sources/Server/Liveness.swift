@@ -22,7 +22,7 @@ struct Liveness: Equatable {
 
     init(openedAtMs: Int64) { lastHeardMs = openedAtMs }
 
-    /// A frame (data, pong or close) arrived.
+    /// A data frame or a pong arrived.
     @inline(__always) mutating func heard(at nowMs: Int64) { lastHeardMs = nowMs }
 
     mutating func check(at nowMs: Int64) -> Check {
