@@ -6,14 +6,6 @@ import Testing
 @Suite struct LivenessEndToEndTests {
     static let start = WebSocketFrame.text(#"{"type":"session.start","track":"behavioural","mode":"text","protocol":1}"#)
 
-    /// Reads frames until `done` holds for what has arrived, the peer closes, or nothing comes for `idle` seconds.
-    static func frames(from socket: RawSocket, idle: TimeInterval = 5,
-                       until done: ([(opcode: UInt8, payload: Data)]) -> Bool) -> [(opcode: UInt8, payload: Data)] {
-        var received = Data()
-        while !done(WebSocketFrame.decode(received)), let chunk = socket.receive(timeout: idle) { received.append(chunk) }
-        return WebSocketFrame.decode(received)
-    }
-
     static func texts(_ frames: [(opcode: UInt8, payload: Data)]) -> [String] {
         frames.filter { $0.opcode == WebSocketFrame.text }.map { String(decoding: $0.payload, as: UTF8.self) }
     }
@@ -27,7 +19,7 @@ import Testing
             let socket = try RawSocket(port: engine.server.port)
             #expect(try socket.upgrade(port: engine.server.port, token: try engine.signUp()).hasPrefix("HTTP/1.1 101"))
             #expect(socket.write(Self.start))
-            #expect(Self.texts(Self.frames(from: socket) { Self.texts($0).contains { $0.contains(#""type":"question""#) } }).count >= 2)
+            #expect(Self.texts(socket.frames { Self.texts($0).contains { $0.contains(#""type":"question""#) } }).count >= 2)
             return socket
         }
         let (silent, answering) = (sockets[0], sockets[1])
@@ -35,7 +27,7 @@ import Testing
         clock.advance(21)
         var pings: [Data] = []
         for socket in sockets {
-            let frames = Self.frames(from: socket) { $0.contains { $0.opcode == Self.ping } }
+            let frames = socket.frames { $0.contains { $0.opcode == Self.ping } }
             let ping = try #require(frames.first { $0.opcode == Self.ping }, "pinged after 20 s of silence")
             pings.append(ping.payload)
         }
@@ -44,16 +36,16 @@ import Testing
 
         // 51 s after the silent client's last frame, 30 s after the other's pong.
         clock.advance(30)
-        let last = Self.frames(from: silent, idle: 10) { _ in false }
+        let last = silent.frames(idle: 10) { _ in false }
         #expect(silent.peerClosed, "hung up")
         #expect(!last.contains { $0.opcode == WebSocketFrame.close }, "without a close frame, as a lost network")
 
         // The answering client's thread has run its check once its second nudge (due at 40 s) has come: that timer
         // and the check run in the same callback, and a hang-up would close the socket before the next message.
-        let nudged = Self.texts(Self.frames(from: answering) { Self.texts($0).contains { $0.contains(#""number":2"#) } })
+        let nudged = Self.texts(answering.frames { Self.texts($0).contains { $0.contains(#""number":2"#) } })
         #expect(nudged.contains { $0.contains(#""type":"nudge""#) && $0.contains(#""number":2"#) }, "\(nudged)")
         #expect(answering.write(WebSocketFrame.text(#"{"type":"session.end"}"#)))
-        let ended = Self.texts(Self.frames(from: answering) { Self.texts($0).contains { $0.contains("session.ended") } })
+        let ended = Self.texts(answering.frames { Self.texts($0).contains { $0.contains("session.ended") } })
         #expect(ended.contains { $0.contains(#""reason":"client_ended""#) }, "still connected: \(ended)")
     }
 }

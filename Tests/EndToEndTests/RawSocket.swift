@@ -74,6 +74,14 @@ final class RawSocket {
         return received
     }
 
+    /// Reads until the server's frames so far satisfy `done`, the peer closes, or nothing arrives for `idle` seconds;
+    /// returns those frames (`WebSocketFrame.decode`).
+    func frames(idle: TimeInterval = 5, until done: ([(opcode: UInt8, payload: Data)]) -> Bool) -> [(opcode: UInt8, payload: Data)] {
+        var received = Data()
+        while !done(WebSocketFrame.decode(received)), let chunk = receive(timeout: idle) { received.append(chunk) }
+        return WebSocketFrame.decode(received)
+    }
+
     /// The interview's upgrade request, signed in with `token`.
     static func upgradeRequest(port: Int, token: String) -> String {
         ["GET /v1/interview HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: Upgrade", "Upgrade: websocket",
