@@ -34,6 +34,10 @@ final class ServiceLoop: @unchecked Sendable {
     private let fallbackProtocolName = strdup("jestry-unparsed-http")!
     private let fallbackRole = strdup("raw-skt")!
     private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 3)
+    /// Turns lws's own liveness check off (no hang-up time): the thread runs its own (`Liveness`). Without a policy
+    /// lws 4.1 pings every 300 s and hangs up at 310 s on a client that streams but never answers a ping, and keeps a
+    /// timer per connection in its sorted list. lws keeps this by reference, so it lives as long as we do.
+    private let lwsLivenessOff = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
     /// This thread's one timer, for every connection's deadline and the once-a-second housekeeping.
     let timer = UnsafeMutablePointer<jestry_timer>.allocate(capacity: 1)
     /// Ends the context from inside its own loop when the engine stops (see `requestStop`).
@@ -84,6 +88,7 @@ final class ServiceLoop: @unchecked Sendable {
         protocols[0].rx_buffer_size = 16 * 1024
         protocols[1].name = UnsafePointer(fallbackProtocolName)
         protocols[1].callback = jestryServiceCallback
+        lwsLivenessOff.initialize(to: lws_retry_bo_t())
         listener.initialize(to: jestry_listener())
         listener.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
         listener.pointee.accepted = jestryConnectionAccepted
@@ -95,6 +100,7 @@ final class ServiceLoop: @unchecked Sendable {
 
     deinit {
         protocols.deallocate()
+        lwsLivenessOff.deallocate()
         timer.deallocate()
         stopTimer.deallocate()
         listener.deallocate()
@@ -122,6 +128,7 @@ final class ServiceLoop: @unchecked Sendable {
         var foreignLoops: [UnsafeMutableRawPointer?] = [loop]
         info.listen_accept_role = UnsafePointer(fallbackRole)
         info.listen_accept_protocol = UnsafePointer(fallbackProtocolName)
+        info.retry_and_idle_policy = UnsafePointer(lwsLivenessOff)
         // Descriptor-indexed lookups (a fixed smaller limit made every event a search of all connections).
         info.fd_limit_per_thread = jestry_fd_limit_per_context()
         info.max_http_header_data2 = UInt32(configuration.maxRequestHeadBytes)
