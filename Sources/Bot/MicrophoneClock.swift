@@ -5,7 +5,7 @@
 /// the 20 ms period, as they do from independent clients. The generator wakes more often than once a frame and sends
 /// each candidate's frames when they are due; waking once a period instead would send every candidate's frame in one
 /// burst. A microphone that falls more than `maxCatchUp` frames behind drops the rest, as a real one would.
-struct MicrophoneClock: Equatable {
+struct MicrophoneClock {
     static let frameNs: UInt64 = 20_000_000
 
     /// When frame 0 was due, moved on by the frames dropped.

@@ -4,7 +4,7 @@
 /// The service thread checks every connection once a second from its one timer. lws's own liveness check kept a
 /// timer per connection in a sorted list, and moving one to the list's end walked the whole list: O(connections)
 /// per sign of life noted. Here a frame costs one store.
-struct Liveness: Equatable {
+struct Liveness {
     static let pingAfterMs: Int64 = 20_000
     static let hangUpAfterMs: Int64 = 50_000
 
