@@ -43,8 +43,9 @@ public final class WebSocketClient: @unchecked Sendable {
     private var closeRequested = false
     private var stopRequested = false
 
-    // Service thread only:
+    /// Guarded by `condition`: set while the service thread's context exists, for `wake`.
     private var context: OpaquePointer?
+    // Service thread only:
     private var wsi: OpaquePointer?
     private var assembling = Data()
     private var assemblingBinary = false
@@ -84,7 +85,7 @@ public final class WebSocketClient: @unchecked Sendable {
                 serviceDone.signal()
                 return
             }
-            self.context = context
+            condition.withLock { self.context = context }
             var connect = lws_client_connect_info()
             connect.context = context
             connect.address = keep(host)
@@ -103,6 +104,8 @@ public final class WebSocketClient: @unchecked Sendable {
             while !shouldStop {
                 if lws_service(context, 0) < 0 { break }
             }
+            // Under the lock `wake` holds: a send from another thread must not wake a context being freed.
+            condition.withLock { self.context = nil }
             lws_context_destroy(context)
             serviceDone.signal()
         }

@@ -152,7 +152,7 @@ final class ServiceLoop: @unchecked Sendable {
         }
         self.context = context
         self.vhost = vhost
-        completions.context = context
+        completions.attach(context)
         jestry_listener_start(loop, listener, fd)
         scheduleTimer(at: now.monotonicMs + 1_000)
         return boundPort
@@ -179,6 +179,7 @@ final class ServiceLoop: @unchecked Sendable {
         jestry_ev_run(eventLoop)  // until `stopTimerFired` breaks it
         // Outside the loop now: closing every connection ends (or parks) its session through the callbacks.
         close(listeningFD)
+        completions.detach()  // before the destroy: a call finishing on another thread must not wake a freed context
         lws_context_destroy(context)
         jestry_ev_loop_destroy(eventLoop)
         eventLoop = nil
@@ -186,7 +187,6 @@ final class ServiceLoop: @unchecked Sendable {
             run(connection.machine.clientClosed(at: now), on: connection)
         }
         context = nil
-        completions.context = nil
         services.storeWriter.sync {}
         completions.drain()
         services.recordingsFinishing.wait()
