@@ -34,10 +34,12 @@ struct Periodicity: Sendable {
         return buffer.withUnsafeMutableBufferPointer { body($0.baseAddress! + history) }
     }
 
-    /// The pitch strength of the current frame, 0…1.
-    func strength() -> Float {
+    /// Whether the pitch strength of the current frame (0…1) reaches `threshold`. The search over the periods
+    /// stops at the first that does, so a voiced frame pays for the periods up to its pitch only; the answer is the
+    /// one the whole search would give, because the strength is the best over all periods.
+    func reaches(_ threshold: Float) -> Bool {
         let count = Self.longestLag + frameLength
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { filtered -> Float in
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { filtered -> Bool in
             buffer.withUnsafeBufferPointer { raw in
                 var sum: Float = 0
                 for index in 0..<Self.smoothing { sum += raw[index] }
@@ -47,14 +49,15 @@ struct Periodicity: Sendable {
                     filtered[index] = sample - sum / Float(Self.smoothing)
                 }
             }
-            return Self.strength(UnsafePointer(filtered.baseAddress! + Self.longestLag), frameLength: frameLength)
+            return Self.reaches(threshold, UnsafePointer(filtered.baseAddress! + Self.longestLag), frameLength: frameLength)
         }
     }
 
-    /// The pitch strength of the `frameLength` samples at `frame`, preceded by `longestLag` samples.
-    private static func strength(_ frame: UnsafePointer<Float>, frameLength count: Int) -> Float {
+    /// Whether the pitch strength of the `frameLength` samples at `frame`, preceded by `longestLag` samples,
+    /// reaches `threshold`.
+    private static func reaches(_ threshold: Float, _ frame: UnsafePointer<Float>, frameLength count: Int) -> Bool {
         let frameEnergy = dot(frame, frame, count)
-        guard frameEnergy > 0 else { return 0 }
+        guard frameEnergy > 0 else { return 0 >= threshold }
         // The energy of the window `lag` samples back, slid one sample at a time.
         var laggedEnergy = dot(frame - shortestLag, frame - shortestLag, count)
         var best: Float = 0
@@ -73,10 +76,16 @@ struct Periodicity: Sendable {
                     best = cross * cross / (frameEnergy * laggedEnergy)
                 }
             }
+            // `best` only grows, so once the strength so far reaches the threshold the whole search's would too.
+            if strength(best) >= threshold { return true }
             lag += 4
         }
-        return min(1, best.squareRoot())
+        return strength(best) >= threshold
     }
+
+    /// The strength for the best normalised squared correlation.
+    @inline(__always)
+    private static func strength(_ best: Float) -> Float { min(1, best.squareRoot()) }
 
     /// Moves the current frame into the history, ready for the next frame.
     mutating func advance() {

@@ -51,8 +51,6 @@ public struct VoiceActivityDetector: Sendable {
     public var lastLevelDBFS: Double { lastEnergy.map(Self.levelDBFS) ?? -120 }
     /// Fraction of clipped samples (|s| ≥ 32,000) in the most recent frame.
     public private(set) var lastClippedFraction = 0.0
-    /// Pitch strength of the most recent frame, 0…1 (0 when it was not loud enough to be measured).
-    public private(set) var lastPeriodicity: Float = 0
 
     public var isSpeaking: Bool { speaking }
 
@@ -175,9 +173,8 @@ public struct VoiceActivityDetector: Sendable {
         let floor = noiseFloor ?? energy
         let calibrating = frameStartMs < Int64(settings.calibrationMs)
         let loud = !calibrating && energy >= quietestLoudEnergy && energy > max(floor, 1e-12) * marginRatio
-        lastPeriodicity = loud ? periodicity.strength() : 0
+        let voiced = loud && periodicity.reaches(settings.minimumPeriodicity)
         periodicity.advance()
-        let voiced = loud && lastPeriodicity >= settings.minimumPeriodicity
         let transient = !voiced && measures.peakShare >= Self.transientShare
         adaptNoiseFloor(to: energy, loud: loud, voiced: voiced)
         // Sound at the edges of voicing: hiss, or anything well above the room that is not a click.
