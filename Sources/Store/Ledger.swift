@@ -36,7 +36,7 @@ enum Ledger {
         try db.cachedStatement(sql: """
             INSERT INTO ledger_entries (entry_id, account_id, kind, amount_ms, reason, session_id, external_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [entryID, accountID, kind.rawValue, amountMs, reason, sessionID, externalID, now])
+            """).execute(arguments: [entryID, accountID, kind.rawValue, amountMs, reason, sessionID, externalID, now.storedText])
         try db.cachedStatement(sql: "UPDATE accounts SET balance_ms = ? WHERE id = ?").execute(arguments: [newBalance, accountID])
         return (entryID, newBalance)
     }
