@@ -258,7 +258,7 @@ extension ServiceLoop {
         log(record, accountID: connection.accountID)
         switch record {
         case .sessionStarted(let sessionID, _, let mode, _, _):
-            services.sessions.sessionStarted(sessionID, accountID: connection.accountID, on: self)
+            services.sessions.sessionStarted(sessionID, accountID: connection.accountID, on: self, serial: connection.serial)
             connection.sessionMode = mode
             services.metrics.liveSessions[mode]?.increment()
         case .sessionEnded(let sessionID, _, _, _, _):
@@ -348,11 +348,12 @@ extension ServiceLoop {
     private func resume(_ sessionID: String, token: String, requestID: String?, on connection: InterviewConnection,
                         takingOver: Bool = true) {
         let old: InterviewConnection
-        switch services.sessions.takeParked(sessionID, accountID: connection.accountID, token: token, for: self) {
+        switch services.sessions.takeParked(sessionID, accountID: connection.accountID, token: token, for: self,
+                                           serial: connection.serial) {
         case .success(let parked):
             old = parked
         case .failure(let refusal):
-            guard takingOver, let owner = services.sessions.owner(of: sessionID) else {
+            guard takingOver, let (owner, ownerSerial) = services.sessions.owner(of: sessionID) else {
                 // Not parked even after the takeover: the connection serving it did not let it go for this proof.
                 let reason = refusal == .notParked && !takingOver ? "takeover-refused" : refusal.rawValue
                 logger.notice("session resume refused", metadata: ["session.id": "\(sessionID)", "account.id": "\(connection.accountID)",
@@ -361,7 +362,7 @@ extension ServiceLoop {
             }
             let (accountID, serial) = (connection.accountID, connection.serial)
             owner.completions.post { [weak owner, weak self] in
-                owner?.detachForResume(sessionID, accountID: accountID, token: token)
+                owner?.detachForResume(sessionID, serial: ownerSerial, accountID: accountID, token: token)
                 self?.completions.post { [weak self] in self?.resumeAfterTakeover(sessionID, token: token, requestID: requestID, serial: serial) }
             }
             return
@@ -381,10 +382,11 @@ extension ServiceLoop {
         resume(sessionID, token: token, requestID: requestID, on: connection, takingOver: false)
     }
 
-    /// On the thread that serves `sessionID`: a resume with the session's own token arrived on a newer connection,
-    /// so this one is closed (4001 `resumed elsewhere`) and its session parked, as after any drop.
-    func detachForResume(_ sessionID: String, accountID: String, token: String) {
-        guard let connection = interviews.values.first(where: { $0.machine.sessionID == sessionID && $0.machine.isLive }),
+    /// On the thread that serves `sessionID` on its connection `serial`: a resume with the session's own token
+    /// arrived on a newer connection, so this one is closed (4001 `resumed elsewhere`) and its session parked, as
+    /// after any drop.
+    func detachForResume(_ sessionID: String, serial: UInt64, accountID: String, token: String) {
+        guard let connection = interviewsBySerial[serial], connection.machine.sessionID == sessionID, connection.machine.isLive,
               connection.accountID == accountID, let expected = connection.resumeToken,
               Digest.constantTimeEqual(Data(expected.utf8), Data(token.utf8)) else { return }
         logger.info("session taken over by a resume", metadata: ["session.id": "\(sessionID)", "thread": "\(index)"])

@@ -86,9 +86,10 @@ extension ServiceLoop {
         }
     }
 
-    /// A transcription for `sessionID`, on this loop's thread: to the session if it is still here.
-    func transcriptionArrived(_ text: String?, sessionID: String, questionID: String, final: Bool) {
-        if let connection = interviews.values.first(where: { $0.machine.sessionID == sessionID }) {
+    /// A transcription for `sessionID`, on this loop's thread: to the session if its connection `serial` still
+    /// serves it here.
+    func transcriptionArrived(_ text: String?, sessionID: String, serial: UInt64, questionID: String, final: Bool) {
+        if let connection = interviewsBySerial[serial], connection.machine.sessionID == sessionID {
             run(connection.machine.serverTranscriptionFinished(text, questionID: questionID, final: final, at: now),
                 on: connection)
         } else {
@@ -104,9 +105,9 @@ extension EngineServices {
         let delivered = sessions.withParked(sessionID) { connection in
             _ = connection.machine.serverTranscriptionFinished(text, questionID: questionID, final: final, at: clock())
         }
-        guard !delivered, !toParkedOnly, let loop = sessions.owner(of: sessionID) else { return }
+        guard !delivered, !toParkedOnly, let (loop, serial) = sessions.owner(of: sessionID) else { return }
         loop.completions.post { [weak loop] in
-            loop?.transcriptionArrived(text, sessionID: sessionID, questionID: questionID, final: final)
+            loop?.transcriptionArrived(text, sessionID: sessionID, serial: serial, questionID: questionID, final: final)
         }
     }
 }

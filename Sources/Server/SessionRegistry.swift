@@ -1,8 +1,9 @@
 import Foundation
 import Security
 
-/// The sessions that cross service threads, behind one lock: which thread serves each live session (work that comes
-/// back later goes there), the sessions parked for resume (any thread may take one back), and how many sessions
+/// The sessions that cross service threads, behind one lock: which thread and connection serve each live session
+/// (work that comes back later goes there, and finds the connection by its serial without a search), the sessions
+/// parked for resume (any thread may take one back), and how many sessions
 /// each account has live.
 ///
 /// Ownership invariant: a parked `InterviewConnection` belongs to the registry; whoever takes it out (a resume, an
@@ -16,17 +17,20 @@ final class SessionRegistry: @unchecked Sendable {
 
     private let lock = NSLock()
     private var parked: [String: Parked] = [:]
-    private var owners: [String: WeakLoop] = [:]
+    private var owners: [String: Owner] = [:]
     private var liveByAccount: [String: Int] = [:]
 
-    private struct WeakLoop {
+    private struct Owner {
         weak var loop: ServiceLoop?
+        /// The connection's serial on `loop`; a parked session keeps the serial of the connection it left.
+        let serial: UInt64
     }
 
-    /// A session started (it counts against its account until `sessionEnded`), served by `loop`.
-    func sessionStarted(_ sessionID: String, accountID: String, on loop: ServiceLoop) {
+    /// A session started (it counts against its account until `sessionEnded`), served by the connection `serial`
+    /// of `loop`.
+    func sessionStarted(_ sessionID: String, accountID: String, on loop: ServiceLoop, serial: UInt64) {
         lock.withLock {
-            owners[sessionID] = WeakLoop(loop: loop)
+            owners[sessionID] = Owner(loop: loop, serial: serial)
             liveByAccount[accountID, default: 0] += 1
         }
     }
@@ -41,8 +45,10 @@ final class SessionRegistry: @unchecked Sendable {
     /// Live sessions of the account, parked ones included (they may come back).
     func liveSessions(accountID: String) -> Int { lock.withLock { liveByAccount[accountID, default: 0] } }
 
-    /// The thread that serves `sessionID` now, if it is live.
-    func owner(of sessionID: String) -> ServiceLoop? { lock.withLock { owners[sessionID]?.loop } }
+    /// The thread, and the serial of the connection on it, that serve `sessionID` now, if it is live.
+    func owner(of sessionID: String) -> (loop: ServiceLoop, serial: UInt64)? {
+        lock.withLock { owners[sessionID].flatMap { owner in owner.loop.map { ($0, owner.serial) } } }
+    }
 
     func park(_ connection: InterviewConnection, sessionID: String, until deadlineMs: Int64) {
         lock.withLock { parked[sessionID] = Parked(connection: connection, deadlineMs: deadlineMs) }
@@ -56,17 +62,17 @@ final class SessionRegistry: @unchecked Sendable {
         case wrongToken = "wrong-token"
     }
 
-    /// Takes the parked session for a resume on `loop`, when it belongs to `accountID` and `token` is its resume
+    /// Takes the parked session for a resume on the connection `serial` of `loop`, when it belongs to `accountID` and `token` is its resume
     /// token (compared in constant time). Otherwise nothing is taken, and the refusal says why.
     func takeParked(_ sessionID: String, accountID: String, token: String,
-                    for loop: ServiceLoop) -> Result<InterviewConnection, ResumeRefusal> {
+                    for loop: ServiceLoop, serial: UInt64) -> Result<InterviewConnection, ResumeRefusal> {
         lock.withLock {
             guard let entry = parked[sessionID] else { return .failure(.notParked) }
             guard entry.connection.accountID == accountID else { return .failure(.otherAccount) }
             guard let expected = entry.connection.resumeToken,
                   Digest.constantTimeEqual(Data(expected.utf8), Data(token.utf8)) else { return .failure(.wrongToken) }
             parked[sessionID] = nil
-            owners[sessionID] = WeakLoop(loop: loop)
+            owners[sessionID] = Owner(loop: loop, serial: serial)
             return .success(entry.connection)
         }
     }

@@ -63,28 +63,33 @@ import Testing
         let loops = (0..<8).map { _ in loop() }
         let parked = Self.connection(accountID: "ada", resumeToken: "secret")
         registry.park(parked, sessionID: "S", until: 10_000)
-        #expect(registry.takeParked("T", accountID: "ada", token: "secret", for: loops[0]).refusal == .notParked)
-        #expect(registry.takeParked("S", accountID: "mallory", token: "secret", for: loops[0]).refusal == .otherAccount)
-        #expect(registry.takeParked("S", accountID: "ada", token: "wrong", for: loops[0]).refusal == .wrongToken)
+        #expect(registry.takeParked("T", accountID: "ada", token: "secret", for: loops[0], serial: 1).refusal == .notParked)
+        #expect(registry.takeParked("S", accountID: "mallory", token: "secret", for: loops[0], serial: 1).refusal == .otherAccount)
+        #expect(registry.takeParked("S", accountID: "ada", token: "wrong", for: loops[0], serial: 1).refusal == .wrongToken)
         // Eight threads resume at once with the right proof: exactly one gets the session.
         let lock = NSLock()
         nonisolated(unsafe) var winners: [Int] = []
         DispatchQueue.concurrentPerform(iterations: loops.count) { index in
-            if case .success(let taken) = registry.takeParked("S", accountID: "ada", token: "secret", for: loops[index]),
+            if case .success(let taken) = registry.takeParked("S", accountID: "ada", token: "secret", for: loops[index],
+                                                                 serial: UInt64(100 + index)),
                taken === parked {
                 lock.withLock { winners.append(index) }
             }
         }
         #expect(winners.count == 1)
-        #expect(registry.owner(of: "S") === loops[try #require(winners.first)], "work for the session now goes to the winner")
+        let winner = try #require(winners.first)
+        let owner = try #require(registry.owner(of: "S"))
+        #expect(owner.loop === loops[winner] && owner.serial == UInt64(100 + winner),
+                "work for the session now goes to the winner's connection")
         #expect(registry.takeExpired(at: .max).isEmpty)
     }
 
     @Test func expiredParkedSessionsAreTakenAndLiveCountsFollowStartsAndEnds() {
         let registry = SessionRegistry()
         let loop = loop()
-        registry.sessionStarted("A", accountID: "ada", on: loop)
-        registry.sessionStarted("B", accountID: "ada", on: loop)
+        registry.sessionStarted("A", accountID: "ada", on: loop, serial: 1)
+        registry.sessionStarted("B", accountID: "ada", on: loop, serial: 2)
+        #expect(registry.owner(of: "B")?.serial == 2)
         #expect(registry.liveSessions(accountID: "ada") == 2)
         registry.park(Self.connection(accountID: "ada", resumeToken: "t"), sessionID: "A", until: 1_000)
         registry.park(Self.connection(accountID: "ada", resumeToken: "t"), sessionID: "B", until: 5_000)
@@ -96,6 +101,7 @@ import Testing
         registry.sessionEnded("A", accountID: "ada")
         #expect(registry.liveSessions(accountID: "ada") == 1)
         #expect(registry.owner(of: "A") == nil)
+        #expect(registry.owner(of: "B")?.serial == 2, "a parked session keeps the serial of the connection it left")
         #expect(registry.takeExpired(at: 0, all: true).count == 1)
     }
 
