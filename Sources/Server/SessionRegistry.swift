@@ -3,8 +3,7 @@ import Security
 
 /// The sessions that cross service threads, behind one lock: which thread and connection serve each live session
 /// (work that comes back later goes there, and finds the connection by its serial without a search), the sessions
-/// parked for resume (any thread may take one back), and how many sessions
-/// each account has live.
+/// parked for resume (any thread may take one back), and how many sessions each account has live.
 ///
 /// Ownership invariant: a parked `InterviewConnection` belongs to the registry; whoever takes it out (a resume, an
 /// expiry, the stop) owns it from then on, on that caller's thread. Nothing else touches a parked connection, except
@@ -62,8 +61,9 @@ final class SessionRegistry: @unchecked Sendable {
         case wrongToken = "wrong-token"
     }
 
-    /// Takes the parked session for a resume on the connection `serial` of `loop`, when it belongs to `accountID` and `token` is its resume
-    /// token (compared in constant time). Otherwise nothing is taken, and the refusal says why.
+    /// Takes the parked session for a resume on the connection `serial` of `loop`, when it belongs to `accountID`
+    /// and `token` is its resume token (compared in constant time). Otherwise nothing is taken, and the refusal says
+    /// why.
     func takeParked(_ sessionID: String, accountID: String, token: String,
                     for loop: ServiceLoop, serial: UInt64) -> Result<InterviewConnection, ResumeRefusal> {
         lock.withLock {

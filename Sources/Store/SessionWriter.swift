@@ -29,7 +29,8 @@ enum SessionWriter {
             try db.cachedStatement(sql: """
                 UPDATE turns SET answer_text = ?, analysis_json = ?, audio_ms = ?, answer_started_at = ?, answer_ended_at = ?,
                 answer_complete = ?, score_json = ? WHERE session_id = ? AND question_id = ?
-                """).execute(arguments: [text, json, audioMs, startedAt.storedText, endedAt.storedText, complete, scoreJSON, sessionID, questionID])
+                """).execute(arguments: [text, json, audioMs, startedAt.storedText, endedAt.storedText, complete, scoreJSON,
+                                         sessionID, questionID])
         case .answerDraft(let sessionID, let questionID, let text, let audioMs, let startedAt, _):
             // Never over a finished answer: drafts only fill a turn whose answer is still open.
             try db.cachedStatement(sql: """
