@@ -1,11 +1,13 @@
 import CWebSockets
 import Foundation
 import Interview
+import Store
 
 extension ServiceLoop {
-    /// At most every `tokenRecheckInterval`: checks on a worker thread that each interview's token is still valid,
-    /// and closes (1008, after any queued events) the connections whose token was logged out, expired or deleted. A database error keeps the
-    /// connection: a transient failure must not end interviews.
+    /// At most every `tokenRecheckInterval`: checks on a worker thread that each interview's token is still valid
+    /// (the whole thread's batch in one store call), and closes (1008, after any queued events) the connections
+    /// whose token was logged out, expired or deleted. A database error keeps the connections: a transient failure
+    /// must not end interviews.
     func recheckTokensIfDue(at now: ClockReading) {
         let interval = Int64(configuration.tokenRecheckInterval * 1000)
         guard !tokenWatch.checkInFlight, now.monotonicMs - tokenWatch.lastCheckMs >= interval else { return }
@@ -13,25 +15,16 @@ extension ServiceLoop {
         tokenWatch.prune(keeping: interviews.keys)
         let checks = interviews.compactMap { wsi, connection in
             tokenWatch.token(for: wsi).map { TokenCheck(connection: ObjectIdentifier(connection),
-                                                        accountID: connection.accountID, token: $0) }
+                                                        signIn: SignIn(token: $0, accountID: connection.accountID)) }
         }
         guard !checks.isEmpty else { return }
         tokenWatch.checkInFlight = true
         services.workers.async { [store = services.store, configuration, completions] in
-            var revoked = Set<ObjectIdentifier>()
-            for check in checks {
-                do {
-                    let now = configuration.clock()
-                    if try store.accountID(forToken: check.token, at: now) == check.accountID {
-                        // A live interview is activity: it keeps the token from idling out.
-                        try store.touchToken(check.token, at: now, idleTimeout: configuration.tokenIdleTimeout)
-                    } else {
-                        revoked.insert(check.connection)
-                    }
-                } catch {
-                    continue
-                }
-            }
+            // A live interview is activity: the recheck also keeps each valid token from idling out.
+            let valid = (try? store.recheck(checks.map(\.signIn), at: configuration.clock(),
+                                            idleTimeout: configuration.tokenIdleTimeout))
+                ?? Array(repeating: true, count: checks.count)
+            let revoked = Set(zip(checks, valid).filter { !$0.1 }.map(\.0.connection))
             completions.post { [weak self, revoked] in self?.tokensRechecked(revoked: revoked) }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// The token each interview connection was opened with, so a long interview can re-check it: a logout, "log out
 /// everywhere", an expiry or a deleted account ends the connection within `tokenRecheckInterval`.
@@ -21,11 +22,10 @@ final class TokenWatch {
     }
 }
 
-/// A token one interview connection is checked with, handed to a worker thread.
+/// The sign-in one interview connection is checked with, handed to a worker thread.
 struct TokenCheck: Sendable {
     var connection: ObjectIdentifier
-    var accountID: String
-    var token: String
+    var signIn: SignIn
 }
 
 /// C strings libwebsockets keeps pointers to for as long as the context lives (the TLS file paths), retained for

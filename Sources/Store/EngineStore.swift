@@ -30,6 +30,10 @@ public protocol EngineStore: Sendable {
     /// Records a use of the token: its idle expiry moves to `now + idleTimeout`, never past its absolute expiry.
     /// Writes at most about once a minute per token.
     func touchToken(_ token: String, at now: Date, idleTimeout: TimeInterval) throws
+    /// The sign-ins of live connections, checked again: for each, whether its token is still valid for its own
+    /// account (`accountID(forToken:)`), and if so a use of it (`touchToken`). The default does both per sign-in;
+    /// a store may do the whole batch in one transaction.
+    func recheck(_ signIns: [SignIn], at now: Date, idleTimeout: TimeInterval) throws -> [Bool]
     /// Ends one token (logout). Returns false when it did not exist.
     @discardableResult
     func revokeToken(_ token: String) throws -> Bool
@@ -84,7 +88,26 @@ public protocol EngineStore: Sendable {
     func close() throws
 }
 
+/// A connection's bearer token and the account it signed in.
+public struct SignIn: Sendable, Equatable {
+    public var token: String
+    public var accountID: String
+
+    public init(token: String, accountID: String) {
+        self.token = token
+        self.accountID = accountID
+    }
+}
+
 extension EngineStore {
+    public func recheck(_ signIns: [SignIn], at now: Date, idleTimeout: TimeInterval) throws -> [Bool] {
+        try signIns.map { signIn in
+            guard try accountID(forToken: signIn.token, at: now) == signIn.accountID else { return false }
+            try touchToken(signIn.token, at: now, idleTimeout: idleTimeout)
+            return true
+        }
+    }
+
     /// A token without a separate idle limit: it lasts its whole lifetime.
     public func issueToken(accountID: String, at now: Date, lifetime: TimeInterval) throws -> String {
         try issueToken(accountID: accountID, at: now, lifetime: lifetime, idleTimeout: lifetime)

@@ -131,6 +131,31 @@ public final class SQLiteStore: EngineStore {
         }
     }
 
+    /// One write transaction for the whole batch, with cached statements: the engine rechecks every live
+    /// connection's sign-in every 30 s, and a transaction (with its commit) per token queued thousands of them
+    /// behind the session records at once.
+    public func recheck(_ signIns: [SignIn], at now: Date, idleTimeout: TimeInterval) throws -> [Bool] {
+        guard !signIns.isEmpty else { return [] }
+        let refreshAfter = min(60, idleTimeout / 10)
+        let (nowText, idleText, staleText) = (now.storedText, now.addingTimeInterval(idleTimeout).storedText,
+                                              now.addingTimeInterval(-refreshAfter).storedText)
+        return try pool.write { db in
+            let lookup = try db.cachedStatement(sql: """
+                SELECT account_id FROM auth_tokens WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ?
+                """)
+            let touch = try db.cachedStatement(sql: """
+                UPDATE auth_tokens SET last_used_at = ?, idle_expires_at = MIN(expires_at, ?)
+                WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ? AND last_used_at <= ?
+                """)
+            return try signIns.map { signIn in
+                let hash = Self.tokenHash(signIn.token)
+                guard try String.fetchOne(lookup, arguments: [hash, nowText, nowText]) == signIn.accountID else { return false }
+                try touch.execute(arguments: [nowText, idleText, hash, nowText, nowText, staleText])
+                return true
+            }
+        }
+    }
+
     public func revokeToken(_ token: String) throws -> Bool {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM auth_tokens WHERE token_hash = ?", arguments: [Self.tokenHash(token)])

@@ -78,4 +78,23 @@ import Store
         #expect(try store.exportData(accountID: account.id)?.tokens.count == 2)
         #expect(try store.accountID(forToken: live, at: at(200)) == account.id)
     }
+
+    @Test(arguments: StoreKind.allCases) func aRecheckKeepsAndRefreshesOnlyTheSignInsStillValidForTheirAccount(_ kind: StoreKind) throws {
+        fixture = try StoreFixture(kind)
+        let ann = try fixture.createAccount(email: "ann@example.com")
+        let bob = try fixture.createAccount(email: "bob@example.com")
+        let kept = try store.issueToken(accountID: ann.id, at: t0, lifetime: 86_400, idleTimeout: 600)
+        let loggedOut = try store.issueToken(accountID: ann.id, at: t0, lifetime: 86_400, idleTimeout: 600)
+        try store.revokeToken(loggedOut)
+        let idle = try store.issueToken(accountID: ann.id, at: at(-200), lifetime: 86_400, idleTimeout: 600)
+        let bobs = try store.issueToken(accountID: bob.id, at: t0, lifetime: 86_400, idleTimeout: 600)
+        let signIns = [SignIn(token: kept, accountID: ann.id), SignIn(token: loggedOut, accountID: ann.id),
+                       SignIn(token: idle, accountID: ann.id), SignIn(token: bobs, accountID: ann.id),
+                       SignIn(token: "not-a-token", accountID: ann.id), SignIn(token: bobs, accountID: bob.id)]
+        #expect(try store.recheck(signIns, at: at(450), idleTimeout: 600) == [true, false, false, false, false, true])
+        #expect(try store.accountID(forToken: kept, at: at(1_000)) == ann.id, "rechecked at 450: valid until 1050")
+        #expect(try store.accountID(forToken: kept, at: at(1_050)) == nil)
+        #expect(try store.accountID(forToken: idle, at: at(450)) == nil, "a recheck does not revive an idle token")
+        #expect(try store.recheck([], at: at(450), idleTimeout: 600).isEmpty)
+    }
 }
