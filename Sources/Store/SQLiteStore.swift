@@ -110,47 +110,53 @@ public final class SQLiteStore: EngineStore {
         return token
     }
 
+    /// The account of a still-valid token; arguments: `tokenArguments(_:at:)`.
+    private static let validTokenSQL =
+        "SELECT account_id FROM auth_tokens WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ?"
+    /// A use of a still-valid token; arguments: `touchArguments(_:at:idleTimeout:)`. Writing on every request would
+    /// serialise all readers behind the one writer; a refresh at most once a minute (or a tenth of a short idle
+    /// timeout) keeps the idle expiry within that of exact.
+    private static let touchSQL = """
+        UPDATE auth_tokens SET last_used_at = ?, idle_expires_at = MIN(expires_at, ?)
+        WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ? AND last_used_at <= ?
+        """
+
+    private static func tokenArguments(_ hash: Data, at now: Date) -> StatementArguments {
+        [hash, now.storedText, now.storedText]
+    }
+
+    private static func touchArguments(_ hash: Data, at now: Date, idleTimeout: TimeInterval) -> StatementArguments {
+        let refreshAfter = min(60, idleTimeout / 10)
+        return [now.storedText, now.addingTimeInterval(idleTimeout).storedText, hash, now.storedText, now.storedText,
+                now.addingTimeInterval(-refreshAfter).storedText]
+    }
+
     public func accountID(forToken token: String, at now: Date) throws -> String? {
         try pool.read { db in
-            try String.fetchOne(db, sql: """
-                SELECT account_id FROM auth_tokens WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ?
-                """, arguments: [Self.tokenHash(token), now, now])
+            try String.fetchOne(db.cachedStatement(sql: Self.validTokenSQL),
+                                arguments: Self.tokenArguments(Self.tokenHash(token), at: now))
         }
     }
 
     public func touchToken(_ token: String, at now: Date, idleTimeout: TimeInterval) throws {
-        // Writing on every request would serialise all readers behind the one writer; a refresh at most once a
-        // minute (or a tenth of a short idle timeout) keeps the idle expiry within that of exact.
-        let refreshAfter = min(60, idleTimeout / 10)
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE auth_tokens SET last_used_at = ?, idle_expires_at = MIN(expires_at, ?)
-                WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ? AND last_used_at <= ?
-                """, arguments: [now, now.addingTimeInterval(idleTimeout), Self.tokenHash(token), now, now,
-                                 now.addingTimeInterval(-refreshAfter)])
+            try db.cachedStatement(sql: Self.touchSQL)
+                .execute(arguments: Self.touchArguments(Self.tokenHash(token), at: now, idleTimeout: idleTimeout))
         }
     }
 
-    /// One write transaction for the whole batch, with cached statements: the engine rechecks every live
-    /// connection's sign-in every 30 s, and a transaction (with its commit) per token queued thousands of them
-    /// behind the session records at once.
+    /// One write transaction for the whole batch: the engine rechecks every live connection's sign-in every 30 s,
+    /// and a transaction (with its commit) per token queued thousands of them behind the session records at once.
     public func recheck(_ signIns: [SignIn], at now: Date, idleTimeout: TimeInterval) throws -> [Bool] {
         guard !signIns.isEmpty else { return [] }
-        let refreshAfter = min(60, idleTimeout / 10)
-        let (nowText, idleText, staleText) = (now.storedText, now.addingTimeInterval(idleTimeout).storedText,
-                                              now.addingTimeInterval(-refreshAfter).storedText)
         return try pool.write { db in
-            let lookup = try db.cachedStatement(sql: """
-                SELECT account_id FROM auth_tokens WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ?
-                """)
-            let touch = try db.cachedStatement(sql: """
-                UPDATE auth_tokens SET last_used_at = ?, idle_expires_at = MIN(expires_at, ?)
-                WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ? AND last_used_at <= ?
-                """)
+            let lookup = try db.cachedStatement(sql: Self.validTokenSQL)
+            let touch = try db.cachedStatement(sql: Self.touchSQL)
             return try signIns.map { signIn in
                 let hash = Self.tokenHash(signIn.token)
-                guard try String.fetchOne(lookup, arguments: [hash, nowText, nowText]) == signIn.accountID else { return false }
-                try touch.execute(arguments: [nowText, idleText, hash, nowText, nowText, staleText])
+                let accountID = try String.fetchOne(lookup, arguments: Self.tokenArguments(hash, at: now))
+                guard accountID == signIn.accountID else { return false }
+                try touch.execute(arguments: Self.touchArguments(hash, at: now, idleTimeout: idleTimeout))
                 return true
             }
         }
